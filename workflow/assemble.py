@@ -1,0 +1,70 @@
+"""Records -> the English file: targets into the kept markup, front matter by policy."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, Sequence
+
+from workflow.config import FrontMatterPolicy
+from workflow.glossary import Glossary
+from workflow.memory import Record
+from workflow.post import Post, render_front_matter
+from workflow.segment import Segment, markdown, replace_pieces
+
+
+def body(source_body: str, segments: Sequence[Segment], texts: Sequence[str]) -> str:
+    """The source body with each segment's pieces replaced by its text."""
+    return replace_pieces(source_body, [(s.pieces, t) for s, t in zip(segments, texts) if s.pieces and t != s.source])
+
+
+def front_matter_changes(
+    post: Post,
+    meta: Mapping[str, Record],
+    policy: FrontMatterPolicy,
+    glossary: Glossary,
+    provenance: Mapping[str, Any],
+) -> dict[str, Any]:
+    """What the English front matter changes; new keys in the order they should appear.
+
+    `meta` holds the records of translated (and derived) values by key.
+    """
+    source = dict(post.front.metadata) if post.front else {}
+    changes: dict[str, Any] = {}
+    for key, record in meta.items():
+        if source.get(key) != record.final:
+            changes[key] = record.final
+    for key, value in source.items():
+        if policy.action(key) == "glossary":
+            mapped = _through_glossary(value, glossary)
+            if mapped != value:
+                changes[key] = mapped
+    for key, value in policy.set:
+        changes[key] = value
+    changes[policy.provenance_key] = dict(provenance)
+    return changes
+
+
+def _through_glossary(value: Any, glossary: Glossary) -> Any:
+    if isinstance(value, str):
+        entry = glossary.lookup(value)
+        return entry.en if entry else value
+    if isinstance(value, list):
+        return [_through_glossary(v, glossary) for v in value]
+    return value
+
+
+def plain_text(inline: str) -> str:
+    """Inline Markdown -> its visible text (for titles)."""
+    tokens = markdown().parseInline(inline, {})
+    parts: list[str] = []
+    for child in tokens[0].children or []:
+        if child.type in ("text", "code_inline", "html_inline"):
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+        elif child.type == "image":
+            parts.append(child.content)
+    return " ".join("".join(parts).split())
+
+
+def render(post: Post, english_body: str, changes: Mapping[str, Any]) -> str:
+    return render_front_matter(post.front, changes) + english_body

@@ -1,0 +1,94 @@
+"""`workflow translate`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import click
+
+from workflow.cli import domain_errors, format_option, paths_argument, settings, stderr_is_tty, warn
+
+PROGRESS_MIN = 20  # sentences; smaller runs finish before a bar would be read
+
+STATE_COLOURS = {"translated": "green", "unchanged": None, "would-translate": "cyan", "refused": "yellow", "error": "red"}
+
+
+@click.command(epilog="""\b
+Examples:
+  workflow translate                             everything that changed, default engine
+  workflow translate --engine copy               English = Chinese, to translate by hand
+  workflow translate source_zh/2018-11-15-x.md   one article
+  workflow translate --dry-run                   list what would change, call nothing
+  workflow translate --format json --quiet       a report for programs
+""")
+@paths_argument()
+@click.option("--engine", type=click.Choice(["argos", "libretranslate", "copy", "pseudo"]), default=None,
+              help="Translation engine (default: [tool.workflow] engine, else argos).")
+@click.option("--dry-run", is_flag=True, help="List what would change; call no engine, write nothing.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar, no per-file lines; only errors and the summary.")
+@format_option
+@click.pass_context
+def translate(ctx: click.Context, paths: tuple[Path, ...], engine: str | None, dry_run: bool, quiet: bool, fmt: str) -> None:
+    """Draft English for the Chinese posts in source_zh/ into output_en/.
+
+    Mirrors the source folder, keeps every bit of Markdown markup, adds `lang: en`
+    and a provenance summary to the front matter, and records each segment in
+    output_en/.workflow/. Only new or changed Chinese reaches the engine; a second
+    run with nothing changed calls no engine and writes nothing. Refuses to
+    overwrite an English file with unrecorded edits (run `workflow review` first).
+    """
+    from workflow.pipeline import translate as run
+
+    conf = settings(ctx, engine=engine)
+
+    def progress(total: int) -> Any:
+        show = total >= PROGRESS_MIN and not quiet and fmt == "text" and stderr_is_tty()
+        return click.progressbar(length=total, label="translating", file=sys.stderr if show else _Null(), show_eta=True)
+
+    with domain_errors():
+        report = run(conf, paths, dry_run=dry_run, progress=progress)
+    for message in report.warnings:
+        warn(message)
+    if fmt == "json":
+        payload = {"documents": [asdict(d) for d in report.documents], "engine": report.engine,
+                   "engine_texts": report.engine_texts, "glossary": asdict(report.glossary),
+                   "exit_code": report.exit_code}
+        click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+    else:
+        _print_text(report, quiet)
+    ctx.exit(report.exit_code)
+
+
+def _print_text(report: Any, quiet: bool) -> None:
+    counts: dict[str, int] = {}
+    for doc in report.documents:
+        counts[doc.state] = counts.get(doc.state, 0) + 1
+        if doc.message:
+            click.echo(click.style(f"{doc.state}: ", fg=STATE_COLOURS.get(doc.state)) + doc.message, err=True)
+        elif not quiet:
+            detail = f"{doc.segments} segments, {doc.translated} to translate" if doc.state == "would-translate" else (
+                f"{doc.segments} segments, {doc.translated} translated, {doc.needs_review} need review")
+            click.echo(click.style(f"{doc.state:>15}", fg=STATE_COLOURS.get(doc.state)) + f"  {doc.source} -> {doc.output}  ({detail})")
+    summary = ", ".join(f"{n} {state}" for state, n in sorted(counts.items())) or "no source files"
+    click.echo(f"{len(report.documents)} documents: {summary}.")
+    if report.engine:
+        g = report.glossary
+        click.echo(f"engine {report.engine}: {report.engine_texts} sentences; "
+                   f"glossary: {g.enforced} terms enforced, {g.repaired} repaired, {g.missed} missed.")
+
+
+class _Null:
+    """A file that swallows the progress bar when it should not show."""
+
+    def write(self, text: str) -> int:
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False

@@ -1,0 +1,277 @@
+"""`[tool.workflow]` in pyproject.toml: one validated table, defaults < file < flags.
+
+The schema below is the single source of truth: it gives every key its type and
+default, validates a file (unknown key -> "did you mean ..."), and builds the
+frozen `Settings` the library works with. Command-line flags arrive as the same
+dotted keys (``argos.beam-size``) and go through the same validation.
+"""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from workflow.errors import ConfigError
+
+PYPROJECT = "pyproject.toml"
+TABLE = ("tool", "workflow")
+
+# key -> (type, default). Nested tables are dicts of the same shape.
+Schema = Mapping[str, Any]
+
+FRONT_MATTER_SCHEMA: Schema = {
+    "translate": (list, ["title", "description", "summary", "excerpt", "subtitle", "abstract"]),
+    "glossary": (list, ["tags", "categories", "keywords"]),
+    "set": (dict, {"lang": "en"}),
+    "provenance-key": (str, "translation"),
+    "derive-title": (bool, True),
+}
+ARGOS_SCHEMA: Schema = {
+    "package": (str, "translate-zh_en"),
+    "device": (str, "auto"),
+    "inter-threads": (int, 1),
+    "intra-threads": (int, 0),
+    "beam-size": (int, 2),
+    "max-decoding-length": (int, 256),
+    "batch-tokens": (int, 2048),
+    "compute-type": (str, "default"),
+}
+LIBRETRANSLATE_SCHEMA: Schema = {
+    "url": (str, "http://127.0.0.1:5000"),
+    "api-key": (str, ""),
+    "timeout": (float, 60.0),
+    "retries": (int, 2),
+    "batch-size": (int, 32),
+}
+SCHEMA: Schema = {
+    "source": (str, "source_zh"),
+    "output": (str, "output_en"),
+    "glossary": (str, "glossary"),
+    "engine": (str, "argos"),
+    "source-lang": (str, "zh"),
+    "target-lang": (str, "en"),
+    "copy-untranslatable": (bool, True),
+    "reviewer": (str, ""),
+    "front-matter": FRONT_MATTER_SCHEMA,
+    "argos": ARGOS_SCHEMA,
+    "libretranslate": LIBRETRANSLATE_SCHEMA,
+}
+
+ENGINES = ("argos", "libretranslate", "copy", "pseudo")
+MEMORY_DIR = ".workflow"
+
+
+@dataclass(frozen=True)
+class FrontMatterPolicy:
+    """What happens to each front-matter key: translate, map through the glossary, set, keep."""
+
+    translate: tuple[str, ...]
+    glossary: tuple[str, ...]
+    set: tuple[tuple[str, str], ...]
+    provenance_key: str
+    derive_title: bool
+
+    def action(self, key: str) -> str:
+        if key in self.translate:
+            return "translate"
+        if key in self.glossary:
+            return "glossary"
+        if key == self.provenance_key:
+            return "derive"
+        if key in dict(self.set):
+            return "set"
+        return "keep"
+
+
+@dataclass(frozen=True)
+class ArgosSettings:
+    package: str
+    device: str
+    inter_threads: int
+    intra_threads: int
+    beam_size: int
+    max_decoding_length: int
+    batch_tokens: int
+    compute_type: str
+
+
+@dataclass(frozen=True)
+class LibreTranslateSettings:
+    url: str
+    api_key: str
+    timeout: float
+    retries: int
+    batch_size: int
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a command needs to know, resolved and validated."""
+
+    root: Path
+    source: Path
+    output: Path
+    glossary: Path
+    engine: str
+    source_lang: str
+    target_lang: str
+    copy_untranslatable: bool
+    reviewer: str
+    front_matter: FrontMatterPolicy
+    argos: ArgosSettings
+    libretranslate: LibreTranslateSettings
+    config_file: Path | None = field(default=None, compare=False)
+
+    @property
+    def memory_root(self) -> Path:
+        return self.output / MEMORY_DIR
+
+    def rel(self, path: Path) -> str:
+        """A path as the user should see it: relative to the project root when inside it."""
+        try:
+            return path.resolve().relative_to(self.root.resolve()).as_posix()
+        except ValueError:
+            return str(path)
+
+
+def defaults(schema: Schema = SCHEMA) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, spec in schema.items():
+        out[key] = defaults(spec) if isinstance(spec, Mapping) else _copy(spec[1])
+    return out
+
+
+def _copy(value: Any) -> Any:
+    if isinstance(value, list):
+        return list(value)
+    if isinstance(value, dict):
+        return dict(value)
+    return value
+
+
+def merge(base: dict[str, Any], table: Mapping[str, Any], origin: str, schema: Schema = SCHEMA, prefix: str = "") -> None:
+    """Validate `table` against `schema` and merge it into `base` in place."""
+    for key, value in table.items():
+        dotted = f"{prefix}{key}"
+        if key not in schema:
+            raise ConfigError(_unknown(dotted, key, schema), path=origin)
+        spec = schema[key]
+        if isinstance(spec, Mapping):
+            if not isinstance(value, Mapping):
+                raise ConfigError(f"`{dotted}` must be a table.", path=origin)
+            merge(base[key], value, origin, spec, dotted + ".")
+            continue
+        base[key] = _coerce(dotted, value, spec[0], origin)
+
+
+def _unknown(dotted: str, key: str, schema: Schema) -> str:
+    close = difflib.get_close_matches(key, list(schema), n=1)
+    hint = f" Did you mean `{close[0]}`?" if close else f" Known keys: {', '.join(sorted(schema))}."
+    return f"unknown key `{dotted}` in [tool.workflow].{hint}"
+
+
+def _coerce(dotted: str, value: Any, kind: type, origin: str) -> Any:
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if kind is list:
+        if isinstance(value, str):
+            return [v.strip() for v in value.split(",") if v.strip()]
+        if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+            return list(value)
+    elif kind is dict:
+        if isinstance(value, Mapping) and all(isinstance(v, str) for v in value.values()):
+            return dict(value)
+    elif isinstance(value, kind) and not (kind is int and isinstance(value, bool)):
+        return value
+    raise ConfigError(
+        f"`{dotted}` must be {_kind_name(kind)}, not {value!r}. Fix it in [tool.workflow] or on the command line.",
+        path=origin,
+    )
+
+
+def _kind_name(kind: type) -> str:
+    return {str: "a string", int: "an integer", float: "a number", bool: "true or false",
+            list: "a list of strings", dict: "a table of strings"}[kind]
+
+
+def read_table(config_file: Path) -> dict[str, Any]:
+    """The `[tool.workflow]` table of a pyproject.toml file ({} when absent)."""
+    try:
+        data = tomllib.loads(config_file.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"invalid TOML ({exc}). Fix the file.", path=str(config_file)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read the configuration ({exc}).", path=str(config_file)) from None
+    table: Any = data
+    for part in TABLE:
+        table = table.get(part, {}) if isinstance(table, dict) else {}
+    if not isinstance(table, dict):
+        raise ConfigError("[tool.workflow] must be a table.", path=str(config_file))
+    return table
+
+
+def load_settings(
+    root: Path | None = None,
+    config_file: Path | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> Settings:
+    """Defaults, then `[tool.workflow]` of ``root/pyproject.toml`` (or `config_file`), then flags.
+
+    `overrides` uses dotted keys (``engine``, ``argos.beam-size``); None values are ignored.
+    """
+    root = (root or Path.cwd()).resolve()
+    values = defaults()
+    if config_file is None and (root / PYPROJECT).is_file():
+        config_file = root / PYPROJECT
+    if config_file is not None:
+        merge(values, read_table(config_file), str(config_file))
+    merge(values, _nest(overrides or {}), "command line")
+    return _build(root, values, config_file)
+
+
+def _nest(flat: Mapping[str, Any]) -> dict[str, Any]:
+    nested: dict[str, Any] = {}
+    for dotted, value in flat.items():
+        if value is None:
+            continue
+        *parents, leaf = dotted.split(".")
+        table = nested
+        for part in parents:
+            table = table.setdefault(part, {})
+        table[leaf] = value
+    return nested
+
+
+def _build(root: Path, v: dict[str, Any], config_file: Path | None) -> Settings:
+    if v["engine"] not in ENGINES:
+        raise ConfigError(
+            f"unknown engine `{v['engine']}`; choose one of {', '.join(ENGINES)}.",
+            path=str(config_file) if config_file else "command line",
+        )
+    fm = v["front-matter"]
+    return Settings(
+        root=root,
+        source=root / v["source"],
+        output=root / v["output"],
+        glossary=root / v["glossary"],
+        engine=v["engine"],
+        source_lang=v["source-lang"],
+        target_lang=v["target-lang"],
+        copy_untranslatable=v["copy-untranslatable"],
+        reviewer=v["reviewer"],
+        front_matter=FrontMatterPolicy(
+            translate=tuple(fm["translate"]),
+            glossary=tuple(fm["glossary"]),
+            set=tuple(sorted(fm["set"].items())),
+            provenance_key=fm["provenance-key"],
+            derive_title=fm["derive-title"],
+        ),
+        argos=ArgosSettings(**{k.replace("-", "_"): val for k, val in v["argos"].items()}),
+        libretranslate=LibreTranslateSettings(
+            **{k.replace("-", "_"): val for k, val in v["libretranslate"].items()}
+        ),
+        config_file=config_file,
+    )

@@ -1,0 +1,313 @@
+"""`translate`: the one module that knows the order of the stages.
+
+read -> segment -> protect -> (glossary) -> engine, batched across the whole run ->
+restore + verify -> typography -> reassemble -> skeleton check -> memory + English,
+written atomically (memory first, marked in flight, then the English, then memory
+again), so a crash leaves files that the next run accepts as its own.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, ContextManager, Iterable, Sequence
+
+from workflow import assemble, skeleton, typography
+from workflow.align import apply_patch, make_patch
+from workflow.config import Settings
+from workflow.enforce import Enforcer, Prepared, Stats
+from workflow.engines import Engine, EngineInfo, load_engine
+from workflow.errors import SkeletonMismatch, WorkflowError
+from workflow.files import atomic_write, read_bytes, select
+from workflow.glossary import Glossary
+from workflow.glossary import load as load_glossary
+from workflow.memory import Memory, Record
+from workflow.plan import Plan, Work, line_of, plan_document, units_needing_engine
+from workflow.post import encode_text, sha256
+from workflow.protect import repair
+from workflow.sentences import join, needs_engine
+
+ProgressFactory = Callable[[int], ContextManager[Any]]
+NOTHING_TO_TRANSLATE = "nothing to translate: no Chinese text"
+
+
+@dataclass(frozen=True)
+class DocumentResult:
+    source: str
+    output: str
+    state: str  # unchanged | translated | would-translate | refused | error
+    segments: int = 0
+    translated: int = 0  # segments the engine (re)translated in this run
+    needs_review: int = 0
+    message: str = ""
+    exit_code: int = 0
+
+
+@dataclass
+class RunReport:
+    documents: list[DocumentResult] = field(default_factory=list)
+    engine: str = ""
+    engine_texts: int = 0  # distinct sentences sent to the engine
+    glossary: Stats = field(default_factory=Stats)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        return max((d.exit_code for d in self.documents), default=0)
+
+
+class EngineSlot:
+    """Creates the engine only when asked; remembers why it could not."""
+
+    def __init__(self, settings: Settings, engine: Engine | None = None) -> None:
+        self.settings = settings
+        self._engine = engine
+        self.error: WorkflowError | None = None
+
+    def get(self) -> Engine:
+        if self._engine is None:
+            self._engine = load_engine(self.settings)
+        return self._engine
+
+    def info(self) -> EngineInfo | None:
+        try:
+            return self.get().info
+        except WorkflowError as exc:
+            self.error = exc
+            return None
+
+
+def translate(
+    settings: Settings,
+    paths: Iterable[Path] = (),
+    *,
+    dry_run: bool = False,
+    engine: Engine | None = None,
+    progress: ProgressFactory | None = None,
+) -> RunReport:
+    glossary = load_glossary(settings.glossary, settings.root)
+    slot = EngineSlot(settings, engine)
+    report = RunReport()
+    plans: list[Plan] = []
+    for path in select(settings.source, paths):
+        try:
+            plan = plan_document(settings, path, glossary, slot.info())
+        except WorkflowError as exc:
+            report.documents.append(DocumentResult(settings.rel(path), "", _state(exc), message=str(exc), exit_code=exc.exit_code))
+            continue
+        report.warnings += plan.post.warnings
+        if plan.unchanged:
+            report.documents.append(_result(settings, plan, "unchanged"))
+        else:
+            plans.append(plan)
+    if dry_run:
+        report.documents += [_result(settings, p, "would-translate") for p in plans]
+        return report
+    outputs = _run_engine(settings, plans, slot, glossary, report, progress)
+    now = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+    for plan in plans:
+        try:
+            _finish(settings, plan, outputs, slot, glossary, report.glossary, now)
+            report.documents.append(_result(settings, plan, "translated"))
+        except WorkflowError as exc:
+            report.documents.append(_result(settings, plan, "error", exc))
+    report.documents.sort(key=lambda d: d.source)
+    return report
+
+
+def _state(exc: WorkflowError) -> str:
+    return "refused" if exc.exit_code == 1 else "error"
+
+
+def _result(settings: Settings, plan: Plan, state: str, exc: WorkflowError | None = None) -> DocumentResult:
+    records = [r for r in plan.records if r is not None] if not plan.unchanged else list(plan.old.segments if plan.old else [])
+    return DocumentResult(
+        source=plan.shown,
+        output=settings.rel(plan.output_path),
+        state=state,
+        segments=len(plan.segments) if not plan.unchanged else len(records),
+        translated=len(plan.work) if state != "unchanged" else 0,
+        needs_review=sum(1 for r in records if r.status == "needs-review"),
+        message=str(exc) if exc else "",
+        exit_code=exc.exit_code if exc else 0,
+    )
+
+
+# -- the engine, once for the whole run --------------------------------------------------
+
+
+def _run_engine(
+    settings: Settings, plans: list[Plan], slot: EngineSlot, glossary: Glossary, report: RunReport,
+    progress: ProgressFactory | None,
+) -> dict[str, str]:
+    """Every sentence of the run that needs the engine, deduplicated, in one call."""
+    wanted = [(plan, i, u) for plan in plans for i, u in units_needing_engine(plan, settings.copy_untranslatable)]
+    if not wanted:
+        return {}
+    engine = slot.get()
+    report.engine = engine.info.label
+    enforcer = None if engine.identity else Enforcer(glossary)
+    texts: dict[str, None] = {}
+    for plan, i, u in wanted:
+        core = plan.work[i].units[u].core
+        texts[enforcer.prepare(core).text if enforcer else core] = None
+    inputs = list(texts)
+    report.engine_texts = len(inputs)
+    with progress(len(inputs)) if progress else nullcontext() as bar:
+        translated = engine.translate(inputs, bar.update if bar is not None else None)
+    if len(translated) != len(inputs):
+        raise WorkflowError(f"engine {engine.info.label} returned {len(translated)} texts for {len(inputs)}.")
+    return dict(zip(inputs, translated))
+
+
+# -- one document: machine text, carried edits, checks, writes ----------------------------
+
+
+def _finish(
+    settings: Settings, plan: Plan, outputs: dict[str, str], slot: EngineSlot, glossary: Glossary,
+    stats: Stats, now: str,
+) -> None:
+    engine = slot.get() if outputs else None
+    identity = engine.identity if engine else True
+    enforcer = Enforcer(glossary) if not identity else None
+    for index, work in plan.work.items():
+        segment = plan.segments[index]
+        machine, reasons, used = machine_text(work, outputs, enforcer, identity, stats, settings, segment.single_line, segment.kind)
+        record = Record(
+            id=plan.ids[index], kind=segment.kind, line=line_of(plan, segment),
+            source_hash=sha256(segment.source), source=segment.source, machine=machine, final=machine,
+            status="needs-review" if reasons else "machine", reasons=tuple(reasons),
+            glossary=glossary.fingerprint(segment.source), translated_at=now,
+        )
+        if used and engine is not None:
+            info = engine.info
+            record = dataclasses.replace(record, engine=info.name, model=info.model, model_hash=info.model_hash)
+        elif not reasons:
+            record = dataclasses.replace(record, status="reviewed", reviewer="workflow", reasons=(NOTHING_TO_TRANSLATE,))
+        plan.records[index] = carry_over(record, work.previous) if work.relation == "changed" else record
+    _check_skeleton(plan)
+    _write(settings, plan, glossary, now, engine)
+
+
+def machine_text(
+    work: Work, outputs: dict[str, str], enforcer: Enforcer | None, identity: bool, stats: Stats,
+    settings: Settings, single_line: bool, kind: str,
+) -> tuple[str, list[str], bool]:
+    """The segment's English from the engine's sentences: restored, verified, typeset."""
+    reasons: list[str] = []
+    cores: list[str] = []
+    used = False
+    for unit in work.units:
+        if not needs_engine(unit.core, settings.copy_untranslatable):
+            cores.append(unit.core)
+            continue
+        used = True
+        prepared = enforcer.prepare(unit.core) if enforcer else Prepared(unit.core)
+        out = outputs[prepared.text]
+        if enforcer:
+            out, problems = enforcer.finish(out, prepared, stats)
+            reasons += problems
+        out, problems = repair(out, unit.core)
+        reasons += problems
+        if not identity:
+            out = typography.escape_inline(typography.english(out))
+            if not out.strip():
+                reasons.append("engine returned no text for a sentence")
+        cores.append(out)
+    text = work.masked.unmask(join(work.units, cores))
+    if not identity and text != work.masked.unmask(work.masked.text):
+        text = typography.escape_block_starts(text, single_line)
+        if kind == "table-cell":
+            text = typography.escape_pipes(text)
+        left = typography.han_left(text)
+        if left:
+            reasons.append(f"Chinese left in the English: {''.join(dict.fromkeys(left))}")
+    return text, list(dict.fromkeys(reasons)), used
+
+
+def carry_over(record: Record, previous: Record | None) -> Record:
+    """The Chinese changed: re-apply the editor's old patch to the new machine text."""
+    if previous is None or not previous.human:
+        return record
+    base = dataclasses.replace(record, previous_source=previous.source, previous_final=previous.final, status="needs-review")
+    if not previous.patch:
+        return dataclasses.replace(base, reasons=record.reasons + ("the Chinese changed since this segment was reviewed",))
+    patched = apply_patch(previous.patch, record.machine)
+    if patched is None:
+        return dataclasses.replace(base, reasons=record.reasons + (
+            "the Chinese changed and the earlier edit no longer applies; it is kept in previous_final",))
+    return dataclasses.replace(base, final=patched, patch=make_patch(record.machine, patched), reasons=record.reasons + (
+        "the Chinese changed; the earlier edit was re-applied to the new machine text",))
+
+
+def _check_skeleton(plan: Plan) -> None:
+    """The machine English must have the Chinese structure; a segment that breaks it keeps its Chinese."""
+    body = [(i, s) for i, s in enumerate(plan.segments) if s.pieces]
+    source = plan.post.body
+
+    def english(override: dict[int, str] | None = None) -> str:
+        texts = [(override or {}).get(i, _record(plan, i).machine) for i, _ in body]
+        return assemble.body(source, [s for _, s in body], texts)
+
+    if not skeleton.difference(source, english()):
+        return
+    for index in plan.work:
+        if plan.segments[index].pieces and skeleton.difference(source, english({i: s.source for i, s in body if i != index})):
+            record = _record(plan, index)
+            plan.records[index] = dataclasses.replace(record, machine=record.source, final=record.source, status="needs-review",
+                reasons=record.reasons + ("the translation broke the Markdown structure; the Chinese is kept",))
+    problem = skeleton.difference(source, english())
+    if problem:
+        raise SkeletonMismatch(f"the English would not have the structure of the Chinese ({problem}); nothing written. "
+                               "Please report this as a bug.", path=plan.shown)
+
+
+def _record(plan: Plan, index: int) -> Record:
+    record = plan.records[index]
+    assert record is not None
+    return record
+
+
+def _write(settings: Settings, plan: Plan, glossary: Glossary, now: str, engine: Engine | None) -> None:
+    records = [_record(plan, i) for i in range(len(plan.segments))]
+    body_records = [r for r, s in zip(records, plan.segments) if s.pieces]
+    meta = {s.kind.split(":", 1)[1]: r for r, s in zip(records, plan.segments) if not s.pieces}
+    english_body = assemble.body(plan.post.body, [s for s in plan.segments if s.pieces], [r.final for r in body_records])
+    changes = assemble.front_matter_changes(plan.post, meta, settings.front_matter, glossary, provenance(plan, records))
+    data = encode_text(assemble.render(plan.post, english_body, changes), plan.post.encoding, plan.post.newline)
+    new_hash = sha256(data)
+    memory = Memory(
+        source=plan.shown, output=settings.rel(plan.output_path), source_hash=plan.source_hash, output_hash=new_hash,
+        engine=engine.info.label if engine else (plan.old.engine if plan.old else ""),
+        translated_at=now if plan.work else (plan.old.translated_at if plan.old else now),
+        segments=tuple(records), retired=tuple(plan.retired),
+    )
+    write_pair(plan.memory_path, memory, plan.output_path, data, plan.output_hash)
+
+
+def write_pair(memory_path: Path, memory: Memory, output_path: Path, data: bytes, current_hash: str | None) -> None:
+    """Memory (marked in flight) -> English -> memory, skipping writes that change nothing."""
+    old_memory = read_bytes(memory_path)
+    if current_hash == memory.output_hash:
+        if old_memory != memory.to_bytes():
+            atomic_write(memory_path, memory.to_bytes())
+        return
+    in_flight = dataclasses.replace(memory, output_hash_previous=current_hash or "")
+    atomic_write(memory_path, in_flight.to_bytes())
+    atomic_write(output_path, data)
+    atomic_write(memory_path, memory.to_bytes())
+
+
+def provenance(plan: Plan, records: Sequence[Record]) -> dict[str, Any]:
+    """The summary the English front matter carries, so a site can show the status."""
+    engines = sorted({" ".join(p for p in (r.engine, r.model) if p) for r in records if r.engine})
+    reviewed = sum(1 for r in records if r.status == "reviewed")
+    return {
+        "source": plan.shown,
+        "source_hash": plan.source_hash,
+        "engine": "; ".join(engines) or "none",
+        "reviewed": f"{reviewed}/{len(records)}",
+    }

@@ -1,0 +1,226 @@
+"""One document: what is unchanged, what needs the engine, what carries an editor's work.
+
+`plan_document` reads a source, its memory and its English file, and decides per
+segment: reuse the recorded English (same Chinese, same glossary entries, same
+model), re-translate (new or changed Chinese, or machine text from another model),
+or keep the editor's English and flag it (glossary entries changed under it).
+No engine is called here; nothing is written.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from workflow import memory as memory_mod
+from workflow.align import pair
+from workflow.config import Settings
+from workflow.engines import EngineInfo
+from workflow.errors import InputError, UnrecordedEdits, WorkflowError
+from workflow.files import read_bytes
+from workflow.glossary import Glossary
+from workflow.memory import Memory, Record
+from workflow.post import Post, parse, sha256
+from workflow.assemble import plain_text
+from workflow.protect import Masked, mask
+from workflow.segment import Segment, segment_body
+from workflow.sentences import Unit, needs_engine, split
+
+
+@dataclass
+class Work:
+    """A segment that needs (re-)translation."""
+
+    masked: Masked
+    units: list[Unit]
+    previous: Record | None  # the record it continues, for carrying an edit over
+    relation: str  # new | changed | model | glossary
+
+
+@dataclass
+class Plan:
+    source_path: Path
+    source_rel: str  # inside the source folder
+    shown: str  # project-relative source path
+    output_path: Path
+    memory_path: Path
+    source_hash: str
+    post: Post
+    output_hash: str | None  # of the English file on disk now (None: absent)
+    old: Memory | None
+    segments: list[Segment] = field(default_factory=list)
+    ids: list[str] = field(default_factory=list)
+    records: list[Record | None] = field(default_factory=list)
+    work: dict[int, Work] = field(default_factory=dict)
+    retired: list[Record] = field(default_factory=list)
+    unchanged: bool = False
+
+    @property
+    def shown_output(self) -> str:
+        return self.output_path.as_posix()
+
+
+def source_rel(settings: Settings, path: Path) -> str:
+    try:
+        return path.resolve().relative_to(settings.source.resolve()).as_posix()
+    except ValueError:
+        raise WorkflowError(
+            f"is not inside the source folder {settings.rel(settings.source)}/. Give paths under it.",
+            path=settings.rel(path),
+        ) from None
+
+
+def read_source(settings: Settings, path: Path) -> tuple[str, str, bytes]:
+    rel = source_rel(settings, path)
+    data = read_bytes(path)
+    if data is None:
+        raise InputError("no such file. Check the path.", path=settings.rel(path))
+    return rel, settings.rel(path), data
+
+
+def plan_document(
+    settings: Settings, path: Path, glossary: Glossary, engine_info: EngineInfo | None
+) -> Plan:
+    rel, shown, data = read_source(settings, path)
+    post = parse(data, shown)
+    output_path = settings.output / rel
+    memory_path = memory_mod.memory_path(settings.memory_root, rel)
+    old = memory_mod.load(memory_path, settings.rel(memory_path))
+    out_bytes = read_bytes(output_path)
+    plan = Plan(path, rel, shown, output_path, memory_path, sha256(data), post,
+                sha256(out_bytes) if out_bytes is not None else None, old)
+    _refuse_unrecorded(settings, plan)
+    if old is not None and old.source_hash == plan.source_hash and plan.output_hash is not None and not any(
+        _glossary_stale(r, glossary) or _model_stale(r, engine_info) for r in old.segments
+    ):
+        plan.unchanged = True
+        return plan
+    env: dict[str, Any] = {}
+    body = segment_body(post.body, env)
+    plan.segments = body + meta_segments(settings, post, body)
+    plan.ids = segment_ids(plan.segments)
+    _decide(plan, env, glossary, engine_info, settings)
+    return plan
+
+
+def meta_segments(settings: Settings, post: Post, body: list[Segment]) -> list[Segment]:
+    """Front-matter values the policy translates, as segments without pieces.
+
+    A post without a title gets one derived from its first heading (or a leading
+    `#Title` line that lacks its space), else from its file name.
+    """
+    metadata = post.front.metadata if post.front else {}
+    found = []
+    for key, value in metadata.items():
+        if settings.front_matter.action(key) == "translate" and isinstance(value, str) and value.strip():
+            found.append(Segment(f"meta:{key}", post.front.inner_line if post.front else 1, value, (), True))
+    if settings.front_matter.derive_title and "title" not in metadata:
+        line, title = title_source(body, post.path)
+        found.append(Segment("meta:title", line + post.body_line - 1, title, (), True))
+    return found
+
+
+def title_source(body: list[Segment], path: str) -> tuple[int, str]:
+    """(line, Chinese text) a title is derived from."""
+    headings = [s for s in body if s.kind.startswith("heading")]
+    first = [s for s in headings if s.kind == "heading-1"][:1]
+    if not first and body and body[0].source.startswith("#"):
+        return body[0].line, plain_text(body[0].source.lstrip("#").strip())
+    for segment in first or headings[:1]:
+        return segment.line, plain_text(segment.source)
+    stem = Path(path).stem
+    words = stem.split("-")
+    while words and words[0].isdigit():
+        words = words[1:]
+    return 1, " ".join(w.capitalize() for w in words) or stem
+
+
+def segment_ids(segments: list[Segment]) -> list[str]:
+    """Stable ids: a hash of the Chinese, numbered when it repeats; `meta:<key>` for front matter."""
+    seen: Counter[str] = Counter()
+    ids = []
+    for segment in segments:
+        base = segment.kind if segment.kind.startswith("meta:") else "s" + hashlib.sha256(segment.source.encode()).hexdigest()[:12]
+        seen[base] += 1
+        ids.append(base if seen[base] == 1 else f"{base}-{seen[base]}")
+    return ids
+
+
+def _refuse_unrecorded(settings: Settings, plan: Plan) -> None:
+    if plan.output_hash is None:
+        return
+    out = settings.rel(plan.output_path)
+    if plan.old is None:
+        raise UnrecordedEdits(
+            f"exists but has no memory ({settings.rel(plan.memory_path)}): workflow did not write it. "
+            "Move it away, or run `workflow translate --force` to keep its text as the editor's version.",
+            path=out,
+        )
+    if not plan.old.output_is_recorded(plan.output_hash):
+        raise UnrecordedEdits(
+            f"has edits that are not recorded yet. Run `workflow review {out}` first "
+            "(or `workflow translate --force`, which records them).",
+            path=out,
+        )
+
+
+def _glossary_stale(record: Record, glossary: Glossary) -> bool:
+    return record.glossary != glossary.fingerprint(record.source)
+
+
+def _model_stale(record: Record, info: EngineInfo | None) -> bool:
+    if info is None or record.human or not record.engine:
+        return False
+    return (record.engine, record.model, record.model_hash) != (info.name, info.model, info.model_hash)
+
+
+def _decide(plan: Plan, env: dict[str, Any], glossary: Glossary, info: EngineInfo | None, settings: Settings) -> None:
+    old = list(plan.old.segments) if plan.old else []
+    pairing = pair([r.source for r in old], [s.source for s in plan.segments])
+    plan.retired = [old[i] for i in pairing.retired if old[i].human] + list(plan.old.retired if plan.old else ())
+    plan.records = [None] * len(plan.segments)
+    for index, (segment, (old_index, relation)) in enumerate(zip(plan.segments, pairing.matches)):
+        previous = old[old_index] if old_index is not None else None
+        if relation == "same" and previous is not None:
+            fingerprint = glossary.fingerprint(segment.source)
+            if previous.glossary != fingerprint and previous.human:
+                plan.records[index] = _flag_glossary(previous, fingerprint, segment, plan.ids[index])
+                continue
+            if previous.glossary != fingerprint:
+                relation = "glossary"
+            elif _model_stale(previous, info):
+                relation = "model"
+            else:
+                plan.records[index] = dataclasses.replace(previous, id=plan.ids[index], kind=segment.kind, line=line_of(plan, segment))
+                continue
+        masked = mask(segment.source, env, markdown_inline=bool(segment.pieces))
+        units = split(masked)
+        plan.work[index] = Work(masked, units, previous, relation)
+
+
+def _flag_glossary(previous: Record, fingerprint: str, segment: Segment, id_: str) -> Record:
+    reason = "glossary entries for this Chinese changed since it was reviewed; check the English"
+    return dataclasses.replace(
+        previous, id=id_, kind=segment.kind, glossary=fingerprint, status="needs-review",
+        reasons=tuple(dict.fromkeys(previous.reasons + (reason,))),
+    )
+
+
+def line_of(plan: Plan, segment: Segment) -> int:
+    """The segment's line in the file (front matter included)."""
+    return segment.line + (plan.post.body_line - 1 if segment.pieces else 0)
+
+
+def units_needing_engine(plan: Plan, copy_untranslatable: bool) -> list[tuple[int, int]]:
+    """(segment index, unit index) of every sentence the engine must translate."""
+    return [
+        (index, u)
+        for index, work in plan.work.items()
+        for u, unit in enumerate(work.units)
+        if needs_engine(unit.core, copy_untranslatable)
+    ]
+

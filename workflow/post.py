@@ -1,0 +1,268 @@
+"""Bytes -> Post(front matter, body), and English front matter back to text.
+
+Reading is strict about what it cannot understand (binary, undecodable bytes,
+invalid front matter all raise `InputError` with the file and line) and exact
+about what it can: the body is the text after the front-matter block, byte for
+byte (after CRLF -> LF, which `encode_text` undoes on the way out).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+import frontmatter
+import tomlkit
+import yaml
+from frontmatter.default_handlers import BaseHandler, JSONHandler, YAMLHandler
+
+from workflow.errors import InputError
+
+UTF8_BOM = b"\xef\xbb\xbf"
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
+class TOMLHandler(BaseHandler):
+    """TOML front matter (`+++`) through tomlkit, which keeps formatting on write."""
+
+    FM_BOUNDARY = re.compile(r"^\+{3,}\s*$", re.MULTILINE)
+    START_DELIMITER = END_DELIMITER = "+++"
+
+    def load(self, fm: str, **kwargs: object) -> Any:
+        return tomlkit.parse(fm).unwrap()
+
+    def export(self, metadata: dict[str, object], **kwargs: object) -> str:
+        return tomlkit.dumps(metadata)
+
+
+HANDLERS: dict[str, BaseHandler] = {"yaml": YAMLHandler(), "toml": TOMLHandler(), "json": JSONHandler()}
+# Exact block boundaries: (opening line, closing line) per format.
+BOUNDARIES = {
+    "yaml": (re.compile(r"\A---[ \t]*\n"), re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)),
+    "toml": (re.compile(r"\A\+\+\+[ \t]*\n"), re.compile(r"^\+\+\+[ \t]*$", re.MULTILINE)),
+    "json": (re.compile(r"\A(?=\{[ \t]*\n)"), re.compile(r"^\}[ \t]*$", re.MULTILINE)),
+}
+
+
+@dataclass(frozen=True)
+class FrontMatter:
+    format: str  # yaml | toml | json
+    raw: str  # the exact block, delimiters and final newline included
+    metadata: Mapping[str, Any]
+    inner_line: int  # 1-based file line of the first line inside the block
+
+
+@dataclass(frozen=True)
+class Post:
+    path: str
+    encoding: str  # utf-8 | utf-8-sig | utf-16 | gb18030
+    newline: str  # "\n" or "\r\n"
+    front: FrontMatter | None
+    body: str
+    body_line: int  # 1-based file line where the body starts
+    warnings: tuple[str, ...] = field(default=(), compare=False)
+
+    @property
+    def text(self) -> str:
+        return (self.front.raw if self.front else "") + self.body
+
+
+def sha256(data: bytes | str) -> str:
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def decode(data: bytes, path: str) -> tuple[str, str, list[str]]:
+    """Bytes -> (text, encoding, warnings). Raises InputError for binary or undecodable input."""
+    if data.startswith(UTF8_BOM):
+        return _utf8(data[len(UTF8_BOM):], path), "utf-8-sig", []
+    if data[:2] in UTF16_BOMS:
+        try:
+            return data.decode("utf-16"), "utf-16", [f"{path}: decoded as UTF-16; the English is written as UTF-8"]
+        except UnicodeDecodeError:
+            pass
+    if b"\x00" in data:
+        line = data.count(b"\n", 0, data.index(b"\x00")) + 1
+        raise InputError("binary file (NUL byte), not Markdown text. Remove it from the source folder.", path=path, line=line)
+    try:
+        return data.decode("utf-8"), "utf-8", []
+    except UnicodeDecodeError as exc:
+        utf8_error = exc
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError:
+        text = ""
+    if text and _plausible_chinese(text):
+        return text, "gb18030", [
+            f"{path}: not UTF-8; decoded as GB18030/GBK. Convert it with `iconv -f GB18030 -t UTF-8`; "
+            "the English is written as UTF-8"
+        ]
+    line = data.count(b"\n", 0, utf8_error.start) + 1
+    raise InputError(
+        f"cannot decode byte 0x{data[utf8_error.start]:02x}: the file is neither UTF-8 nor GB18030. "
+        "Save it as UTF-8.",
+        path=path,
+        line=line,
+    )
+
+
+def _utf8(data: bytes, path: str) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise InputError("has a UTF-8 byte-order mark but invalid UTF-8 bytes. Save it as UTF-8.", path=path, line=line) from None
+
+
+def _plausible_chinese(text: str) -> bool:
+    controls = sum(1 for c in text if unicodedata.category(c) == "Cc" and c not in "\t\n\r\f")
+    han = sum(1 for c in text if "\u4e00" <= c <= "\u9fff")
+    return controls == 0 and han > 0
+
+
+def split_newlines(text: str) -> tuple[str, str, list[str]]:
+    """CRLF -> LF. Returns (text, newline to write back, warnings)."""
+    crlf = text.count("\r\n")
+    if not crlf and "\r" not in text:
+        return text, "\n", []
+    lf = text.count("\n") - crlf
+    normalized = text.replace("\r\n", "\n").replace("\r", "\n")
+    newline = "\r\n" if crlf >= lf else "\n"
+    warnings = [] if lf == 0 or crlf == 0 else ["mixed CRLF and LF line endings; the English uses " + repr(newline)]
+    return normalized, newline, warnings
+
+
+def parse(data: bytes, path: str) -> Post:
+    """Read a Markdown file's bytes into a Post. Raises InputError with file and line."""
+    text, encoding, warnings = decode(data, path)
+    text, newline, nl_warnings = split_newlines(text)
+    warnings += [f"{path}: {w}" for w in nl_warnings]
+    front = split_front_matter(text, path)
+    body = text[len(front.raw):] if front else text
+    body_line = front.raw.count("\n") + 1 if front else 1
+    return Post(path, encoding, newline, front, body, body_line, tuple(warnings))
+
+
+def split_front_matter(text: str, path: str) -> FrontMatter | None:
+    for fmt, handler in HANDLERS.items():
+        if not handler.detect(text):
+            continue
+        opening, closing = BOUNDARIES[fmt]
+        start = opening.match(text)
+        if start is None:
+            continue
+        end = closing.search(text, start.end())
+        if end is None:
+            if fmt == "yaml":
+                return None  # a leading thematic break, not front matter
+            raise InputError(f"{fmt.upper()} front matter is not closed. Add the closing delimiter line.", path=path, line=1)
+        stop = end.end() + 1 if text[end.end():end.end() + 1] == "\n" else end.end()
+        inner = text[start.end():end.start()] if fmt != "json" else text[:end.end()]
+        inner_line = 2 if fmt != "json" else 1
+        metadata = load_metadata(fmt, inner, path, inner_line)
+        return FrontMatter(fmt, text[:stop], metadata, inner_line)
+    return None
+
+
+def load_metadata(fmt: str, inner: str, path: str, first_line: int) -> dict[str, Any]:
+    try:
+        data = HANDLERS[fmt].load(inner) if inner.strip() else {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = first_line + mark.line if mark is not None else first_line
+        raise InputError(f"invalid YAML front matter: {getattr(exc, 'problem', exc)}. Fix the YAML.", path=path, line=line) from None
+    except json.JSONDecodeError as exc:
+        raise InputError(f"invalid JSON front matter: {exc.msg}. Fix the JSON.", path=path, line=first_line + exc.lineno - 1) from None
+    except tomlkit.exceptions.ParseError as exc:
+        raise InputError(f"invalid TOML front matter: {exc}. Fix the TOML.", path=path, line=first_line + exc.line - 1) from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise InputError("front matter must be a mapping of keys to values.", path=path, line=first_line)
+    return data
+
+
+def encode_text(text: str, encoding: str, newline: str) -> bytes:
+    """LF text -> bytes with the file's newline. Non-UTF encodings are written as UTF-8."""
+    if newline != "\n":
+        text = text.replace("\n", newline)
+    bom = UTF8_BOM if encoding == "utf-8-sig" else b""
+    return bom + text.encode("utf-8")
+
+
+# -- writing English front matter ---------------------------------------------------------
+
+
+def render_front_matter(front: FrontMatter | None, changes: Mapping[str, Any]) -> str:
+    """The front-matter block with `changes` applied (new keys appended), everything else kept.
+
+    With no source front matter, a YAML block holding just `changes` is created.
+    """
+    if front is None:
+        return "---\n" + _yaml_dump(dict(changes)) + "---\n"
+    return {"yaml": _render_yaml, "toml": _render_toml, "json": _render_json}[front.format](front, changes)
+
+
+def _yaml_dump(mapping: Mapping[str, Any]) -> str:
+    if not mapping:
+        return ""
+    return str(yaml.safe_dump(dict(mapping), allow_unicode=True, sort_keys=False, default_flow_style=False, width=10**6))
+
+
+def _render_yaml(front: FrontMatter, changes: Mapping[str, Any]) -> str:
+    opening, closing = BOUNDARIES["yaml"]
+    start = opening.match(front.raw)
+    end = closing.search(front.raw, start.end() if start else 0)
+    assert start is not None and end is not None
+    inner = front.raw[start.end():end.start()]
+    node = yaml.compose(inner, Loader=yaml.SafeLoader) if inner.strip() else None
+    spans: dict[str, tuple[int, int]] = {}
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            spans[str(key_node.value)] = (key_node.start_mark.index, value_node.end_mark.index)
+    pieces: list[str] = []
+    cursor = 0
+    for key, (a, b) in sorted(spans.items(), key=lambda kv: kv[1]):
+        if key in changes:
+            pieces += [inner[cursor:a], _yaml_dump({key: changes[key]}).rstrip("\n")]
+            cursor = b
+    pieces.append(inner[cursor:])
+    new_inner = "".join(pieces)
+    added = {k: v for k, v in changes.items() if k not in spans}
+    if added:
+        if new_inner and not new_inner.endswith("\n"):
+            new_inner += "\n"
+        new_inner += _yaml_dump(added)
+    return front.raw[:start.end()] + new_inner + front.raw[end.start():]
+
+
+def _render_toml(front: FrontMatter, changes: Mapping[str, Any]) -> str:
+    opening, closing = BOUNDARIES["toml"]
+    start = opening.match(front.raw)
+    end = closing.search(front.raw, start.end() if start else 0)
+    assert start is not None and end is not None
+    doc = tomlkit.parse(front.raw[start.end():end.start()])
+    for key, value in changes.items():
+        doc[key] = value
+    return front.raw[:start.end()] + tomlkit.dumps(doc) + front.raw[end.start():]
+
+
+def _render_json(front: FrontMatter, changes: Mapping[str, Any]) -> str:
+    data = dict(front.metadata)
+    data.update(changes)
+    tail = "\n" if front.raw.endswith("\n") else ""
+    return json.dumps(data, ensure_ascii=False, indent=2, default=str) + tail
+
+
+def metadata_of(data: bytes, path: str) -> Mapping[str, Any]:
+    """Front-matter mapping of a file ({} when it has none)."""
+    post = parse(data, path)
+    return post.front.metadata if post.front else {}
+
+
+__all__ = ["Post", "FrontMatter", "parse", "decode", "sha256", "encode_text", "render_front_matter", "frontmatter"]

@@ -1,0 +1,223 @@
+"""Markdown body -> translatable segments, each tied to exact character spans of the body.
+
+markdown-it-py (CommonMark + tables + footnotes) finds the blocks that carry inline
+text (headings, paragraphs — inside lists, blockquotes and footnotes too — and table
+cells). Each segment records the *pieces* of the body its text comes from: one span
+per source line. Everything outside the pieces (markers, indentation, `> `, `|`,
+trailing spaces, blank lines, code, HTML blocks, link reference definitions) is never
+touched, so replacing every piece with itself gives back the body byte for byte.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from mdit_py_plugins.footnote import footnote_plugin
+
+# Containers whose name qualifies the kind of a paragraph inside them.
+CONTAINERS = {
+    "blockquote_open": "blockquote",
+    "list_item_open": "list-item",
+    "footnote_reference_open": "footnote",
+    "th_open": "table-cell",
+    "td_open": "table-cell",
+}
+CLOSERS = {name.replace("_open", "_close"): kind for name, kind in CONTAINERS.items()}
+
+
+@dataclass(frozen=True)
+class Piece:
+    """Half-open character span [start, end) of the body holding one line of a segment."""
+
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One translatable unit: a heading, paragraph, list-item paragraph, table cell, ..."""
+
+    kind: str  # heading | paragraph | list-item | blockquote | footnote | table-cell | meta
+    line: int  # 1-based line in the body (callers add the front-matter offset)
+    source: str  # exact text: the pieces joined by "\n"
+    pieces: tuple[Piece, ...]  # empty for front-matter values
+    single_line: bool  # headings and table cells cannot hold a line break
+
+    @property
+    def start(self) -> int:
+        return self.pieces[0].start if self.pieces else -1
+
+
+def new_parser() -> MarkdownIt:
+    """The one parser configuration: CommonMark + tables + footnotes."""
+    return MarkdownIt("commonmark").enable("table").use(footnote_plugin)
+
+
+@functools.lru_cache(maxsize=None)
+def markdown() -> MarkdownIt:
+    """The shared parser instance (parse, skeleton check, review)."""
+    return new_parser()
+
+
+def parse_tokens(body: str) -> list[Token]:
+    return markdown().parse(body, {})
+
+
+def line_offsets(body: str) -> list[int]:
+    """Offset of the first character of every line (plus one past the end)."""
+    offsets = [0]
+    for i, ch in enumerate(body):
+        if ch == "\n":
+            offsets.append(i + 1)
+    offsets.append(len(body) + 1)
+    return offsets
+
+
+def segment_body(body: str, env: dict[str, Any] | None = None) -> list[Segment]:
+    """All translatable segments of `body`, in document order.
+
+    `env` receives markdown-it's environment (the link reference definitions).
+    """
+    tokens = markdown().parse(body, env if env is not None else {})
+    lines = body.split("\n")
+    offsets = line_offsets(body)
+    found: list[Segment] = []
+    cell_cursor: dict[int, int] = {}  # table row -> column after the last located cell
+    for token, kind in _inline_blocks(tokens):
+        pieces = _locate(token, kind, lines, offsets, cell_cursor)
+        if pieces is None:
+            continue  # text markdown-it rewrote (tab expansion): kept verbatim, never lost
+        text = "\n".join(body[p.start:p.end] for p in pieces)
+        if text != token.content or not text.strip():
+            continue
+        single = kind in ("table-cell",) or kind.startswith("heading")
+        found.append(Segment(kind, token.map[0] + 1 if token.map else 1, text, pieces, single))
+    found.sort(key=lambda s: s.start)
+    return _without_overlaps(found)
+
+
+def _without_overlaps(segments: list[Segment]) -> list[Segment]:
+    kept: list[Segment] = []
+    for seg in segments:
+        if kept and seg.start < kept[-1].pieces[-1].end:
+            continue
+        kept.append(seg)
+    return kept
+
+
+def _inline_blocks(tokens: list[Token]) -> Iterator[tuple[Token, str]]:
+    stack: list[str] = []
+    heading = ""
+    for token in tokens:
+        if token.type in CONTAINERS:
+            stack.append(CONTAINERS[token.type])
+        elif token.type in CLOSERS and stack:
+            stack.pop()
+        elif token.type == "heading_open":
+            heading = token.tag  # h1..h6
+        elif token.type == "heading_close":
+            heading = ""
+        elif token.type == "inline" and token.map is not None:
+            kind = f"heading-{heading[1:]}" if heading else (stack[-1] if stack else "paragraph")
+            if heading and "table-cell" in stack:
+                kind = "table-cell"
+            yield token, kind
+
+
+def _locate(
+    token: Token, kind: str, lines: list[str], offsets: list[int], cell_cursor: dict[int, int]
+) -> tuple[Piece, ...] | None:
+    assert token.map is not None
+    first = token.map[0]
+    content_lines = token.content.split("\n")
+    if kind == "table-cell":
+        return _locate_cell(token, lines, offsets, cell_cursor)
+    if kind.startswith("heading") and len(content_lines) == 1 and _is_atx(lines[first]):
+        return _locate_atx(token.content, first, lines, offsets)
+    # Paragraph-like content: every line is a suffix of its source line
+    # (the last one once trailing whitespace is stripped).
+    pieces = []
+    for i, text in enumerate(content_lines):
+        row = first + i
+        if row >= len(lines):
+            return None
+        source = lines[row]
+        if i == len(content_lines) - 1:
+            source = source.rstrip()
+        if not source.endswith(text):
+            return None
+        end = offsets[row] + len(source)
+        pieces.append(Piece(end - len(text), end))
+    return tuple(pieces)
+
+
+def _is_atx(line: str) -> bool:
+    stripped = line.lstrip(" ")
+    return stripped.startswith("#") and len(line) - len(stripped) < 4
+
+
+def _locate_atx(content: str, row: int, lines: list[str], offsets: list[int]) -> tuple[Piece, ...] | None:
+    line = lines[row]
+    col = len(line) - len(line.lstrip(" "))
+    while col < len(line) and line[col] == "#":
+        col += 1
+    at = line.find(content, col)
+    if at < 0:
+        return None
+    return (Piece(offsets[row] + at, offsets[row] + at + len(content)),)
+
+
+def _locate_cell(
+    token: Token, lines: list[str], offsets: list[int], cell_cursor: dict[int, int]
+) -> tuple[Piece, ...] | None:
+    """Cells of a row are found left to right, each after the previous one."""
+    assert token.map is not None
+    row = token.map[0]
+    at = lines[row].find(token.content, cell_cursor.get(row, 0)) if token.content else -1
+    if at < 0:
+        return None
+    cell_cursor[row] = at + len(token.content)
+    return (Piece(offsets[row] + at, offsets[row] + at + len(token.content)),)
+
+
+def replace_pieces(body: str, replacements: list[tuple[tuple[Piece, ...], str]]) -> str:
+    """Put new text into the pieces of each segment; everything else stays byte for byte.
+
+    A replacement with as many lines as pieces fills them line by line (so the
+    container prefixes between them are kept). With fewer lines, the surplus source
+    lines are dropped together with their prefixes; with more, the extra lines
+    reuse the last piece's line prefix (list markers blanked).
+    """
+    out: list[str] = []
+    cursor = 0
+    for pieces, text in sorted(replacements, key=lambda r: r[0][0].start):
+        out.append(body[cursor:pieces[0].start])
+        out.append(_fill(body, pieces, text.split("\n")))
+        cursor = pieces[-1].end
+    out.append(body[cursor:])
+    return "".join(out)
+
+
+def _fill(body: str, pieces: tuple[Piece, ...], new_lines: list[str]) -> str:
+    parts = [new_lines[0]]
+    for i, line in enumerate(new_lines[1:], start=1):
+        piece = pieces[min(i, len(pieces) - 1)]
+        if i < len(pieces):
+            prefix = body[pieces[i - 1].end:piece.start]  # "\n" + the container prefix
+        else:
+            prefix = "\n" + _continuation(body, pieces[-1] if len(pieces) > 1 else pieces[0])
+        parts.append(prefix + line)
+    return "".join(parts)
+
+
+def _continuation(body: str, piece: Piece) -> str:
+    line_start = body.rfind("\n", 0, piece.start) + 1
+    prefix = body[line_start:piece.start]
+    blanked = []
+    for ch in prefix:
+        blanked.append(ch if ch in "> \t" else " ")
+    return "".join(blanked)

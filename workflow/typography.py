@@ -1,0 +1,99 @@
+"""English typography for machine output, and Markdown-safety of translated text.
+
+Applied to what an engine produced (never to copied text): full-width punctuation
+-> ASCII with English spacing, 、-> comma, 《》-> quotes, full-width letters and
+digits -> ASCII, one space between words. `escape_markdown` then makes sure the
+English cannot create Markdown structure that the Chinese did not have.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from workflow.protect import PLACEHOLDER
+
+# Punctuation that takes a space after it in English (and none before).
+SPACED = {"，": ",", "。": ".", "：": ":", "；": ";", "！": "!", "？": "?", "、": ","}
+PAIRED = {"（": " (", "）": ") ", "《": ' "', "》": '" ', "“": ' "', "”": '" ', "‘": " '", "’": "' ",
+          "【": " [", "】": "] ", "「": ' "', "」": '" ', "『": ' "', "』": '" '}
+OTHER = {"……": "...", "…": "...", "——": " — ", "～": "~", "·": " · ", "\u3000": " "}
+HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+def english(text: str) -> str:
+    """Full-width punctuation and spacing of machine output -> English conventions."""
+    text = "".join(_width(ch) for ch in text)
+    for zh, en in OTHER.items():
+        text = text.replace(zh, en)
+    for zh, en in SPACED.items():
+        text = text.replace(zh, en + " ")
+    for zh, en in PAIRED.items():
+        text = text.replace(zh, en)
+    text = text.replace("。", ". ")
+    text = re.sub(r"([.!?,;:])\1+", r"\1", text)  # 。。 -> .
+    text = re.sub(r"[ \t]+", " ", text)
+    text = re.sub(r" ([,.;:!?)\]])", r"\1", text)
+    text = re.sub(r"([(\[]) ", r"\1", text)
+    text = re.sub(r'" ([^"]*?) "', r'"\1"', text)
+    return text.strip(" ")
+
+
+def _width(ch: str) -> str:
+    """Full-width ASCII variants (Ａ１＃) -> ASCII; everything else unchanged."""
+    if "\uff01" <= ch <= "\uff5e" and ch not in SPACED and ch not in PAIRED and ch != "～":
+        return unicodedata.normalize("NFKC", ch)
+    return ch
+
+
+def han_left(text: str) -> list[str]:
+    """Chinese characters left in English text (outside placeholders)."""
+    return HAN.findall(PLACEHOLDER.sub("", text))
+
+
+# -- Markdown safety -------------------------------------------------------------------------
+
+BLOCK_START = re.compile(r"^([ \t]*)(#{1,6}(?=[ \t]|$)|[-+*](?=[ \t]|$)|\d{1,9}[.)](?=[ \t]|$)|>|=+[ \t]*$|-+[ \t]*$|`{3,}|~{3,}|\|)")
+INLINE_SPECIAL = re.compile(r"([*`\[\]<]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9]))")
+
+
+def escape_inline(text: str) -> str:
+    """Backslash-escape characters the engine wrote that Markdown would read as markup.
+
+    Placeholders (the real markup) are left alone.
+    """
+    out: list[str] = []
+    cursor = 0
+    for m in PLACEHOLDER.finditer(text):
+        out.append(INLINE_SPECIAL.sub(r"\\\1", text[cursor:m.start()]))
+        out.append(m.group(0))
+        cursor = m.end()
+    out.append(INLINE_SPECIAL.sub(r"\\\1", text[cursor:]))
+    return "".join(out)
+
+
+def escape_block_starts(text: str, single_line: bool) -> str:
+    """Translated lines must not begin a new block: `1. x`, `# x`, `- x`, `> x`, `===`."""
+    if single_line:
+        text = " ".join(part.strip() for part in text.split("\n"))
+    lines = text.split("\n")
+    return "\n".join(BLOCK_START.sub(_escape_marker, line, count=1) for line in lines)
+
+
+def _escape_marker(m: re.Match[str]) -> str:
+    indent, marker = m.group(1), m.group(2)
+    if marker[0].isdigit():
+        return indent + marker[:-1] + "\\" + marker[-1]
+    return indent + "\\" + marker
+
+
+def escape_pipes(text: str) -> str:
+    """A table cell's text must not contain an unescaped `|`."""
+    out: list[str] = []
+    cursor = 0
+    for m in PLACEHOLDER.finditer(text):
+        out.append(re.sub(r"(?<!\\)\|", r"\\|", text[cursor:m.start()]))
+        out.append(m.group(0))
+        cursor = m.end()
+    out.append(re.sub(r"(?<!\\)\|", r"\\|", text[cursor:]))
+    return "".join(out)
