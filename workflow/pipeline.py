@@ -107,7 +107,7 @@ def translate(
         report.documents += [_result(settings, p, "would-translate") for p in plans]
         return report
     outputs = _run_engine(settings, plans, slot, glossary, report, progress)
-    now = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+    now = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
     for plan in plans:
         try:
             _finish(settings, plan, outputs, slot, glossary, report.glossary, now)
@@ -217,15 +217,15 @@ def machine_text(
             if not out.strip():
                 reasons.append("engine returned no text for a sentence")
         cores.append(out)
-    text = work.masked.unmask(join(work.units, cores))
-    if not identity and text != work.masked.unmask(work.masked.text):
-        text = typography.escape_block_starts(text, single_line)
+    joined = join(work.units, cores)
+    if not identity and joined != work.masked.text:
+        joined = typography.escape_block_starts(joined, single_line)
         if kind == "table-cell":
-            text = typography.escape_pipes(text)
-        left = typography.han_left(text)
+            joined = typography.escape_pipes(joined)
+        left = typography.han_left(joined)
         if left:
             reasons.append(f"Chinese left in the English: {''.join(dict.fromkeys(left))}")
-    return text, list(dict.fromkeys(reasons)), used
+    return work.masked.unmask(joined), list(dict.fromkeys(reasons)), used
 
 
 def carry_over(record: Record, previous: Record | None) -> Record:

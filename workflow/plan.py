@@ -18,6 +18,7 @@ from typing import Any
 
 from workflow import memory as memory_mod
 from workflow.align import pair
+from workflow.assemble import plain_text
 from workflow.config import Settings
 from workflow.engines import EngineInfo
 from workflow.errors import InputError, UnrecordedEdits, WorkflowError
@@ -25,7 +26,6 @@ from workflow.files import read_bytes
 from workflow.glossary import Glossary
 from workflow.memory import Memory, Record
 from workflow.post import Post, parse, sha256
-from workflow.assemble import plain_text
 from workflow.protect import Masked, mask
 from workflow.segment import Segment, segment_body
 from workflow.sentences import Unit, needs_engine, split

@@ -43,6 +43,7 @@ class Span:
     kind: str  # atomic | open | close | break
     role: str  # markup | content
     pair: int = -1
+    closes: bool = False  # ends a construct (`**` closing emphasis, `</span>`, `](url)`)
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,7 @@ class Masked:
     originals: Mapping[str, str]  # placeholder -> the exact source text it stands for
     markup: frozenset[str]  # placeholders that are pure markup (edge-strippable)
     breaks: frozenset[str]  # placeholders that are hard line breaks (sentence boundaries)
+    closers: frozenset[str] = frozenset()  # placeholders that close a construct (stay with the sentence before)
 
     def unmask(self, text: str) -> str:
         """Replace every canonical placeholder by its original text."""
@@ -62,7 +64,7 @@ class Masked:
 # -- finding spans -----------------------------------------------------------------------
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _recording_parser() -> MarkdownIt:
     """A second parser of the same configuration whose inline rules report their spans."""
     md = new_parser()
@@ -77,8 +79,8 @@ def _recorder(name: str, fn: Callable[[StateInline, bool], bool]) -> Callable[[S
         start, before = state.pos, len(state.tokens)
         ok = fn(state, silent)
         if ok and not silent and name != "text":
-            pushed = [t.type for t in state.tokens[before:]]
-            state.env.setdefault("__spans__", []).append((name, start, state.pos, pushed))
+            # Token objects, not types: emphasis post-processing turns delimiters into *_open/*_close later.
+            state.env.setdefault("__spans__", []).append((name, start, state.pos, state.tokens[before:]))
         return ok
 
     return rule
@@ -95,8 +97,8 @@ def find_spans(content: str, env: Mapping[str, Any] | None = None) -> list[Span]
     md.inline.parse(content, md, run_env, [])
     state = StateInline(content, md, run_env, [])
     spans: list[Span] = []
-    for name, start, end, pushed in run_env.get("__spans__", []):
-        spans += _classify(name, start, end, pushed, content, state, len(spans))
+    for name, start, end, tokens in run_env.get("__spans__", []):
+        spans += _classify(name, start, end, [t.type for t in tokens], content, state, len(spans))
     return _resolve(spans, regex_spans(content))
 
 
@@ -117,8 +119,9 @@ def _classify(name: str, start: int, end: int, pushed: list[str], src: str, stat
         rest = src[label_end + 1:end] if label_end >= 0 else ""
         if label_end < 0 or not (rest.startswith("(") or (rest.startswith("[") and rest != "[]")):
             return [Span(start, end, "atomic", "content")]  # shortcut/collapsed reference: label is the key
-        return [Span(start, label_start, "open", "markup", n), Span(label_end, end, "close", "markup", n)]
-    return [Span(start, end, "atomic", "markup" if name in MARKUP_RULES else "content")]
+        return [Span(start, label_start, "open", "markup", n), Span(label_end, end, "close", "markup", n, True)]
+    closes = any(t.endswith("_close") for t in pushed) or (name == "html_inline" and src.startswith("</", start))
+    return [Span(start, end, "atomic", "markup" if name in MARKUP_RULES else "content", closes=closes)]
 
 
 def _resolve(md_spans: list[Span], rx_spans: list[Span]) -> list[Span]:
@@ -172,6 +175,7 @@ def mask(content: str, env: Mapping[str, Any] | None = None, markdown_inline: bo
     originals: dict[str, str] = {}
     markup: set[str] = set()
     breaks: set[str] = set()
+    closers: set[str] = set()
     numbers: dict[int, int] = {}
     cursor = 0
     for number, span in enumerate(spans, start=1):
@@ -188,10 +192,12 @@ def mask(content: str, env: Mapping[str, Any] | None = None, markdown_inline: bo
             markup.add(token)
         if span.kind == "break":
             breaks.add(token)
+        if span.closes:
+            closers.add(token)
         parts.append(token)
         cursor = span.end
     parts.append(content[cursor:])
-    return Masked("".join(parts), originals, frozenset(markup), frozenset(breaks))
+    return Masked("".join(parts), originals, frozenset(markup), frozenset(breaks), frozenset(closers))
 
 
 # -- verification and repair -------------------------------------------------------------
@@ -215,14 +221,17 @@ def repair(translated: str, source: str) -> tuple[str, list[str]]:
     """
     text = canonical(translated)
     expected = [m.group(0) for m in PLACEHOLDER.finditer(source)]
+    pairs = sorted({m.group(3) for m in PLACEHOLDER.finditer(source)
+                    if m.group(2) == "g" and f"<g{m.group(3)}>" in source and f"</g{m.group(3)}>" in source}, key=int)
+    paired = {t for n in pairs for t in (f"<g{n}>", f"</g{n}>")}
     reasons: list[str] = []
     text, problems = _drop_extras(text, set(expected))
     reasons += problems
-    for token in expected:
-        if token.startswith("<x") and token not in text:
+    for token in expected:  # atomic, or half of a pair whose other half is in another sentence
+        if token not in paired and token not in text:
             text = _append(text, token)
             reasons.append(f"placeholder {token} dropped by the engine; re-inserted at the end")
-    for number in sorted({m.group(3) for m in PLACEHOLDER.finditer(source) if m.group(2) == "g"}, key=int):
+    for number in pairs:
         text, problem = _fix_pair(text, source, number)
         if problem:
             reasons.append(problem)

@@ -57,7 +57,7 @@ def new_parser() -> MarkdownIt:
     return MarkdownIt("commonmark").enable("table").use(footnote_plugin)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def markdown() -> MarkdownIt:
     """The shared parser instance (parse, skeleton check, review)."""
     return new_parser()
@@ -87,14 +87,13 @@ def segment_body(body: str, env: dict[str, Any] | None = None) -> list[Segment]:
     offsets = line_offsets(body)
     found: list[Segment] = []
     cell_cursor: dict[int, int] = {}  # table row -> column after the last located cell
-    for token, kind in _inline_blocks(tokens):
+    for token, kind, single in _inline_blocks(tokens):
         pieces = _locate(token, kind, lines, offsets, cell_cursor)
         if pieces is None:
             continue  # text markdown-it rewrote (tab expansion): kept verbatim, never lost
         text = "\n".join(body[p.start:p.end] for p in pieces)
         if text != token.content or not text.strip():
             continue
-        single = kind in ("table-cell",) or kind.startswith("heading")
         found.append(Segment(kind, token.map[0] + 1 if token.map else 1, text, pieces, single))
     found.sort(key=lambda s: s.start)
     return _without_overlaps(found)
@@ -109,23 +108,26 @@ def _without_overlaps(segments: list[Segment]) -> list[Segment]:
     return kept
 
 
-def _inline_blocks(tokens: list[Token]) -> Iterator[tuple[Token, str]]:
+def _inline_blocks(tokens: list[Token]) -> Iterator[tuple[Token, str, bool]]:
+    """(inline token, kind, single_line): ATX headings and table cells hold one line only."""
     stack: list[str] = []
-    heading = ""
+    heading: Token | None = None
     for token in tokens:
         if token.type in CONTAINERS:
             stack.append(CONTAINERS[token.type])
         elif token.type in CLOSERS and stack:
             stack.pop()
         elif token.type == "heading_open":
-            heading = token.tag  # h1..h6
+            heading = token
         elif token.type == "heading_close":
-            heading = ""
+            heading = None
         elif token.type == "inline" and token.map is not None:
-            kind = f"heading-{heading[1:]}" if heading else (stack[-1] if stack else "paragraph")
-            if heading and "table-cell" in stack:
-                kind = "table-cell"
-            yield token, kind
+            if stack and stack[-1] == "table-cell":
+                yield token, "table-cell", True
+            elif heading is not None:
+                yield token, f"heading-{heading.tag[1:]}", heading.markup.startswith("#")
+            else:
+                yield token, stack[-1] if stack else "paragraph", False
 
 
 def _locate(

@@ -34,7 +34,7 @@ class Unit:
 def split(masked: Masked) -> list[Unit]:
     units: list[Unit] = []
     for chunk, sep in _chunks(masked.text, masked.breaks):
-        for sentence, space in _sentences(chunk):
+        for sentence, space in _sentences(chunk, masked.closers):
             units.append(_edges(sentence, space, masked))
         if units and sep:
             last = units[-1]
@@ -71,14 +71,26 @@ def _chunks(text: str, breaks: frozenset[str]) -> list[tuple[str, str]]:
     return chunks
 
 
-def _sentences(text: str) -> list[tuple[str, str]]:
-    """(sentence, whitespace after it) pairs covering `text` exactly."""
+def _sentences(text: str, closers: frozenset[str] = frozenset()) -> list[tuple[str, str]]:
+    """(sentence, whitespace after it) pairs covering `text` exactly.
+
+    Closing quotes and brackets after the end mark, and placeholders that close a
+    construct (`**`, `</span>`), belong to the sentence they end.
+    """
     out: list[tuple[str, str]] = []
     depth: list[str] = []
     start = i = 0
     n = len(text)
     while i < n:
         ch = text[i]
+        token = PLACEHOLDER.match(text, i) if ch == "<" else None
+        if token is not None:  # never split inside a link's text
+            if token.group(2) == "g" and not token.group(1):
+                depth.append(f"</g{token.group(3)}>")
+            elif depth and token.group(0) == depth[-1]:
+                depth.pop()
+            i = token.end()
+            continue
         if ch in OPENERS:
             depth.append(OPENERS[ch])
         elif depth and ch == depth[-1]:
@@ -87,8 +99,14 @@ def _sentences(text: str) -> list[tuple[str, str]]:
             j = i + 1
             while j < n and text[j] in ENDERS:
                 j += 1
-            while j < n and text[j] in CLOSERS:
-                j += 1
+            while j < n:
+                closing = PLACEHOLDER.match(text, j)
+                if closing is not None and closing.group(0) in closers:
+                    j = closing.end()
+                elif text[j] in CLOSERS:
+                    j += 1
+                else:
+                    break
             k = j
             while k < n and text[k] in EDGE_SPACE:
                 k += 1

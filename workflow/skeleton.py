@@ -9,14 +9,14 @@ image sources, inline code, inline HTML, footnote references and hard breaks
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from typing import Any, Callable
 
 from markdown_it.token import Token
 
 from workflow.segment import parse_tokens
 
 VERBATIM_BLOCKS = ("fence", "code_block", "html_block")
-INLINE_KEPT = {
+INLINE_KEPT: dict[str, Callable[[Token], tuple[Any, ...]]] = {
     "link_open": lambda t: ("link", t.attrs.get("href")),
     "image": lambda t: ("image", t.attrs.get("src")),
     "code_inline": lambda t: ("code", t.content),

@@ -22,7 +22,31 @@ HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
 def english(text: str) -> str:
-    """Full-width punctuation and spacing of machine output -> English conventions."""
+    """Full-width punctuation and spacing of machine output -> English conventions.
+
+    Works run by run between placeholders and adds no space next to one: a space
+    inside `**` or `[` would change the Markdown, so only spaces the engine wrote
+    there survive.
+    """
+    out: list[str] = []
+    cursor = 0
+    for m in PLACEHOLDER.finditer(text):
+        out += [_run(text[cursor:m.start()]), m.group(0)]
+        cursor = m.end()
+    out.append(_run(text[cursor:]))
+    return re.sub(r"[ \t]{2,}", " ", "".join(out)).strip(" ")
+
+
+def _run(text: str) -> str:
+    if not text:
+        return text
+    lead = " " if text[0] in " \t\u3000" else ""
+    trail = " " if text[-1] in " \t\u3000" else ""
+    body = _convert(text).strip(" ")
+    return lead + body + trail if body else (lead or trail)
+
+
+def _convert(text: str) -> str:
     text = "".join(_width(ch) for ch in text)
     for zh, en in OTHER.items():
         text = text.replace(zh, en)
@@ -30,13 +54,11 @@ def english(text: str) -> str:
         text = text.replace(zh, en + " ")
     for zh, en in PAIRED.items():
         text = text.replace(zh, en)
-    text = text.replace("。", ". ")
     text = re.sub(r"([.!?,;:])\1+", r"\1", text)  # 。。 -> .
     text = re.sub(r"[ \t]+", " ", text)
     text = re.sub(r" ([,.;:!?)\]])", r"\1", text)
     text = re.sub(r"([(\[]) ", r"\1", text)
-    text = re.sub(r'" ([^"]*?) "', r'"\1"', text)
-    return text.strip(" ")
+    return re.sub(r'" ([^"]*?) "', r'"\1"', text)
 
 
 def _width(ch: str) -> str:
