@@ -55,6 +55,7 @@ SCHEMA: Schema = {
     "target-lang": (str, "en"),
     "copy-untranslatable": (bool, True),
     "reviewer": (str, ""),
+    "bilingual": (str, "bilingual"),  # folder inside the output folder for `workflow publish`
     "front-matter": FRONT_MATTER_SCHEMA,
     "argos": ARGOS_SCHEMA,
     "libretranslate": LIBRETRANSLATE_SCHEMA,
@@ -124,6 +125,7 @@ class Settings:
     argos: ArgosSettings
     libretranslate: LibreTranslateSettings
     config_file: Path | None = field(default=None, compare=False)
+    bilingual: str = "bilingual"
 
     @property
     def memory_root(self) -> Path:
@@ -274,4 +276,5 @@ def _build(root: Path, v: dict[str, Any], config_file: Path | None) -> Settings:
             **{k.replace("-", "_"): val for k, val in v["libretranslate"].items()}
         ),
         config_file=config_file,
+        bilingual=v["bilingual"],
     )
