@@ -21,6 +21,7 @@ from workflow import __version__
 # command name -> "module:attribute"; a new command is a new entry.
 COMMANDS = {
     "translate": "workflow.cli.translate:translate",
+    "models": "workflow.cli.models:models",
 }
 
 EPILOG = """\b

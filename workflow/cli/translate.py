@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from workflow.cli import domain_errors, format_option, paths_argument, settings, stderr_is_tty, warn
+from workflow.cli.engine_options import engine_options, engine_overrides
 
 PROGRESS_MIN = 20  # sentences; smaller runs finish before a bar would be read
 
@@ -28,6 +29,7 @@ Examples:
 @paths_argument()
 @click.option("--engine", type=click.Choice(["argos", "libretranslate", "copy", "pseudo"]), default=None,
               help="Translation engine (default: [tool.workflow] engine, else argos).")
+@engine_options
 @click.option("--dry-run", is_flag=True, help="List what would change; call no engine, write nothing.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar, no per-file lines; only errors and the summary.")
 @format_option
@@ -43,7 +45,7 @@ def translate(ctx: click.Context, paths: tuple[Path, ...], engine: str | None, d
     """
     from workflow.pipeline import translate as run
 
-    conf = settings(ctx, engine=engine)
+    conf = settings(ctx, engine=engine, **engine_overrides(ctx))
 
     def progress(total: int) -> Any:
         show = total >= PROGRESS_MIN and not quiet and fmt == "text" and stderr_is_tty()

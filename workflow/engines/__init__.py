@@ -21,6 +21,8 @@ Progress = Callable[[int], None]
 REGISTRY = {
     "copy": "workflow.engines.copy:CopyEngine",
     "pseudo": "workflow.engines.pseudo:PseudoEngine",
+    "argos": "workflow.engines.argos:ArgosEngine",
+    "libretranslate": "workflow.engines.libretranslate:LibreTranslateEngine",
 }
 
 
