@@ -2,18 +2,48 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Mapping, Sequence
 
 from workflow.config import FrontMatterPolicy
 from workflow.glossary import Glossary
 from workflow.memory import Record
 from workflow.post import Post, render_front_matter
-from workflow.segment import Segment, markdown, replace_pieces
+from workflow.segment import Piece, Segment, markdown, replace_pieces
 
 
 def body(source_body: str, segments: Sequence[Segment], texts: Sequence[str]) -> str:
-    """The source body with each segment's pieces replaced by its text."""
-    return replace_pieces(source_body, [(s.pieces, t) for s, t in zip(segments, texts) if s.pieces and t != s.source])
+    """The source body with each segment's pieces replaced by its text.
+
+    An empty text (an editor deleted the segment) takes its whole lines and one
+    adjacent blank line with it when nothing else shares those lines, so no empty
+    paragraph, heading or list item is left behind; a table cell just becomes empty.
+    """
+    replacements = []
+    for s, t in zip(segments, texts):
+        if s.pieces and t != s.source:
+            replacements.append(((_whole_lines(source_body, s.pieces) or s.pieces) if t == "" else s.pieces, t))
+    return replace_pieces(source_body, replacements)
+
+
+# What may stand before a deleted segment's first line: quote, list and ATX heading markers.
+_BLOCK_PREFIX = re.compile(r"[ \t>]*(?:(?:[-+*]|\d{1,9}[.)])[ \t]+)?(?:#{1,6}[ \t]+)?")
+
+
+def _whole_lines(text: str, pieces: tuple[Piece, ...]) -> tuple[Piece, ...] | None:
+    start = text.rfind("\n", 0, pieces[0].start) + 1
+    newline = text.find("\n", pieces[-1].end)
+    end = len(text) if newline < 0 else newline + 1
+    if not _BLOCK_PREFIX.fullmatch(text[start:pieces[0].start]) or text[pieces[-1].end:end].strip(" \t\n#"):
+        return None
+    following = text.find("\n", end)
+    if end < len(text) and following >= 0 and not text[end:following].strip():
+        end = following + 1
+    elif start > 0:
+        preceding = text.rfind("\n", 0, start - 1) + 1
+        if not text[preceding:start].strip():
+            start = preceding
+    return (Piece(start, end),)
 
 
 def front_matter_changes(

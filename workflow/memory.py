@@ -19,6 +19,9 @@ from workflow.errors import MemoryCorrupt
 
 SCHEMA = 1
 STATUSES = ("machine", "needs-review", "reviewed")
+TOOL_REVIEWER = "workflow"  # the reviewer of segments with nothing to translate
+# Written even when empty: a final "" is a segment the editor deleted.
+REQUIRED = ("id", "kind", "line", "source_hash", "source", "machine", "final")
 
 
 @dataclass(frozen=True)
@@ -51,13 +54,18 @@ class Record:
 
     @property
     def human(self) -> bool:
-        """Holds an editor's work: reviewed, or an edit carried over to new Chinese."""
-        return self.status == "reviewed" or bool(self.patch)
+        """Holds an editor's work: reviewed by a person, an edit carried over to new Chinese,
+        or an earlier final kept in `previous_final` that nobody has looked at yet.
+
+        Segments the tool itself marked reviewed (nothing to translate) are not an editor's work.
+        """
+        reviewed = self.status == "reviewed" and self.reviewer != TOOL_REVIEWER
+        return reviewed or bool(self.patch) or bool(self.previous_source)
 
     def to_json(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
         data["reasons"] = list(self.reasons)
-        return {k: v for k, v in data.items() if v not in ("", [], ())}
+        return {k: v for k, v in data.items() if k in REQUIRED or v not in ("", [], ())}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Record:

@@ -20,7 +20,7 @@ from workflow.align import apply_patch, make_patch
 from workflow.config import Settings
 from workflow.enforce import Enforcer, Prepared, Stats
 from workflow.engines import Engine, EngineInfo, load_engine
-from workflow.errors import SkeletonMismatch, WorkflowError
+from workflow.errors import SkeletonMismatch, UnrecordedEdits, WorkflowError
 from workflow.files import atomic_write, read_bytes, select
 from workflow.glossary import Glossary
 from workflow.glossary import load as load_glossary
@@ -87,14 +87,17 @@ def translate(
     dry_run: bool = False,
     engine: Engine | None = None,
     progress: ProgressFactory | None = None,
+    force: bool = False,
 ) -> RunReport:
+    """`force`: record an English file's unrecorded edits first (`review`), and adopt an
+    English file that has no memory as the editor's version of fresh machine records."""
     glossary = load_glossary(settings.glossary, settings.root)
     slot = EngineSlot(settings, engine)
     report = RunReport()
     plans: list[Plan] = []
     for path in select(settings.source, paths):
         try:
-            plan = plan_document(settings, path, glossary, slot.info())
+            plan = _plan(settings, path, glossary, slot, force and not dry_run)
         except WorkflowError as exc:
             report.documents.append(DocumentResult(settings.rel(path), "", _state(exc), message=str(exc), exit_code=exc.exit_code))
             continue
@@ -113,9 +116,23 @@ def translate(
             _finish(settings, plan, outputs, slot, glossary, report.glossary, now)
             report.documents.append(_result(settings, plan, "translated"))
         except WorkflowError as exc:
-            report.documents.append(_result(settings, plan, "error", exc))
+            report.documents.append(_result(settings, plan, _state(exc), exc))
     report.documents.sort(key=lambda d: d.source)
     return report
+
+
+def _plan(settings: Settings, path: Path, glossary: Glossary, slot: EngineSlot, force: bool) -> Plan:
+    try:
+        return plan_document(settings, path, glossary, slot.info())
+    except UnrecordedEdits:
+        if not force:
+            raise
+    from workflow import review  # review builds on this module
+
+    if not review.has_memory(settings, path):
+        return plan_document(settings, path, glossary, slot.info(), adopt=True)
+    review.record_or_raise(settings, path)
+    return plan_document(settings, path, glossary, slot.info())
 
 
 def _state(exc: WorkflowError) -> str:
@@ -187,8 +204,16 @@ def _finish(
             record = dataclasses.replace(record, engine=info.name, model=info.model, model_hash=info.model_hash)
         elif not reasons:
             record = dataclasses.replace(record, status="reviewed", reviewer="workflow", reasons=(NOTHING_TO_TRANSLATE,))
-        plan.records[index] = carry_over(record, work.previous) if work.relation == "changed" else record
+        if work.relation == "changed":
+            record = carry_over(record, work.previous)
+            if work.previous is not None and superseded(work.previous, record):
+                plan.retired.append(work.previous)
+        plan.records[index] = record
     _check_skeleton(plan)
+    if plan.old is None and plan.output_hash is not None:
+        from workflow import review  # `translate --force` on an English file without memory
+
+        review.adopt(settings, plan, glossary, now)
     _write(settings, plan, glossary, now, engine)
 
 
@@ -229,18 +254,40 @@ def machine_text(
 
 
 def carry_over(record: Record, previous: Record | None) -> Record:
-    """The Chinese changed: re-apply the editor's old patch to the new machine text."""
+    """The Chinese changed: re-apply the editor's old patch to the new machine text.
+
+    Every hunk applies: the patched text is the final (needs-review). Otherwise the new
+    machine text is the final (needs-review) and `previous_final` keeps the editor's
+    English. A segment the editor deleted stays deleted (needs-review). `previous_final`
+    always holds the last English a person wrote or approved: a carried edit that nobody
+    reviewed yet keeps pointing at the editor's own text, not at the tool's derivation.
+    """
     if previous is None or not previous.human:
         return record
-    base = dataclasses.replace(record, previous_source=previous.source, previous_final=previous.final, status="needs-review")
+    own = previous.status == "reviewed" or not previous.previous_source
+    base = dataclasses.replace(
+        record, status="needs-review",
+        previous_source=previous.source if own else previous.previous_source,
+        previous_final=previous.final if own else previous.previous_final,
+    )
+    if previous.final == "" and previous.machine:
+        return dataclasses.replace(base, final="", patch=make_patch(record.machine, ""), reasons=record.reasons + (
+            "the Chinese changed; the editor had deleted this segment, its new machine text is in memory",))
     if not previous.patch:
-        return dataclasses.replace(base, reasons=record.reasons + ("the Chinese changed since this segment was reviewed",))
+        return dataclasses.replace(base, reasons=record.reasons + (
+            "the Chinese changed since this segment was reviewed; the earlier English is kept in previous_final",))
     patched = apply_patch(previous.patch, record.machine)
     if patched is None:
         return dataclasses.replace(base, reasons=record.reasons + (
             "the Chinese changed and the earlier edit no longer applies; it is kept in previous_final",))
     return dataclasses.replace(base, final=patched, patch=make_patch(record.machine, patched), reasons=record.reasons + (
         "the Chinese changed; the earlier edit was re-applied to the new machine text",))
+
+
+def superseded(previous: Record, record: Record) -> bool:
+    """True when carrying over drops an older `previous_final` (the old record then retires with it)."""
+    return bool(previous.previous_source) and (
+        (record.previous_source, record.previous_final) != (previous.previous_source, previous.previous_final))
 
 
 def _check_skeleton(plan: Plan) -> None:
@@ -271,13 +318,19 @@ def _record(plan: Plan, index: int) -> Record:
     return record
 
 
-def _write(settings: Settings, plan: Plan, glossary: Glossary, now: str, engine: Engine | None) -> None:
+def output_bytes(settings: Settings, plan: Plan, glossary: Glossary) -> bytes:
+    """The English file for the plan's records: finals in the Chinese markup, front matter by policy."""
     records = [_record(plan, i) for i in range(len(plan.segments))]
     body_records = [r for r, s in zip(records, plan.segments) if s.pieces]
     meta = {s.kind.split(":", 1)[1]: r for r, s in zip(records, plan.segments) if not s.pieces}
     english_body = assemble.body(plan.post.body, [s for s in plan.segments if s.pieces], [r.final for r in body_records])
     changes = assemble.front_matter_changes(plan.post, meta, settings.front_matter, glossary, provenance(plan, records))
-    data = encode_text(assemble.render(plan.post, english_body, changes), plan.post.encoding, plan.post.newline)
+    return encode_text(assemble.render(plan.post, english_body, changes), plan.post.encoding, plan.post.newline)
+
+
+def _write(settings: Settings, plan: Plan, glossary: Glossary, now: str, engine: Engine | None) -> None:
+    records = [_record(plan, i) for i in range(len(plan.segments))]
+    data = output_bytes(settings, plan, glossary)
     new_hash = sha256(data)
     memory = Memory(
         source=plan.shown, output=settings.rel(plan.output_path), source_hash=plan.source_hash, output_hash=new_hash,

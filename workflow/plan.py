@@ -83,8 +83,9 @@ def read_source(settings: Settings, path: Path) -> tuple[str, str, bytes]:
 
 
 def plan_document(
-    settings: Settings, path: Path, glossary: Glossary, engine_info: EngineInfo | None
+    settings: Settings, path: Path, glossary: Glossary, engine_info: EngineInfo | None, *, adopt: bool = False
 ) -> Plan:
+    """`adopt`: an English file without memory is not refused (`translate --force` keeps its text)."""
     rel, shown, data = read_source(settings, path)
     post = parse(data, shown)
     output_path = settings.output / rel
@@ -93,8 +94,10 @@ def plan_document(
     out_bytes = read_bytes(output_path)
     plan = Plan(path, rel, shown, output_path, memory_path, sha256(data), post,
                 sha256(out_bytes) if out_bytes is not None else None, old)
-    _refuse_unrecorded(settings, plan)
-    if old is not None and old.source_hash == plan.source_hash and plan.output_hash is not None and not any(
+    if not (adopt and old is None):
+        _refuse_unrecorded(settings, plan)
+    # An English file at `output_hash_previous` is a write that did not finish: write it again.
+    if old is not None and old.source_hash == plan.source_hash and plan.output_hash == old.output_hash and not any(
         _glossary_stale(r, glossary) or _model_stale(r, engine_info) for r in old.segments
     ):
         plan.unchanged = True

@@ -212,7 +212,7 @@ def _fill(body: str, pieces: tuple[Piece, ...], new_lines: list[str]) -> str:
             prefix = body[pieces[i - 1].end:piece.start]  # "\n" + the container prefix
         else:
             prefix = "\n" + _continuation(body, pieces[-1] if len(pieces) > 1 else pieces[0])
-        parts.append(prefix + line)
+        parts.append(prefix + line if line else prefix.rstrip(" \t"))  # a blank line gets no trailing blanks
     return "".join(parts)
 
 

@@ -22,6 +22,8 @@ from workflow import __version__
 COMMANDS = {
     "translate": "workflow.cli.translate:translate",
     "models": "workflow.cli.models:models",
+    "review": "workflow.cli.review:review",
+    "stats": "workflow.cli.stats:stats",
 }
 
 EPILOG = """\b

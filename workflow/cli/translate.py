@@ -31,10 +31,13 @@ Examples:
               help="Translation engine (default: [tool.workflow] engine, else argos).")
 @engine_options
 @click.option("--dry-run", is_flag=True, help="List what would change; call no engine, write nothing.")
+@click.option("--force", is_flag=True, help="Record unrecorded edits in the English first (as `review` does); "
+              "keep an English file that has no memory as the editor's version.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar, no per-file lines; only errors and the summary.")
 @format_option
 @click.pass_context
-def translate(ctx: click.Context, paths: tuple[Path, ...], engine: str | None, dry_run: bool, quiet: bool, fmt: str) -> None:
+def translate(ctx: click.Context, paths: tuple[Path, ...], engine: str | None, dry_run: bool, force: bool, quiet: bool,
+              fmt: str) -> None:
     """Draft English for the Chinese posts in source_zh/ into output_en/.
 
     Mirrors the source folder, keeps every bit of Markdown markup, adds `lang: en`
@@ -52,7 +55,7 @@ def translate(ctx: click.Context, paths: tuple[Path, ...], engine: str | None, d
         return click.progressbar(length=total, label="translating", file=sys.stderr if show else _Null(), show_eta=True)
 
     with domain_errors():
-        report = run(conf, paths, dry_run=dry_run, progress=progress)
+        report = run(conf, paths, dry_run=dry_run, progress=progress, force=force)
     for message in report.warnings:
         warn(message)
     if fmt == "json":

@@ -1,0 +1,199 @@
+"""`workflow review`: record the editors' corrections; show, report or walk the pending segments."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import click
+
+from workflow.cli import domain_errors, format_option, paths_argument, settings, warn
+
+STATE_COLOURS = {"recorded": "green", "approved": "green", "unchanged": None, "refused": "yellow", "error": "red"}
+CHOICES = {"a": "accept", "e": "edit", "s": "skip", "q": "quit"}
+
+
+@click.command(epilog="""\b
+Examples:
+  workflow review                                  record the edits in every English file
+  workflow review output_en/2018-11-15-x.md        one article (the English or the Chinese path)
+  workflow review --approve output_en/2018-11-15-x.md
+                                                   also accept its untouched machine segments
+  workflow review --show                           pending and edited segments, diff coloured
+  workflow review --html review.html               a side-by-side report for a browser
+  workflow review --interactive                    accept / edit in $EDITOR / skip, one by one
+""")
+@paths_argument()
+@click.option("--reviewer", default=None, metavar="NAME",
+              help="Name recorded with each reviewed segment (default: [tool.workflow] reviewer, else git config user.name).")
+@click.option("--approve", is_flag=True, help="Also accept the untouched machine segments (of PATHS, or of all files).")
+@click.option("--show", is_flag=True, help="Show the pending and edited segments with the diff coloured; records nothing.")
+@click.option("--html", "html_file", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FILE",
+              help="Write a self-contained side-by-side HTML report to FILE; records nothing.")
+@click.option("-i", "--interactive", is_flag=True,
+              help="Walk the pending segments: accept, edit in $EDITOR, skip or quit; saved after each one.")
+@format_option
+@click.pass_context
+def review(ctx: click.Context, paths: tuple[Path, ...], reviewer: str | None, approve: bool, show: bool,
+           html_file: Path | None, interactive: bool, fmt: str) -> None:
+    """Record the corrections editors made to the English in output_en/.
+
+    Aligns each edited English file with its recorded segments and records, for every
+    changed segment, the final text and the diff from the machine English; the segment
+    becomes reviewed, with the reviewer and the time. Split, merged, added and deleted
+    paragraphs are recorded too, and survive later `translate` runs. An edit that cannot
+    be attributed with certainty, or one outside the translatable text, is reported
+    with its line and nothing is recorded for that file (exit 1).
+    """
+    if interactive and (show or html_file or fmt == "json"):
+        raise click.UsageError("--interactive cannot be combined with --show, --html or --format json.")
+    conf = settings(ctx)
+    if show or html_file:
+        _look(ctx, conf, paths, show, html_file, fmt)
+        return
+    from workflow.review import review as run
+
+    with domain_errors():
+        report = run(conf, paths, reviewer=reviewer, approve=approve)
+    if fmt == "json":
+        payload = {"documents": [_document_json(d) for d in report.documents], "reviewer": report.reviewer,
+                   "exit_code": report.exit_code}
+        click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+    else:
+        _print_report(report)
+    if interactive and report.exit_code < 2:
+        _walk(ctx, conf, paths, reviewer)
+    ctx.exit(report.exit_code)
+
+
+def _document_json(doc: Any) -> dict[str, Any]:
+    data = asdict(doc)
+    data.update(edited=doc.edited, approved=doc.approved)
+    return data
+
+
+def _print_report(report: Any) -> None:
+    counts: dict[str, int] = {}
+    for doc in report.documents:
+        counts[doc.state] = counts.get(doc.state, 0) + 1
+        if doc.message:
+            click.echo(click.style(f"{doc.state}: ", fg=STATE_COLOURS.get(doc.state)) + doc.message, err=True)
+            continue
+        click.echo(click.style(f"{doc.state:>10}", fg=STATE_COLOURS.get(doc.state))
+                   + f"  {doc.output}  ({doc.edited} edited, {doc.approved} approved; {doc.reviewed}/{doc.total} reviewed)")
+        for change in doc.changes:
+            if change.action != "approved":
+                click.echo(f"            line {change.line}: {change.action} ({change.kind}, {change.id})")
+    summary = ", ".join(f"{n} {state}" for state, n in sorted(counts.items())) or "nothing to review"
+    who = f" Reviewer: {report.reviewer}." if report.reviewer else ""
+    click.echo(f"{len(report.documents)} documents: {summary}.{who}")
+
+
+# -- --show and --html: read memory, write nothing but the report ------------------------------
+
+
+def _look(ctx: click.Context, conf: Any, paths: tuple[Path, ...], show: bool, html_file: Path | None, fmt: str) -> None:
+    from workflow.files import atomic_write
+    from workflow.review_view import html_report, views
+
+    with domain_errors():
+        documents = views(conf, paths, everything=bool(html_file))
+    for doc in documents:
+        if doc.unrecorded:
+            warn(f"{doc.output} has edits that are not recorded yet; run `workflow review {doc.output}`.")
+    if html_file:
+        atomic_write(html_file.resolve(), html_report(documents).encode("utf-8"))
+        click.echo(f"wrote {html_file}", err=show or fmt == "json")
+    if not show:
+        return
+    if fmt == "json":
+        click.echo(json.dumps([asdict(d) for d in documents], ensure_ascii=False, indent=2))
+        return
+    colour = use_colour(ctx)
+    for doc in documents:
+        pending = [s for s in doc.segments if s.pending or s.edited]
+        click.echo(click.style(f"{doc.source} -> {doc.output}", bold=True)
+                   + f"  ({doc.reviewed}/{doc.total} reviewed, {len(pending)} to look at)")
+        for segment in pending:
+            _show_segment(segment, colour)
+
+
+def use_colour(ctx: click.Context) -> bool:
+    """Colour unless NO_COLOR (ctx.color False) or output is not a terminal, as click.echo decides."""
+    import click._compat
+
+    return not click._compat.should_strip_ansi(sys.stdout, ctx.color)
+
+
+def _show_segment(segment: Any, colour: bool) -> None:
+    from workflow.review_view import DELETE, INSERT, diff
+
+    status = click.style(segment.status, fg={"machine": "yellow", "needs-review": "red"}.get(segment.status, "green"))
+    click.echo(f"  line {segment.line}  {segment.kind}  {status}" + "".join(f"; {r}" for r in segment.reasons))
+    click.echo(f"    zh:      {segment.source}")
+    ops = diff(segment.machine, segment.final)
+    click.echo("    machine: " + "".join(_mark(op, t, colour) for op, t in ops if op != INSERT))
+    if segment.edited:
+        shown = "".join(_mark(op, t, colour) for op, t in ops if op != DELETE) if segment.final else "(deleted)"
+        click.echo("    final:   " + shown)
+    if segment.previous_final and segment.previous_final != segment.final:
+        click.echo(f"    before:  {segment.previous_final}")
+    if segment.hints:
+        click.echo("    glossary: " + "; ".join(f"{zh} → {en}" for zh, en in segment.hints))
+
+
+def _mark(op: int, text: str, colour: bool) -> str:
+    if op == 0:
+        return text
+    if colour:
+        return click.style(text, fg="red", strikethrough=True) if op < 0 else click.style(text, fg="green", underline=True)
+    return f"[-{text}-]" if op < 0 else f"{{+{text}+}}"
+
+
+# -- --interactive ----------------------------------------------------------------------------
+
+
+def _walk(ctx: click.Context, conf: Any, paths: tuple[Path, ...], reviewer: str | None) -> None:
+    from workflow.review import Reviewer, utc_now
+    from workflow.review_view import decide, views
+
+    colour = use_colour(ctx)
+    with domain_errors():
+        documents = [d for d in views(conf, paths) if d.current and not d.unrecorded]
+        who = Reviewer(conf, reviewer)
+        queue = [(d, s) for d in documents for s in d.segments if s.pending]
+        if queue:
+            who()
+    done = 0
+    for number, (doc, segment) in enumerate(queue, start=1):
+        click.echo(click.style(f"\n[{number}/{len(queue)}] {doc.output}", bold=True))
+        _show_segment(segment, colour)
+        while True:
+            choice = click.prompt("  [a]ccept, [e]dit, [s]kip, [q]uit", type=click.Choice(list(CHOICES)),
+                                  show_choices=False, default="s")
+            final: str | None = None
+            if choice == "e":
+                edited = click.edit(segment.final + "\n", extension=".md")
+                if edited is None:
+                    click.echo("  unchanged; skipped")
+                    break
+                final = edited.rstrip("\n")
+                if "\n" in final and (segment.kind == "table-cell" or segment.kind.startswith(("heading", "meta:"))):
+                    click.echo("  a heading, table cell or front-matter value holds one line; edit again")
+                    continue
+            if choice in ("a", "e"):
+                with domain_errors():
+                    decide(conf, _source(conf, doc.source), segment.id, final=final, reviewer=who(), now=utc_now())
+                done += 1
+                click.echo(f"  {CHOICES[choice]}ed" if choice == "a" else "  recorded")
+            break
+        if choice == "q":
+            break
+    click.echo(f"{done} segments reviewed, {len(queue) - done} left.")
+
+
+def _source(conf: Any, shown: str) -> Path:
+    return Path(conf.root / shown)

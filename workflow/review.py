@@ -1,0 +1,428 @@
+"""`review`: the editors' corrections of the English, recorded as diffs in memory.
+
+Editors edit `output_en/X.md` in any editor. `review` parses the file, attributes each
+English paragraph to its recorded segment (`workflow.edits.align`) and the front-matter
+values to their `meta:` records, and for every segment whose English changed records
+the final text, the diff-match-patch patch from the machine text, status `reviewed`,
+the reviewer and the time. `approve` also accepts the untouched machine segments.
+
+Nothing is written unless it is certain that nothing is lost: the English the recorded
+segments give (the very bytes `translate` would write) must be the editor's file. An
+edit outside the translatable text (markup, code, front-matter keys that are not
+translated) or an edit that cannot be attributed with certainty refuses the file with
+the line to look at, and leaves it and its memory untouched. Memory and English are
+written with `pipeline.write_pair` (memory marked in flight, English, memory), so a
+crash between the writes leaves files that the next run accepts.
+
+When the Chinese changed since the English was written, segments are still aligned and
+recorded, but there is no Chinese markup to render them in: the editor's file is kept as
+it is (with the provenance updated) and `translate` then carries the edits over.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Sequence
+
+from workflow import memory as memory_mod
+from workflow.align import make_patch
+from workflow.config import Settings
+from workflow.edits import Alignment, Unaligned, align, split_final
+from workflow.errors import ConfigError, WorkflowError
+from workflow.files import markdown_files, read_bytes, select
+from workflow.glossary import Glossary
+from workflow.glossary import load as load_glossary
+from workflow.memory import Memory, Record
+from workflow.pipeline import output_bytes, provenance, write_pair
+from workflow.plan import Plan, meta_segments, read_source, segment_ids
+from workflow.post import Post, encode_text, parse, render_front_matter, sha256
+from workflow.segment import Segment, segment_body
+
+
+class UnalignedEdits(WorkflowError):
+    """An English file holds edits that cannot be recorded with certainty; nothing was written."""
+
+    exit_code = 1
+
+
+class NotTranslated(WorkflowError):
+    """There is nothing to review: no memory, or no English file."""
+
+    exit_code = 1
+
+
+@dataclass(frozen=True)
+class Change:
+    id: str
+    line: int  # in the English file
+    kind: str
+    action: str  # edited | deleted | approved
+
+
+@dataclass(frozen=True)
+class DocumentReview:
+    source: str
+    output: str
+    state: str  # recorded | approved | unchanged | refused | error
+    reviewed: int = 0
+    total: int = 0
+    changes: tuple[Change, ...] = ()
+    message: str = ""
+    exit_code: int = 0
+
+    @property
+    def edited(self) -> int:
+        return sum(1 for c in self.changes if c.action in ("edited", "deleted"))
+
+    @property
+    def approved(self) -> int:
+        return sum(1 for c in self.changes if c.action == "approved")
+
+
+@dataclass
+class Report:
+    documents: list[DocumentReview] = field(default_factory=list)
+    reviewer: str = ""
+
+    @property
+    def exit_code(self) -> int:
+        return max((d.exit_code for d in self.documents), default=0)
+
+
+class Reviewer:
+    """The reviewer's name, looked up only when something is recorded: flag, config, git."""
+
+    def __init__(self, settings: Settings, given: str | None = None) -> None:
+        self.settings = settings
+        self.given = given
+        self.name = ""
+
+    def __call__(self) -> str:
+        if not self.name:
+            for name in (self.given, self.settings.reviewer, git_user(self.settings.root)):
+                if name and name.strip():
+                    self.name = name.strip()
+                    break
+            else:
+                raise ConfigError("no reviewer name. Pass --reviewer NAME, set `reviewer` in [tool.workflow], "
+                                  "or run `git config user.name NAME`.")
+        return self.name
+
+
+def git_user(root: Path) -> str:
+    try:
+        done = subprocess.run(["git", "config", "user.name"], cwd=root, capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return done.stdout.strip() if done.returncode == 0 else ""
+
+
+def utc_now() -> str:
+    return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+
+
+# -- which documents --------------------------------------------------------------------
+
+
+def sources(settings: Settings, paths: Iterable[Path] = ()) -> list[Path]:
+    """Chinese sources named by `paths`: English files, Chinese files or folders of either; all if none."""
+    given = [_existing(settings, p) for p in paths]
+    if not given:
+        return select(settings.source, ())
+    found: list[Path] = []
+    everything = select(settings.source, ())
+    for path in given:
+        if _inside(path, settings.output):
+            if path.is_dir():
+                found += [s for s in everything if _inside(settings.output / _rel(s, settings.source), path)]
+            else:
+                found.append(settings.source / _rel(path, settings.output))
+        elif path.is_dir():
+            found += markdown_files(path)
+        else:
+            found.append(path)
+    return sorted(dict.fromkeys(p.resolve() for p in found))
+
+
+def _existing(settings: Settings, path: Path) -> Path:
+    """Relative paths are relative to the project root (`-C` runs as if started there)."""
+    return (settings.root / path).resolve()
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path.resolve().is_relative_to(folder.resolve())
+
+
+def _rel(path: Path, folder: Path) -> str:
+    return path.resolve().relative_to(folder.resolve()).as_posix()
+
+
+def has_memory(settings: Settings, source: Path) -> bool:
+    rel = _rel(source, settings.source)
+    return memory_mod.memory_path(settings.memory_root, rel).exists()
+
+
+# -- one document ----------------------------------------------------------------------
+
+
+@dataclass
+class Document:
+    """A source, its memory and its English file, read once."""
+
+    plan: Plan  # segments of the current Chinese; records = memory's when `current`
+    memory: Memory
+    english: bytes | None
+    current: bool  # the memory describes the current Chinese
+
+    @property
+    def records(self) -> list[Record]:
+        return list(self.memory.segments)
+
+
+def load(settings: Settings, source: Path) -> Document:
+    rel, shown, data = read_source(settings, source)
+    post = parse(data, shown)
+    output_path = settings.output / rel
+    memory_path = memory_mod.memory_path(settings.memory_root, rel)
+    memory = memory_mod.load(memory_path, settings.rel(memory_path))
+    english = read_bytes(output_path)
+    out = settings.rel(output_path)
+    if memory is None:
+        hint = ("run `workflow translate --force` to keep its text as the editor's version" if english is not None
+                else "run `workflow translate` first")
+        raise NotTranslated(f"has no memory yet: {hint}.", path=out)
+    if english is None:
+        raise NotTranslated("is missing: `workflow translate` writes it again from memory.", path=out)
+    plan = Plan(source, rel, shown, output_path, memory_path, sha256(data), post, sha256(english), memory)
+    body = segment_body(post.body)
+    plan.segments = body + meta_segments(settings, post, body)
+    plan.ids = segment_ids(plan.segments)
+    current = memory.source_hash == plan.source_hash and [r.source for r in memory.segments] == [
+        s.source for s in plan.segments]
+    if current:
+        plan.records = list(memory.segments)
+    return Document(plan, memory, english, current)
+
+
+def review(
+    settings: Settings, paths: Iterable[Path] = (), *, reviewer: str | None = None, approve: bool = False,
+    now: str | None = None,
+) -> Report:
+    """Record the edits in the English files of `paths` (default: all); `approve` accepts machine segments."""
+    who = Reviewer(settings, reviewer)
+    glossary = load_glossary(settings.glossary, settings.root)
+    report = Report()
+    stamp = now or utc_now()
+    named = bool(list(paths))
+    for source in sources(settings, paths):
+        try:
+            report.documents.append(review_document(settings, source, glossary, who, approve, stamp))
+        except WorkflowError as exc:
+            if isinstance(exc, NotTranslated) and not named:
+                continue  # nothing to review yet
+            state = "refused" if exc.exit_code == 1 else "error"
+            output = settings.rel(settings.output / _rel(source, settings.source)) if _inside(source, settings.source) else ""
+            report.documents.append(DocumentReview(settings.rel(source), output, state, message=str(exc),
+                                                   exit_code=exc.exit_code))
+    report.reviewer = who.name
+    return report
+
+
+def record_or_raise(settings: Settings, source: Path) -> DocumentReview:
+    """`translate --force`: record the English file's edits, or raise why not."""
+    glossary = load_glossary(settings.glossary, settings.root)
+    return review_document(settings, source, glossary, Reviewer(settings), False, utc_now())
+
+
+def review_document(settings: Settings, source: Path, glossary: Glossary, who: Reviewer, approve: bool,
+                    now: str) -> DocumentReview:
+    doc = load(settings, source)
+    assert doc.english is not None
+    out = settings.rel(doc.plan.output_path)
+    english = parse(doc.english, out)
+    recorded = doc.memory.output_is_recorded(doc.plan.output_hash)  # or a write that did not finish
+    records, changes = (doc.records, []) if recorded else edits(doc, english, who, now)
+    if approve:
+        records, approved = approve_machine(records, english, who, now)
+        changes += approved
+    doc.plan.records = list(records)
+    if doc.current:
+        data = output_bytes(settings, doc.plan, glossary)
+        if not recorded:
+            verify(settings, english, parse(data, out), out)
+    else:
+        data = _keep_editors_file(settings, doc, english, records)
+    memory = dataclasses.replace(doc.memory, segments=tuple(records), output_hash=sha256(data), output_hash_previous="")
+    state = "recorded" if any(c.action != "approved" for c in changes) else ("approved" if changes else "unchanged")
+    if data != doc.english or memory.to_bytes() != doc.memory.to_bytes():
+        write_pair(doc.plan.memory_path, memory, doc.plan.output_path, data, doc.plan.output_hash)
+    reviewed = sum(1 for r in records if r.status == "reviewed")
+    return DocumentReview(doc.plan.shown, out, state, reviewed, len(records), tuple(changes))
+
+
+def edits(doc: Document, english: Post, who: Reviewer, now: str) -> tuple[list[Record], list[Change]]:
+    """The memory's records with the English file's edits recorded, and what changed."""
+    records = doc.records
+    new = new_finals(records, english)
+    lines = english_lines(records, english)
+    changes: list[Change] = []
+    for index, final in sorted(new.items()):
+        record = records[index]
+        action = "deleted" if final == "" else "edited"
+        records[index] = record_edit(record, final, who(), now)
+        changes.append(Change(record.id, lines.get(index, 0), record.kind, action))
+    return records, changes
+
+
+def _body_alignment(records: Sequence[Record], english: Post) -> tuple[list[int], Alignment, list[Segment]]:
+    body_index = [i for i, r in enumerate(records) if not r.kind.startswith("meta:")]
+    segments = segment_body(english.body)
+    try:
+        return body_index, align([records[i] for i in body_index], english.body, segments), segments
+    except Unaligned as exc:
+        line = exc.segment.line + english.body_line - 1 if exc.segment else None
+        raise UnalignedEdits(f"{exc.message}. Nothing was recorded for this file.", path=english.path, line=line) from None
+
+
+def english_lines(records: Sequence[Record], english: Post) -> dict[int, int]:
+    """Record index -> its line in the English file (front-matter values: their key's line), where known."""
+    lines: dict[int, int] = {}
+    try:
+        body_index, alignment, segments = _body_alignment(records, english)
+    except UnalignedEdits:
+        body_index, alignment, segments = [], Alignment({}, ()), []
+    for segment, owner in zip(segments, alignment.owners):
+        lines.setdefault(body_index[owner], segment.line + english.body_line - 1)
+    raw = english.front.raw.split("\n") if english.front else []
+    for index, record in enumerate(records):
+        if record.kind.startswith("meta:"):
+            key = record.kind.split(":", 1)[1]
+            lines[index] = next((n for n, text in enumerate(raw, start=1) if text.startswith(f"{key}:")), 1)
+    return lines
+
+
+def new_finals(records: Sequence[Record], english: Post) -> dict[int, str]:
+    """Record index -> the final the English file now holds, for records whose English changed."""
+    body_index, alignment, _ = _body_alignment(records, english)
+    finals = {body_index[k]: text for k, text in alignment.finals.items()}
+    metadata = english.front.metadata if english.front else {}
+    for index, record in enumerate(records):
+        if not record.kind.startswith("meta:"):
+            continue
+        key = record.kind.split(":", 1)[1]
+        value = metadata.get(key)
+        if not isinstance(value, str):
+            what = "was removed" if value is None else "is not text"
+            raise UnalignedEdits(f"front-matter key `{key}` {what}; it holds the English of the Chinese `{key}`. "
+                                 "Put it back as text. Nothing was recorded for this file.", path=english.path, line=1)
+        if value != record.final:
+            finals[index] = value
+    return finals
+
+
+def record_edit(record: Record, final: str, reviewer: str, now: str) -> Record:
+    parts = len(split_final(record.kind, final)) if not record.kind.startswith("meta:") else 1
+    notes = ("deleted by the editor",) if final == "" else (
+        (f"holds {parts} paragraphs: the editor split it or added text",) if parts > 1 else ())
+    return dataclasses.replace(record, final=final, patch=make_patch(record.machine, final), status="reviewed",
+                               reviewer=reviewer, reviewed_at=now, reasons=notes)
+
+
+def approve_machine(records: Sequence[Record], english: Post, who: Reviewer, now: str) -> tuple[list[Record], list[Change]]:
+    """Machine segments accepted as they are (needs-review ones still need a person's look)."""
+    out: list[Record] = []
+    changes: list[Change] = []
+    lines = english_lines(records, english) if any(r.status == "machine" for r in records) else {}
+    for index, record in enumerate(records):
+        if record.status == "machine":
+            changes.append(Change(record.id, lines.get(index, 0), record.kind, "approved"))
+            record = dataclasses.replace(record, status="reviewed", reviewer=who(), reviewed_at=now, reasons=())
+        out.append(record)
+    return out, changes
+
+
+# -- nothing lost: the recorded segments must give back the editor's file -----------------------
+
+
+def verify(settings: Settings, english: Post, expected: Post, shown: str, *, adopting: bool = False) -> None:
+    """Raise UnalignedEdits unless `expected` (what memory gives) holds everything of `english`."""
+    problem = _front_matter_difference(settings, english, expected, adopting)
+    if problem:
+        raise UnalignedEdits(f"front matter: {problem}. The English front matter follows the Chinese except "
+                             "for translated values; make this change in the Chinese source, or undo it. "
+                             "Nothing was recorded for this file.", path=shown, line=1)
+    if english.body == expected.body:
+        return
+    mine, theirs = _normalized(english.body), _normalized(expected.body)
+    if [t for _, t in mine] == [t for _, t in theirs]:
+        return  # blank lines and trailing spaces only
+    k = next((k for k, (a, b) in enumerate(zip(mine, theirs)) if a[1] != b[1]), min(len(mine), len(theirs)))
+    line = mine[k][0] + english.body_line - 1 if k < len(mine) else english.body_line + english.body.count("\n")
+    found = mine[k][1] if k < len(mine) else "(end of file)"
+    wanted = theirs[k][1] if k < len(theirs) else "(end of file)"
+    raise UnalignedEdits(
+        f"this edit is outside the translatable text or changes the structure in a way that cannot be "
+        f"recorded (found {_short(found)!r}, the recorded segments give {_short(wanted)!r}). Undo it, or make "
+        "the change in the Chinese source. Nothing was recorded for this file.", path=shown, line=line)
+
+
+def _front_matter_difference(settings: Settings, english: Post, expected: Post, adopting: bool) -> str:
+    mine = dict(english.front.metadata) if english.front else {}
+    theirs = dict(expected.front.metadata) if expected.front else {}
+    key = settings.front_matter.provenance_key
+    mine.pop(key, None)
+    theirs.pop(key, None)
+    changed = sorted(k for k in mine if k not in theirs or theirs[k] != mine[k])
+    removed = [] if adopting else sorted(k for k in theirs if k not in mine)
+    if changed:
+        return "`" + "`, `".join(changed) + "` differ from what the Chinese front matter gives"
+    if removed:
+        return "`" + "`, `".join(removed) + "` were removed"
+    return ""
+
+
+def _normalized(body: str) -> list[tuple[int, str]]:
+    """(line number, text) with trailing blanks dropped and runs of blank lines collapsed."""
+    out: list[tuple[int, str]] = []
+    for number, line in enumerate(body.split("\n"), start=1):
+        text = line.rstrip()
+        if text or (out and out[-1][1]):
+            out.append((number, text))
+    while out and not out[-1][1]:
+        out.pop()
+    return out
+
+
+def _short(text: str, width: int = 60) -> str:
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
+def _keep_editors_file(settings: Settings, doc: Document, english: Post, records: Sequence[Record]) -> bytes:
+    """The Chinese changed since: the editor's file as it is, with the provenance brought up to date."""
+    summary = provenance(doc.plan, records)
+    summary["source_hash"] = doc.memory.source_hash
+    text = render_front_matter(english.front, {settings.front_matter.provenance_key: summary}) + english.body
+    return encode_text(text, english.encoding, english.newline)
+
+
+# -- translate --force on an English file without memory ---------------------------------------
+
+
+def adopt(settings: Settings, plan: Plan, glossary: Glossary, now: str) -> None:
+    """Fresh machine records take the English file's text as the editor's version, or raise."""
+    data = read_bytes(plan.output_path)
+    assert data is not None
+    shown = settings.rel(plan.output_path)
+    english = parse(data, shown)
+    who = Reviewer(settings)
+    records = [r for r in plan.records if r is not None]
+    metadata: Mapping[str, Any] = english.front.metadata if english.front else {}
+    present = [r for r in records if not r.kind.startswith("meta:") or r.kind.split(":", 1)[1] in metadata]
+    finals = new_finals(present, english)
+    changed = {present[i].id: final for i, final in finals.items()}
+    plan.records = [record_edit(r, changed[r.id], who(), now) if r.id in changed else r for r in records]
+    verify(settings, english, parse(output_bytes(settings, plan, glossary), shown), shown, adopting=True)
