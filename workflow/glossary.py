@@ -1,28 +1,45 @@
-"""The OpenStack glossary: TSV files in `glossary/`, matched longest-leftmost.
+"""The OpenStack glossary: TSV/CSV files in `glossary/`, matched longest-leftmost.
 
 Columns: zh, en, kind (term | keep | name), case (sensitive | empty), note, source.
-Chinese has no word boundaries, so Chinese terms match anywhere; Latin terms match
-case-insensitively on word boundaries (case-sensitively when `case` says so).
-Full-width Latin letters in the text match their ASCII forms.
+
+Matching the Chinese: there are no word boundaries in Chinese, so Han terms match
+anywhere; Latin terms match case-insensitively on word boundaries (case-sensitively
+when `case` says so). Full-width Latin letters (ＯｐｅｎＳｔａｃｋ) match their ASCII
+forms, a space inside a Latin term matches any run of white space, and a Latin/Han
+junction inside a term (`OpenStack基金会`) also matches with one space. Among the
+matches starting at the leftmost position the longest wins.
+
+Verifying the English (`renders`): `keep` and `name` entries must appear exactly;
+`term` entries case-insensitively (unless `sensitive`), with hyphens and spaces
+treated alike and a plural ending (-s, -es, y -> -ies) on the last word allowed.
 """
 
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
+import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Protocol, Sequence
 
 from workflow.errors import GlossaryConflict
 
 COLUMNS = ("zh", "en", "kind", "case", "note", "source")
 KINDS = ("term", "keep", "name")
+CASES = ("", "sensitive")
 GLOSSARY_SUFFIXES = (".tsv", ".csv")
+DEFAULT_FILE = "openstack.tsv"
 # Full-width ASCII -> ASCII, one character for one, so match offsets stay valid.
 FULLWIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
 WORD = "A-Za-z0-9"
+LATIN = re.compile(r"[A-Za-z]")
+HAN_CLASS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+HAN = re.compile(f"[{HAN_CLASS}]")
+SPACE = r"[ \t\n\u00a0\u3000]+"
+HYPHEN_OR_SPACE = r"(?:[ \t\n\u00a0]*[-\u2010\u2011][ \t\n\u00a0]*|[ \t\n\u00a0]+)"
 
 
 @dataclass(frozen=True)
@@ -40,6 +57,19 @@ class Entry:
     def sensitive(self) -> bool:
         return self.case == "sensitive"
 
+    @property
+    def key(self) -> str:
+        """What two entries share when they would match the same Chinese."""
+        normal = normalize(self.zh)
+        return normal if self.sensitive else normal.casefold()
+
+    @property
+    def where(self) -> str:
+        return f"{self.file}:{self.line}" if self.file else "(new)"
+
+    def fields(self) -> dict[str, str]:
+        return {c: getattr(self, c) for c in COLUMNS}
+
 
 @dataclass(frozen=True)
 class Match:
@@ -53,26 +83,40 @@ class Glossary:
 
     def __init__(self, entries: Iterable[Entry]) -> None:
         self.entries: tuple[Entry, ...] = tuple(entries)
-        by_zh: dict[str, Entry] = {}
+        first: dict[str, Entry] = {}
         for entry in self.entries:
-            by_zh.setdefault(entry.zh if entry.sensitive else entry.zh.casefold(), entry)
-        self._by_key = by_zh
-        ordered = sorted(by_zh.values(), key=lambda e: (-len(e.zh), e.zh))
+            first.setdefault(entry.key, entry)
+        self._sensitive = {e.key: e for e in first.values() if e.sensitive}
+        self._insensitive = {e.key: e for e in first.values() if not e.sensitive}
+        # Longest first, so that at any one position the longest entry wins. (No capturing
+        # groups: they disable the regex engine's literal-prefix optimisation, 30x slower.)
+        ordered = sorted(first.values(), key=lambda e: (-len(e.zh), e.zh))
         self._regex = re.compile("|".join(_pattern(e) for e in ordered)) if ordered else None
 
     def __len__(self) -> int:
         return len(self.entries)
 
     def lookup(self, zh: str) -> Entry | None:
-        return self._by_key.get(zh) or self._by_key.get(zh.casefold())
+        """The entry whose Chinese is `zh` (by the entry's case rule; full-width and spacing folded)."""
+        normal = normalize(zh)
+        return self._sensitive.get(normal) or self._insensitive.get(normal.casefold())
 
-    def match(self, text: str) -> list[Match]:
-        """Longest-leftmost, non-overlapping matches of the entries in `text`."""
+    def match(self, text: str, protected: Sequence[tuple[int, int]] = ()) -> list[Match]:
+        """Longest-leftmost, non-overlapping matches in `text`, none inside a `protected` span."""
         if self._regex is None:
             return []
-        folded = text.translate(FULLWIDTH)
+        folded = fold(text)
+        found: list[Match] = []
+        cursor = 0
+        for start, end in sorted(protected) + [(len(text), len(text))]:
+            found += self._match_stretch(folded, cursor, max(cursor, start))
+            cursor = max(cursor, end)
+        return found
+
+    def _match_stretch(self, folded: str, start: int, end: int) -> list[Match]:
+        assert self._regex is not None
         found = []
-        for m in self._regex.finditer(folded):
+        for m in self._regex.finditer(folded, start, end):
             entry = self.lookup(m.group(0))
             if entry is not None:
                 found.append(Match(m.start(), m.end(), entry))
@@ -86,59 +130,228 @@ class Glossary:
         return hashlib.sha256(repr(entries).encode("utf-8")).hexdigest()[:16]
 
 
+class HasSource(Protocol):
+    @property
+    def source(self) -> str: ...
+
+    @property
+    def glossary(self) -> str: ...
+
+
+def stale(record: HasSource, glossary: Glossary) -> bool:
+    """True when the glossary entries the record's Chinese matches changed since it was translated.
+
+    `record` is a memory Record (anything with `source` and `glossary`, the
+    fingerprint recorded when its English was made).
+    """
+    return record.glossary != glossary.fingerprint(record.source)
+
+
+def fold(text: str) -> str:
+    """Full-width ASCII variants -> ASCII (same length)."""
+    return text.translate(FULLWIDTH)
+
+
+def normalize(text: str) -> str:
+    """Folded, white space collapsed, no space at a Latin/Han junction: what a matched text is looked up by."""
+    text = re.sub(SPACE, " ", fold(text).strip())
+    return re.sub(f"(?<=[A-Za-z]) (?=[{HAN_CLASS}])|(?<=[{HAN_CLASS}]) (?=[A-Za-z])", "", text)
+
+
 def _pattern(entry: Entry) -> str:
-    body = re.escape(entry.zh)
-    if not entry.sensitive and re.search(r"[A-Za-z]", entry.zh):
+    zh = fold(entry.zh)
+    parts: list[str] = []
+    for i, ch in enumerate(zh):
+        if ch.isspace():
+            if parts and parts[-1] != SPACE:
+                parts.append(SPACE)
+            continue
+        if i and _junction(zh[i - 1], ch):
+            parts.append("[ \u00a0]?")
+        parts.append(re.escape(ch))
+    body = "".join(parts)
+    if not entry.sensitive and LATIN.search(zh):
         body = f"(?i:{body})"
-    if re.match(f"[{WORD}]", entry.zh):
+    if re.match(f"[{WORD}]", zh):
         body = f"(?<![{WORD}]){body}"
-    if re.search(f"[{WORD}]$", entry.zh):
+    if re.search(f"[{WORD}]$", zh):
         body = f"{body}(?![{WORD}])"
     return body
+
+
+def _junction(a: str, b: str) -> bool:
+    """A Latin/Han boundary, where Chinese writers often put a space."""
+    return bool((LATIN.match(a) and HAN.match(b)) or (HAN.match(a) and LATIN.match(b)))
+
+
+# -- verifying the English ---------------------------------------------------------------
+
+
+def renders(entry: Entry, english: str) -> bool:
+    """True when `english` contains the entry's English as the verification rules accept it."""
+    return rendering(entry).search(fold(english)) is not None
+
+
+@functools.lru_cache(maxsize=4096)
+def rendering(entry: Entry) -> re.Pattern[str]:
+    """The accepted forms of `entry.en`: exact for keep/name; inflection-tolerant for terms."""
+    en = fold(entry.en).strip()
+    if entry.kind != "term":
+        body = SPACE.join(re.escape(w) for w in en.split())
+    else:
+        words = [w for w in re.split(HYPHEN_OR_SPACE, en) if w]
+        last = words[-1] if words else ""
+        if re.search(r"[^aeiouAEIOU]y$", last):
+            words[-1] = re.escape(last[:-1]) + "(?:y|ies)"
+        elif re.search(r"[A-Za-z]$", last):
+            words[-1] = re.escape(last) + "(?:e?s)?"
+        else:
+            words[-1] = re.escape(last)
+        body = HYPHEN_OR_SPACE.join([re.escape(w) for w in words[:-1]] + words[-1:])
+        if not entry.sensitive:
+            body = f"(?i:{body})"
+    if re.match(f"[{WORD}]", en):
+        body = f"(?<![{WORD}]){body}"
+    if re.search(f"[{WORD}]$", en):
+        body = f"{body}(?![{WORD}])"
+    return re.compile(body)
+
+
+# -- reading files -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Row:
+    """One data row of a glossary file as written: raw values, no validation."""
+
+    line: int
+    values: dict[str, str]
+    extra: int = 0  # fields beyond the header
+    end: int = 0  # last line (a quoted value may span lines)
+
+
+@dataclass(frozen=True)
+class Table:
+    path: Path
+    shown: str
+    delimiter: str
+    header: tuple[str, ...]
+    rows: tuple[Row, ...]
+    newline: str = "\n"
 
 
 def glossary_files(folder: Path) -> list[Path]:
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.iterdir() if p.suffix in GLOSSARY_SUFFIXES and not p.name.startswith("."))
+    return sorted(p for p in folder.iterdir() if p.suffix in GLOSSARY_SUFFIXES and not p.name.startswith(".") and p.is_file())
 
 
-def read_file(path: Path, shown: str) -> list[Entry]:
-    """Entries of one TSV/CSV file with a header row. Raises GlossaryConflict on bad rows."""
-    delimiter = "\t" if path.suffix == ".tsv" else ","
+def delimiter_for(path: Path) -> str:
+    return "," if path.suffix == ".csv" else "\t"
+
+
+def read_table(path: Path, shown: str) -> Table:
+    """The rows of one TSV/CSV file with a header row, as written. Raises GlossaryConflict when unreadable."""
+    delimiter = delimiter_for(path)
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise GlossaryConflict(f"cannot read the glossary ({exc}). Save it as UTF-8.", path=shown) from None
-    rows = csv.reader(text.splitlines(), delimiter=delimiter)
-    header = next(rows, None)
-    if header is None:
-        return []
-    header = [h.strip().lower() for h in header]
-    missing = [c for c in ("zh", "en") if c not in header]
-    if missing:
-        raise GlossaryConflict(f"header lacks {', '.join(missing)}; it must start with {delimiter.join(COLUMNS)}.", path=shown, line=1)
-    entries = []
-    for number, row in enumerate(rows, start=2):
-        if not row or not "".join(row).strip() or row[0].startswith("#"):
+    return parse_table(text, path, shown, delimiter)
+
+
+def parse_table(text: str, path: Path, shown: str, delimiter: str) -> Table:
+    newline = "\r\n" if "\r\n" in text else "\n"
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header: tuple[str, ...] | None = None
+    rows: list[Row] = []
+    line = 1
+    for fields in reader:
+        start, line = line, reader.line_num + 1
+        if header is None:
+            if not fields:
+                continue
+            header = tuple(h.strip().lower() for h in fields)
+            missing = [c for c in ("zh", "en") if c not in header]
+            if missing:
+                raise GlossaryConflict(
+                    f"header lacks {', '.join(missing)}; it must start with {delimiter.join(COLUMNS)}.", path=shown, line=start)
             continue
-        values = dict(zip(header, row))
-        entry = Entry(
-            zh=values.get("zh", ""), en=values.get("en", ""), kind=values.get("kind", "") or "term",
-            case=values.get("case", ""), note=values.get("note", ""), source=values.get("source", ""),
-            file=shown, line=number,
-        )
-        if not entry.zh.strip() or not entry.en.strip():
-            raise GlossaryConflict("empty zh or en field. Fill both or delete the row.", path=shown, line=number)
-        if entry.kind not in KINDS:
-            raise GlossaryConflict(f"kind {entry.kind!r} is not one of {', '.join(KINDS)}.", path=shown, line=number)
+        if not fields or not "".join(fields).strip() or fields[0].startswith("#"):
+            continue
+        rows.append(Row(start, dict(zip(header, fields)), max(0, len(fields) - len(header)), line - 1))
+    return Table(path, shown, delimiter, header or COLUMNS, tuple(rows), newline)
+
+
+def entry_of(row: Row, shown: str) -> Entry:
+    v = {k: (row.values.get(k) or "").strip() for k in COLUMNS}
+    return Entry(v["zh"], v["en"], v["kind"] or "term", v["case"], v["note"], v["source"], shown, row.line)
+
+
+def problem(entry: Entry) -> str:
+    """Why an entry cannot be used ('' when it can)."""
+    if not entry.zh or not entry.en:
+        return "empty zh or en field. Fill both or delete the row."
+    if entry.kind not in KINDS:
+        return f"kind {entry.kind!r} is not one of {', '.join(KINDS)}."
+    if entry.case not in CASES:
+        return f"case {entry.case!r} must be 'sensitive' or empty."
+    return ""
+
+
+def read_file(path: Path, shown: str) -> list[Entry]:
+    """Entries of one TSV/CSV file with a header row. Raises GlossaryConflict on bad rows."""
+    entries = []
+    for row in read_table(path, shown).rows:
+        entry = entry_of(row, shown)
+        reason = problem(entry)
+        if reason:
+            raise GlossaryConflict(reason + " (`workflow glossary lint` lists every problem.)", path=shown, line=row.line)
         entries.append(entry)
     return entries
 
 
-def load(folder: Path, root: Path | None = None) -> Glossary:
+def shown_path(path: Path, root: Path | None) -> str:
+    if root is not None:
+        try:
+            return path.resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            pass
+    return str(path)
+
+
+def load(folder: Path, root: Path | None = None, *, strict: bool = True) -> Glossary:
+    """Every entry of every glossary file in `folder`.
+
+    `strict`: one Chinese term with two English renderings raises GlossaryConflict
+    (otherwise the first one wins, as lint reports).
+    """
     entries: list[Entry] = []
     for path in glossary_files(folder):
-        shown = path.relative_to(root).as_posix() if root and path.is_relative_to(root) else str(path)
-        entries += read_file(path, shown)
+        entries += read_file(path, shown_path(path, root))
+    if strict:
+        conflict = first_conflict(entries)
+        if conflict:
+            a, b = conflict
+            raise GlossaryConflict(
+                f"{b.zh} has two English renderings: {a.en!r} ({a.where}) and {b.en!r}. "
+                "Keep one (`workflow glossary remove`, or edit the file); `workflow glossary lint` lists all.",
+                path=b.file, line=b.line)
     return Glossary(entries)
+
+
+def first_conflict(entries: Iterable[Entry]) -> tuple[Entry, Entry] | None:
+    seen: dict[str, Entry] = {}
+    for entry in entries:
+        other = seen.setdefault(entry.key, entry)
+        if other is not entry and other.en != entry.en:
+            return other, entry
+    return None
+
+
+def default_file(folder: Path) -> Path:
+    """Where `add` and `import` write: openstack.tsv, else the only glossary file."""
+    files = glossary_files(folder)
+    if (folder / DEFAULT_FILE) in files or not files:
+        return folder / DEFAULT_FILE
+    return files[0]

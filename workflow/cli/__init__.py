@@ -22,6 +22,7 @@ from workflow import __version__
 COMMANDS = {
     "translate": "workflow.cli.translate:translate",
     "models": "workflow.cli.models:models",
+    "glossary": "workflow.cli.glossary:glossary",
     "review": "workflow.cli.review:review",
     "stats": "workflow.cli.stats:stats",
 }
