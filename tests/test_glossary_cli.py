@@ -120,6 +120,14 @@ def test_remove(project: Path, run: Run) -> None:
     assert run("glossary", "remove", "nova").exit_code == 2  # Nova is case-sensitive
 
 
+def test_remove_keeps_other_lines_byte_for_byte(project: Path, run: Run) -> None:
+    path = project / "glossary" / "extra.csv"
+    path.write_bytes("zh,en,note\r\n边缘,edge,a\u2028b\r\n边缘节点,edge node,\"x\r\ny\"\r\n雾计算,fog computing,\r\n".encode())
+    result = run("glossary", "remove", "边缘节点", "--file", "glossary/extra.csv")
+    assert (result.exit_code, result.output) == (0, "removed 边缘节点 → edge node (term) from glossary/extra.csv:3\n")
+    assert path.read_bytes() == "zh,en,note\r\n边缘,edge,a\u2028b\r\n雾计算,fog computing,\r\n".encode()
+
+
 # -- lint --------------------------------------------------------------------------------------
 
 

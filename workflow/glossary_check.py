@@ -137,7 +137,7 @@ class _Lines:
     def __init__(self, settings: Settings, memory: Memory) -> None:
         self.english = _post(settings.root / memory.output, memory.output)
         source = _post(settings.root / memory.source, memory.source)
-        self.offset = (self.english.body_line if self.english else 1) - (source.body_line if source else 1)
+        self.offset = self.english.body_line - source.body_line if self.english and source else 0
 
     def of(self, record: Record) -> int:
         if not record.kind.startswith("meta:"):

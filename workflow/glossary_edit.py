@@ -182,7 +182,8 @@ def _same(entry: Entry, wanted: str) -> bool:
 
 
 def _delete_rows(path: Path, spans: Sequence[tuple[int, int]]) -> None:
-    lines = path.read_bytes().decode("utf-8").splitlines(keepends=True)
+    # Lines as the csv reader counted them (\n, \r\n or \r; never U+2028 inside a note).
+    lines = io.StringIO(path.read_bytes().decode("utf-8"), newline="").readlines()
     drop = {n for start, end in spans for n in range(start, end + 1)}
     kept = [line for number, line in enumerate(lines, start=1) if number not in drop]
     atomic_write(path, "".join(kept).encode("utf-8"))
