@@ -256,7 +256,7 @@ def import_(ctx: click.Context, source_file: Path, in_fmt: str | None, label: st
 @glossary.command(epilog="""\b
 Examples:
   workflow glossary export                         TBX to standard output
-  workflow glossary export --format tbx -o openstack.tbx   for OmegaT, Weblate, Trados
+  workflow glossary export --format tbx -o openstack.tbx   for Weblate, OmegaT
   workflow glossary export --format csv -o glossary.csv
 
 TBX is TBX-Basic (martif, ISO 30042:2008); kind, case, note and source travel in
