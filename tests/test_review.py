@@ -9,8 +9,22 @@ from typing import Callable
 import pytest
 from click.testing import Result
 from conftest import cli_runner
-from review_support import (BERLIN, BOSTON, NOW, SCHEDULE, body, configure, english_path, front, memory,
-                            paragraph, read, record, replace, write)
+from review_support import (
+    BERLIN,
+    BOSTON,
+    NOW,
+    SCHEDULE,
+    body,
+    configure,
+    english_path,
+    front,
+    memory,
+    paragraph,
+    read,
+    record,
+    replace,
+    write,
+)
 
 from workflow.align import apply_patch
 from workflow.review import review

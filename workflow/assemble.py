@@ -15,8 +15,8 @@ from workflow.segment import Piece, Segment, markdown, replace_pieces
 def body(source_body: str, segments: Sequence[Segment], texts: Sequence[str]) -> str:
     """The source body with each segment's pieces replaced by its text.
 
-    An empty text (an editor deleted the segment) takes its whole lines and one
-    adjacent blank line with it when nothing else shares those lines, so no empty
+    An empty text (an editor deleted the segment) takes its whole lines with it when
+    nothing else shares them, and one of the blank lines around it, so no empty
     paragraph, heading or list item is left behind; a table cell just becomes empty.
     """
     replacements = []
@@ -36,12 +36,15 @@ def _whole_lines(text: str, pieces: tuple[Piece, ...]) -> tuple[Piece, ...] | No
     end = len(text) if newline < 0 else newline + 1
     if not _BLOCK_PREFIX.fullmatch(text[start:pieces[0].start]) or text[pieces[-1].end:end].strip(" \t\n#"):
         return None
+    # Between two blank lines (or a blank line and the start or end), one of them goes too.
     following = text.find("\n", end)
-    if end < len(text) and following >= 0 and not text[end:following].strip():
-        end = following + 1
-    elif start > 0:
-        preceding = text.rfind("\n", 0, start - 1) + 1
-        if not text[preceding:start].strip():
+    after_blank = end >= len(text) or (following >= 0 and not text[end:following].strip())
+    preceding = text.rfind("\n", 0, start - 1) + 1 if start > 0 else 0
+    before_blank = start == 0 or not text[preceding:start].strip()
+    if after_blank and before_blank:
+        if end < len(text):
+            end = following + 1
+        else:
             start = preceding
     return (Piece(start, end),)
 

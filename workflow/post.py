@@ -229,7 +229,9 @@ def _render_yaml(front: FrontMatter, changes: Mapping[str, Any]) -> str:
     cursor = 0
     for key, (a, b) in sorted(spans.items(), key=lambda kv: kv[1]):
         if key in changes:
-            pieces += [inner[cursor:a], _yaml_dump({key: changes[key]}).rstrip("\n")]
+            # a block value's span ends after its last newline: keep that newline
+            tail = "\n" if inner[a:b].endswith("\n") else ""
+            pieces += [inner[cursor:a], _yaml_dump({key: changes[key]}).rstrip("\n") + tail]
             cursor = b
     pieces.append(inner[cursor:])
     new_inner = "".join(pieces)

@@ -105,7 +105,7 @@ def _look(ctx: click.Context, conf: Any, paths: tuple[Path, ...], show: bool, ht
         if doc.unrecorded:
             warn(f"{doc.output} has edits that are not recorded yet; run `workflow review {doc.output}`.")
     if html_file:
-        atomic_write(html_file.resolve(), html_report(documents).encode("utf-8"))
+        atomic_write((conf.root / html_file).resolve(), html_report(documents).encode("utf-8"))  # -C: as if there
         click.echo(f"wrote {html_file}", err=show or fmt == "json")
     if not show:
         return

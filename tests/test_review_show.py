@@ -1,0 +1,151 @@
+"""`review --show`, `--html` (parsed, and screenshot in headless Chromium when installed) and `--interactive`."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Callable
+
+import pytest
+from click.testing import CliRunner, Result
+from conftest import cli_runner
+from review_support import BERLIN, SCHEDULE, configure, memory, read, record, replace
+
+from workflow.cli import cli
+
+Run = Callable[..., Result]
+OUT = f"output_en/{BERLIN}"
+EDIT = "The schedule was <b>packed</b> & we learned a lot."
+
+
+@pytest.fixture
+def site(project: Path) -> Path:
+    configure(project)
+    run = cli_runner(project)
+    assert run("translate").exit_code == 0
+    replace(project, SCHEDULE, EDIT)
+    assert run("review").exit_code == 0
+    return project
+
+
+def test_show_marks_the_diff_in_words_without_colour(site: Path) -> None:
+    before = read(site)
+    result = cli_runner(site)("review", "--show", OUT, env={"NO_COLOR": "1"})
+    assert result.exit_code == 0
+    assert "\x1b[" not in result.output
+    assert f"    machine: [-{SCHEDULE}-]\n    final:   {{+{EDIT}+}}\n" in result.output
+    assert f"{BERLIN}  (" in result.output and "to look at)" in result.output
+    assert read(site) == before
+
+
+def test_show_colours_the_diff(site: Path) -> None:
+    result = CliRunner().invoke(cli, ["-C", str(site), "review", "--show", OUT], color=True)
+    assert result.exit_code == 0
+    assert "\x1b[31m\x1b[9m" + SCHEDULE in result.output  # red, struck through
+    assert "\x1b[32m\x1b[4m" + EDIT in result.output  # green, underlined
+
+
+def test_show_json_and_the_glossary_hints(site: Path) -> None:
+    result = cli_runner(site)("review", "--show", "--format", "json", OUT)
+    data = json.loads(result.output)
+    segments = {s["id"]: s for s in data[0]["segments"]}
+    edited = segments[record(site, SCHEDULE).id]
+    assert (edited["final"], edited["status"]) == (EDIT, "reviewed")
+    assert ["议题", "session"] in [list(h) for s in segments.values() for h in s["hints"]]
+
+
+def test_show_warns_about_unrecorded_edits(site: Path) -> None:
+    replace(site, EDIT, "Unrecorded.")
+    result = cli_runner(site)("review", "--show", OUT)
+    assert result.exit_code == 0
+    assert f"warning: {OUT} has edits that are not recorded yet; run `workflow review {OUT}`." in result.output
+
+
+class Collector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[str] = []
+        self.attrs: list[tuple[str, str | None]] = []
+        self.text: list[str] = []
+        self.inside: list[str] = []
+        self.inserted: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        self.attrs += attrs
+        self.inside.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if self.inside and self.inside[-1] == tag:
+            self.inside.pop()
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+        if "ins" in self.inside:
+            self.inserted.append(data)
+
+
+def test_html_report_is_self_contained_escaped_and_side_by_side(site: Path) -> None:
+    report = site / "review.html"
+    result = cli_runner(site)("review", "--html", "review.html")
+    assert result.exit_code == 0 and result.output == "wrote review.html\n"
+    html = report.read_text(encoding="utf-8")
+    parser = Collector()
+    parser.feed(html)
+    assert parser.tags.count("table") == 5 and "script" not in parser.tags and "link" not in parser.tags
+    assert "b" not in parser.tags  # the editor's <b> is text, not markup
+    assert EDIT in "".join(parser.inserted)
+    assert all("http" not in (value or "") for _, value in parser.attrs)
+    assert {"Chinese", "Machine English", "Final English"} <= set(parser.text)
+    assert SCHEDULE in "".join(parser.text)
+    assert not list(site.glob(".review.html.*"))  # written atomically, no temporary left
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium is not installed (apt-get install chromium)")
+def test_html_report_renders_in_headless_chromium(site: Path, tmp_path: Path) -> None:
+    assert cli_runner(site)("review", "--html", "review.html").exit_code == 0
+    shot = tmp_path / "review.png"
+    done = subprocess.run(
+        [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--hide-scrollbars",
+         f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1400,2000", f"--screenshot={shot}",
+         (site / "review.html").as_uri()],
+        capture_output=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr.decode(errors="replace")[-2000:]
+    data = shot.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000  # a page with content, not a blank image
+
+
+def test_interactive_accepts_edits_skips_and_quits_saving_after_each(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pending = [r for r in memory(site, "2015-10-27-openstack-tokyo-summit-day-1.md").segments if r.status != "reviewed"]
+    first, second, third = pending[:3]
+    seen: list[str] = []
+
+    def edit(text: str, **kwargs: object) -> str:
+        saved = {r.id: r for r in memory(site, "2015-10-27-openstack-tokyo-summit-day-1.md").segments}
+        seen.append(saved[first.id].status)  # the first decision is on disk before the second is made
+        return "An editor's English.\n"
+
+    monkeypatch.setattr("click.edit", edit)
+    result = cli_runner(site)("review", "--interactive", "output_en/2015-10-27-openstack-tokyo-summit-day-1.md",
+                              input="a\ne\ns\nq\n")
+    assert result.exit_code == 0, result.output
+    assert seen == ["reviewed"]
+    saved = {r.id: r for r in memory(site, "2015-10-27-openstack-tokyo-summit-day-1.md").segments}
+    assert (saved[first.id].status, saved[first.id].final, saved[first.id].reviewer) == ("reviewed", first.final, "Ada")
+    assert (saved[second.id].status, saved[second.id].final) == ("reviewed", "An editor's English.")
+    assert saved[third.id].status == third.status
+    assert "An editor's English." in read(site, "2015-10-27-openstack-tokyo-summit-day-1.md")
+    assert f"2 segments reviewed, {len(pending) - 2} left." in result.output
+    assert "  zh:      " + first.source in result.output
+
+
+def test_interactive_cannot_be_combined_with_show(site: Path) -> None:
+    result = cli_runner(site)("review", "--interactive", "--show")
+    assert result.exit_code == 2
+    assert "--interactive cannot be combined with --show, --html or --format json." in result.output
