@@ -227,7 +227,10 @@ def machine_text(
     used = False
     for unit in work.units:
         if not needs_engine(unit.core, settings.copy_untranslatable):
-            cores.append(unit.core)
+            # No Chinese: copied, with the glossary's spelling of names (`Redhat` -> `Red Hat`).
+            copied = enforcer.apply(unit.core, stats) if enforcer else unit.core
+            used = used or copied != unit.core
+            cores.append(copied)
             continue
         used = True
         prepared = enforcer.prepare(unit.core) if enforcer else Prepared(unit.core)

@@ -28,7 +28,9 @@ LOOSE_PLACEHOLDER = re.compile(r"[<＜]\s*(/?)\s*([gxGX])\s*(\d+)\s*(/?)\s*[>＞
 REGEX_PROTECTED = re.compile(
     r"\{%.*?%\}"  # Liquid tags
     r"|\{\{.*?\}\}"  # Liquid output, Hugo shortcodes
-    r"|(?:https?|ftp)://[^\s<>\"'\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]+[^\s<>\"'.,;:!?)\]\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]"
+    # Bare URLs: parentheses only when balanced (Wikipedia style), trailing punctuation left out.
+    r"|(?:https?|ftp)://(?:[^\s<>\"'()\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]|\([^\s<>\"'()]*\))*"
+    r"(?:[^\s<>\"'().,;:!?\]\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]|\([^\s<>\"'()]*\))"
     r"|" + LOOSE_PLACEHOLDER.pattern,
     re.DOTALL,
 )
@@ -131,7 +133,9 @@ def _resolve(md_spans: list[Span], rx_spans: list[Span]) -> list[Span]:
     covers markdown spans absorbs them. A link whose markup overlaps an atomic span
     becomes atomic as a whole, so its destination can never reach the engine.
     """
-    rx = [r for r in rx_spans if not any(m.start <= r.start and r.end <= m.end for m in md_spans)]
+    # Keep a regex span only when it covers markdown spans whole or stays clear of them.
+    rx = [r for r in rx_spans
+          if all(r.end <= m.start or m.end <= r.start or (r.start <= m.start and m.end <= r.end) for m in md_spans)]
     pairs: dict[int, list[Span]] = {}
     for s in md_spans:
         if s.kind in ("open", "close"):

@@ -124,7 +124,8 @@ def _sentences(text: str, closers: frozenset[str] = frozenset()) -> list[tuple[s
 def _ends_sentence(text: str, i: int) -> bool:
     ch = text[i]
     if ch in ENDERS:
-        return True
+        # `Yahoo！Japan`, `v1.0!beta`: an end mark glued to a Latin letter or digit is part of a name.
+        return not (i + 1 < len(text) and text[i + 1].isascii() and text[i + 1].isalnum())
     return ch == "." and i + 1 < len(text) and text[i + 1] in EDGE_SPACE and i > 0 and not text[i - 1].isdigit()
 
 
