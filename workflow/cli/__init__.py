@@ -12,7 +12,7 @@ import os
 import sys
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import click
 
@@ -21,6 +21,7 @@ from workflow import __version__
 # command name -> "module:attribute"; a new command is a new entry.
 COMMANDS = {
     "translate": "workflow.cli.translate:translate",
+    "publish": "workflow.cli.publish:publish",
     "models": "workflow.cli.models:models",
     "glossary": "workflow.cli.glossary:glossary",
     "review": "workflow.cli.review:review",
@@ -78,7 +79,7 @@ class Failed(click.ClickException):
 
     def __init__(self, message: str, exit_code: int) -> None:
         super().__init__(message)
-        self.exit_code = exit_code
+        self.exit_code = exit_code  # type: ignore[misc]  # click reads it per instance
 
     def show(self, file: Any = None) -> None:
         click.echo(click.style("error: ", fg="red", bold=True) + self.format_message(), err=True)
@@ -103,7 +104,7 @@ def settings(ctx: click.Context, **overrides: Any) -> Any:
         return load_settings(obj["root"], obj["config_file"], overrides)
 
 
-def paths_argument() -> Any:
+def paths_argument() -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     return click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 
 
@@ -119,3 +120,21 @@ def warn(message: str) -> None:
 
 def stderr_is_tty() -> bool:
     return sys.stderr.isatty()
+
+
+def progress_file(show: bool) -> Any:
+    """Where a progress bar draws: stderr when it should show, else nowhere."""
+    return sys.stderr if show else _Null()
+
+
+class _Null:
+    """A file that swallows output."""
+
+    def write(self, text: str) -> int:
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import sys
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import click
 
-from workflow.cli import domain_errors, format_option, paths_argument, settings, stderr_is_tty, warn
+from workflow.cli import domain_errors, format_option, paths_argument, progress_file, settings, stderr_is_tty, warn
 from workflow.cli.engine_options import engine_options, engine_overrides
 
 PROGRESS_MIN = 20  # sentences; smaller runs finish before a bar would be read
@@ -52,7 +51,7 @@ def translate(ctx: click.Context, paths: tuple[Path, ...], engine: str | None, d
 
     def progress(total: int) -> Any:
         show = total >= PROGRESS_MIN and not quiet and fmt == "text" and stderr_is_tty()
-        return click.progressbar(length=total, label="translating", file=sys.stderr if show else _Null(), show_eta=True)
+        return click.progressbar(length=total, label="translating", file=progress_file(show), show_eta=True)
 
     with domain_errors():
         report = run(conf, paths, dry_run=dry_run, progress=progress, force=force)
@@ -84,16 +83,3 @@ def _print_text(report: Any, quiet: bool) -> None:
         g = report.glossary
         click.echo(f"engine {report.engine}: {report.engine_texts} sentences; "
                    f"glossary: {g.enforced} terms enforced, {g.repaired} repaired, {g.missed} missed.")
-
-
-class _Null:
-    """A file that swallows the progress bar when it should not show."""
-
-    def write(self, text: str) -> int:
-        return len(text)
-
-    def flush(self) -> None:
-        pass
-
-    def isatty(self) -> bool:
-        return False
