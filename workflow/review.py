@@ -297,6 +297,9 @@ def english_lines(records: Sequence[Record], english: Post) -> dict[int, int]:
         body_index, alignment, segments = [], Alignment({}, ()), []
     for segment, owner in zip(segments, alignment.owners):
         lines.setdefault(body_index[owner], segment.line + english.body_line - 1)
+    following = english.body_line + english.body.count("\n")
+    for index in reversed(body_index):  # a deleted segment: where the next one starts now
+        following = lines.setdefault(index, following)
     raw = english.front.raw.split("\n") if english.front else []
     for index, record in enumerate(records):
         if record.kind.startswith("meta:"):

@@ -118,7 +118,7 @@ def _look(ctx: click.Context, conf: Any, paths: tuple[Path, ...], show: bool, ht
         click.echo(click.style(f"{doc.source} -> {doc.output}", bold=True)
                    + f"  ({doc.reviewed}/{doc.total} reviewed, {len(pending)} to look at)")
         for segment in pending:
-            _show_segment(segment, colour)
+            _show_segment(segment, colour, doc.source)
 
 
 def use_colour(ctx: click.Context) -> bool:
@@ -128,11 +128,11 @@ def use_colour(ctx: click.Context) -> bool:
     return not click._compat.should_strip_ansi(sys.stdout, ctx.color)
 
 
-def _show_segment(segment: Any, colour: bool) -> None:
+def _show_segment(segment: Any, colour: bool, source: str) -> None:
     from workflow.review_view import DELETE, INSERT, diff
 
     status = click.style(segment.status, fg={"machine": "yellow", "needs-review": "red"}.get(segment.status, "green"))
-    click.echo(f"  line {segment.line}  {segment.kind}  {status}" + "".join(f"; {r}" for r in segment.reasons))
+    click.echo(f"  {source}:{segment.line}  {segment.kind}  {status}" + "".join(f"; {r}" for r in segment.reasons))
     click.echo(f"    zh:      {segment.source}")
     ops = diff(segment.machine, segment.final)
     click.echo("    machine: " + "".join(_mark(op, t, colour) for op, t in ops if op != INSERT))
@@ -170,7 +170,7 @@ def _walk(ctx: click.Context, conf: Any, paths: tuple[Path, ...], reviewer: str 
     done = 0
     for number, (doc, segment) in enumerate(queue, start=1):
         click.echo(click.style(f"\n[{number}/{len(queue)}] {doc.output}", bold=True))
-        _show_segment(segment, colour)
+        _show_segment(segment, colour, doc.source)
         while True:
             choice = click.prompt("  [a]ccept, [e]dit, [s]kip, [q]uit", type=click.Choice(list(CHOICES)),
                                   show_choices=False, default="s")
