@@ -270,6 +270,11 @@ def test_files_without_memory_or_english(site: Path, run: Run) -> None:
     assert "new.md" not in run("review").output  # not translated yet: nothing to review
     named = run("review", "source_zh/new.md")
     assert named.exit_code == 1 and "refused: output_en/new.md: has no memory yet: run `workflow translate` first." in named.output
+    (site / "output_en" / "new.md").write_text("# A new article\n", encoding="utf-8")  # translated by hand
+    result = run("review")
+    assert result.exit_code == 1
+    assert ("refused: output_en/new.md: has no memory yet: run `workflow translate --force` to keep its text as the "
+            "editor's version.") in result.output
 
 
 def test_library_takes_a_fixed_time(site: Path) -> None:

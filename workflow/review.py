@@ -54,6 +54,10 @@ class NotTranslated(WorkflowError):
 
     exit_code = 1
 
+    def __init__(self, message: str, *, path: str, english: bool) -> None:
+        super().__init__(message, path=path)
+        self.english = english  # an English file exists (translated by hand before the tool?)
+
 
 @dataclass(frozen=True)
 class Change:
@@ -194,9 +198,9 @@ def load(settings: Settings, source: Path) -> Document:
     if memory is None:
         hint = ("run `workflow translate --force` to keep its text as the editor's version" if english is not None
                 else "run `workflow translate` first")
-        raise NotTranslated(f"has no memory yet: {hint}.", path=out)
+        raise NotTranslated(f"has no memory yet: {hint}.", path=out, english=english is not None)
     if english is None:
-        raise NotTranslated("is missing: `workflow translate` writes it again from memory.", path=out)
+        raise NotTranslated("is missing: `workflow translate` writes it again from memory.", path=out, english=False)
     plan = Plan(source, rel, shown, output_path, memory_path, sha256(data), post, sha256(english), memory)
     body = segment_body(post.body)
     plan.segments = body + meta_segments(settings, post, body)
@@ -222,7 +226,7 @@ def review(
         try:
             report.documents.append(review_document(settings, source, glossary, who, approve, stamp))
         except WorkflowError as exc:
-            if isinstance(exc, NotTranslated) and not named:
+            if isinstance(exc, NotTranslated) and not named and not exc.english:
                 continue  # nothing to review yet
             state = "refused" if exc.exit_code == 1 else "error"
             output = settings.rel(settings.output / _rel(source, settings.source)) if _inside(source, settings.source) else ""
