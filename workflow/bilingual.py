@@ -65,7 +65,7 @@ def bilingual_path(settings: Settings, rel: str) -> Path:
 def publish(settings: Settings, paths: Iterable[Path] = ()) -> list[Written]:
     """Write `output_en/<bilingual>/<path>` for every source that has an English file."""
     results = []
-    for path in select(settings.source, paths):
+    for path in select(settings.source, map(settings.resolve, paths)):
         shown = settings.rel(path)
         try:
             results.append(_publish_one(settings, path))

@@ -131,6 +131,10 @@ class Settings:
     def memory_root(self) -> Path:
         return self.output / MEMORY_DIR
 
+    def resolve(self, path: Path) -> Path:
+        """A path the user gave: relative ones are relative to the project root (`-C`)."""
+        return path if path.is_absolute() else self.root / path
+
     def rel(self, path: Path) -> str:
         """A path as the user should see it: relative to the project root when inside it."""
         try:

@@ -95,7 +95,7 @@ def translate(
     slot = EngineSlot(settings, engine)
     report = RunReport()
     plans: list[Plan] = []
-    for path in select(settings.source, paths):
+    for path in select(settings.source, map(settings.resolve, paths)):
         try:
             plan = _plan(settings, path, glossary, slot, force and not dry_run)
         except WorkflowError as exc:
