@@ -21,6 +21,8 @@ from workflow import __version__
 # command name -> "module:attribute"; a new command is a new entry.
 COMMANDS = {
     "translate": "workflow.cli.translate:translate",
+    "check": "workflow.cli.check:check",
+    "status": "workflow.cli.check:status",
     "publish": "workflow.cli.publish:publish",
     "models": "workflow.cli.models:models",
     "glossary": "workflow.cli.glossary:glossary",

@@ -1,0 +1,577 @@
+"""`check`: is every English translation current? The CI gate, and the data behind `status`.
+
+A document is a Chinese source, its English file and its memory file. `check`
+compares hashes first: the source's SHA-256 with the one its memory recorded, the
+English file's with the one recorded. It reads further only where that is needed:
+
+- a memory file is read through `memory_scan.scan`, which takes the recorded hashes
+  and the status counts straight from the canonical layout `memory.py` writes; it is
+  parsed in full only when it is not in that layout, or when a finding needs its
+  segments (their lines, reasons, glossary fingerprints);
+- a Chinese source is re-parsed as Markdown only when its hash changed, to align the
+  recorded segments with the new ones (`align.pair`) and name each changed, new or
+  removed paragraph by its line.
+
+Glossary staleness needs every segment's fingerprint recomputed with the current
+glossary, unless the memory records which glossary its fingerprints were computed
+against (`glossary_hash`, see `glossary_hash`) and that is the current one. The
+configured engine's identity is used for model staleness only when it is known
+without loading a model (see `INFO_WITHOUT_MODEL`).
+
+Nothing here writes, prints, or imports click or a machine-translation library.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterable
+
+from workflow import memory_scan
+from workflow.config import Settings
+from workflow.errors import InputError, MemoryCorrupt, WorkflowError
+from workflow.files import MARKDOWN_SUFFIXES
+from workflow.memory import Memory, Record
+from workflow.memory import parse as parse_memory
+
+if TYPE_CHECKING:
+    from workflow.engines import EngineInfo
+    from workflow.glossary import Entry, Glossary
+
+JSON_SCHEMA = 1  # of the `--format json` report; bump on any incompatible change
+
+# Every kind of finding, in the order a summary lists them.
+KINDS = ("missing", "stale", "glossary-stale", "model-stale", "unrecorded-edits", "unreviewed", "needs-review",
+         "orphan", "corrupt-memory")
+# Engines whose EngineInfo is known without loading a model or opening a connection.
+# (`argos` reads its model hash through argostranslate, which `check` must never import.)
+INFO_WITHOUT_MODEL = ("copy", "pseudo", "libretranslate")
+EXCERPT = 30  # characters of Chinese quoted in a detail
+PARALLEL_MIN = 2000  # documents; below this a second process costs more than it saves
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem: `path:line: kind: detail`. `path` is the file a person should open."""
+
+    path: str
+    line: int
+    kind: str
+    detail: str
+    severity: str = "error"  # error: fails the check | warning: reported only
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.kind}: {self.detail}"
+
+
+@dataclass(frozen=True)
+class DocumentStatus:
+    """One row of `workflow status`."""
+
+    source: str
+    output: str
+    state: str  # current | stale | unrecorded-edits | missing | corrupt-memory
+    segments: int = 0
+    reviewed: int = 0
+    needs_review: int = 0
+    machine: int = 0
+    stale: int = 0  # segments `translate` would re-translate or flag: changed, new, glossary- or model-stale
+    translated_at: str = ""
+    engine: str = ""
+
+
+@dataclass(frozen=True)
+class Report:
+    findings: tuple[Finding, ...]
+    documents: tuple[DocumentStatus, ...]
+    notes: tuple[str, ...] = ()  # what was not checked, and why
+    require_reviewed: bool = False
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "error"]
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.errors else 0
+
+    def counts(self) -> dict[str, int]:
+        """Findings per kind (every kind, zeros included)."""
+        counts = dict.fromkeys(KINDS, 0)
+        for finding in self.findings:
+            counts[finding.kind] += 1
+        return counts
+
+    def segments(self) -> dict[str, int]:
+        totals = {"total": 0, "reviewed": 0, "needs-review": 0, "machine": 0, "stale": 0}
+        for doc in self.documents:
+            totals["total"] += doc.segments
+            totals["reviewed"] += doc.reviewed
+            totals["needs-review"] += doc.needs_review
+            totals["machine"] += doc.machine
+            totals["stale"] += doc.stale
+        return totals
+
+
+def check(settings: Settings, paths: Iterable[Path] = (), *, require_reviewed: bool = False,
+          jobs: int | None = None) -> Report:
+    """Every finding for the documents named by `paths` (all documents when none).
+
+    `jobs`: processes to spread a large run over (default: one per CPU, from
+    `PARALLEL_MIN` documents on, where the platform can fork). Raises WorkflowError
+    for a path outside the source and output folders, a named file that does not
+    exist, or a glossary that cannot be read (exit code 2).
+    """
+    rels = _documents(settings, list(paths))
+    jobs = _jobs(jobs, len(rels))
+    if jobs > 1:
+        parts = _in_parallel(settings, rels, require_reviewed, jobs)
+    else:
+        parts = [check_documents(settings, rels, require_reviewed)]
+    findings = sorted((f for part in parts for f in part[0]),
+                      key=lambda f: (f.path, f.line, KINDS.index(f.kind), f.detail))
+    statuses = [s for part in parts for s in part[1]]
+    notes = list(dict.fromkeys(n for part in parts for n in part[2]))
+    return Report(tuple(findings), tuple(statuses), tuple(notes), require_reviewed)
+
+
+Part = tuple[list[Finding], list[DocumentStatus], list[str]]
+
+
+def check_documents(settings: Settings, rels: list[str], require_reviewed: bool) -> Part:
+    """Findings, statuses and notes of the documents `rels` (source-relative paths), in one process."""
+    run = _Run(settings, require_reviewed)
+    for rel in rels:
+        run.document(rel)
+    return run.findings, run.statuses, run.notes
+
+
+def _jobs(jobs: int | None, documents: int) -> int:
+    """Processes to use: 1 for small runs and where the platform cannot fork."""
+    if jobs is None:
+        if documents < PARALLEL_MIN:
+            return 1
+        jobs = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    jobs = max(1, min(jobs, documents // 2))
+    if jobs > 1:
+        import multiprocessing
+
+        if "fork" not in multiprocessing.get_all_start_methods():
+            return 1
+    return jobs
+
+
+def _in_parallel(settings: Settings, rels: list[str], require_reviewed: bool, jobs: int) -> list[Part]:
+    """Contiguous slices of the documents, one per process (forked: nothing is imported again)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    size = -(-len(rels) // jobs)
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(jobs, mp_context=context) as pool:
+        futures = [pool.submit(check_documents, settings, rels[i:i + size], require_reviewed)
+                   for i in range(0, len(rels), size)]
+        return [future.result() for future in futures]
+
+
+# -- which documents ---------------------------------------------------------------------
+
+
+def _documents(settings: Settings, paths: list[Path]) -> list[str]:
+    """Source-relative paths (`2018/x.md`) of every document a source, English or memory file names."""
+    roots = _Roots(settings)
+    if not paths:
+        return sorted(roots.all(""))
+    found: set[str] = set()
+    for path in paths:
+        found |= roots.named(path)
+    return sorted(found)
+
+
+@dataclass
+class _Roots:
+    settings: Settings
+    source: str = ""
+    output: str = ""
+    memory: str = ""
+
+    def __post_init__(self) -> None:
+        self.source = str(self.settings.source.resolve())
+        self.output = str(self.settings.output.resolve())
+        self.memory = str(self.settings.memory_root.resolve())
+
+    def all(self, sub: str) -> set[str]:
+        """Documents with any of their three files under folder `sub` (source-relative)."""
+        published = self.settings.bilingual + "/"  # `workflow publish` pages, not translations
+        english = {rel for rel in _walk(self.output, sub, MARKDOWN_SUFFIXES) if not rel.startswith(published)}
+        found = set(_walk(self.source, sub, MARKDOWN_SUFFIXES)) | english
+        found |= {rel[:-5] for rel in _walk(self.memory, sub, (".json",)) if rel[:-5].endswith(MARKDOWN_SUFFIXES)}
+        return found
+
+    def named(self, path: Path) -> set[str]:
+        full = str((self.settings.root / path).resolve())  # relative to the project root (`-C`)
+        bilingual = _join(self.output, self.settings.bilingual)
+        for root, suffix in ((self.memory, ".json"), (bilingual, ""), (self.output, ""), (self.source, "")):
+            if full == root or full.startswith(root + os.sep):
+                rel = full[len(root) + 1:].replace(os.sep, "/")
+                if os.path.isdir(full):
+                    return self.all(rel)
+                rel = rel[: -len(suffix)] if suffix and rel.endswith(suffix) else rel
+                if not self.exists(rel):
+                    raise InputError("no such file. Check the path.", path=self.settings.rel(path))
+                return {rel}
+        raise InputError(
+            f"is not inside {self.settings.rel(self.settings.source)}/ or {self.settings.rel(self.settings.output)}/. "
+            "Give paths under them.", path=self.settings.rel(path))
+
+    def exists(self, rel: str) -> bool:
+        return any(os.path.isfile(p) for p in (_join(self.source, rel), _join(self.output, rel),
+                                                 _join(self.memory, rel) + ".json"))
+
+
+def _join(root: str, rel: str) -> str:
+    return root + os.sep + rel.replace("/", os.sep) if rel else root
+
+
+def _walk(root: str, sub: str, suffixes: tuple[str, ...]) -> list[str]:
+    """Relative paths of the files under root/sub ending in `suffixes`, skipping dot-files and dot-folders.
+
+    The rules of `files.markdown_files`, returning strings: a path object per file
+    costs more than hashing it.
+    """
+    found: list[str] = []
+    stack = [(_join(root, sub), sub + "/" if sub else "")]
+    while stack:
+        folder, prefix = stack.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            if entry.is_dir():
+                stack.append((entry.path, prefix + entry.name + "/"))
+            elif entry.name.endswith(suffixes):
+                found.append(prefix + entry.name)
+    return found
+
+
+# -- one run, one document at a time --------------------------------------------------------
+
+
+def sha256(data: bytes) -> str:
+    """As `post.sha256` (without importing the Markdown stack)."""
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def glossary_hash(entries: Iterable[Entry]) -> str:
+    """Identity of a glossary for the per-segment fingerprints: changes whenever any fingerprint could.
+
+    Proposed for memory (`glossary_hash`, written by `translate` with the segments'
+    fingerprints): when a memory records the current glossary's hash, none of its
+    segments can be glossary-stale and `check` skips recomputing their fingerprints.
+    """
+    return sha256(repr(sorted({(e.zh, e.en, e.kind, e.case) for e in entries})).encode("utf-8"))
+
+
+def _read(path: str) -> bytes | None:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        return None
+
+
+@dataclass
+class _Doc:
+    """What is known about one document while it is checked."""
+
+    rel: str
+    source: str  # shown paths
+    output: str
+    memory: str
+    data: bytes  # the Chinese
+    out_data: bytes | None
+
+
+class _Run:
+    def __init__(self, settings: Settings, require_reviewed: bool) -> None:
+        self.settings = settings
+        self.require_reviewed = require_reviewed
+        self.findings: list[Finding] = []
+        self.statuses: list[DocumentStatus] = []
+        self.notes: list[str] = []
+        self.roots = _Roots(settings)
+        self.shown = {k: settings.rel(p) for k, p in
+                      (("source", settings.source), ("output", settings.output), ("memory", settings.memory_root))}
+        self.info = self._engine_info()
+        self._glossary: Glossary | None = None
+        self._glossary_entries: list[Entry] | None = None
+        self._glossary_hash = ""
+        self._fingerprints: dict[str, str] = {}
+
+    # -- context, loaded once ---------------------------------------------------------------
+
+    def _engine_info(self) -> EngineInfo | None:
+        if self.settings.engine not in INFO_WITHOUT_MODEL:
+            self.notes.append(
+                f"model-stale not checked: the `{self.settings.engine}` engine names its model only once it is "
+                "loaded, and check never loads a model. `workflow translate` re-translates machine segments "
+                "of an older model.")
+            return None
+        from workflow.engines import load_engine
+
+        return load_engine(self.settings).info
+
+    def glossary(self) -> Glossary:
+        """The current glossary, compiled for matching (only when a fingerprint must be recomputed)."""
+        if self._glossary is None:
+            from workflow.glossary import Glossary
+
+            self._glossary = Glossary(self._entries())
+        return self._glossary
+
+    def _entries(self) -> list[Entry]:
+        """The glossary's entries, read once; a conflict fails the run as it fails `translate`."""
+        if self._glossary_entries is None:
+            from workflow import glossary
+
+            entries: list[Entry] = []
+            for path in glossary.glossary_files(self.settings.glossary):
+                entries += glossary.read_file(path, glossary.shown_path(path, self.settings.root))
+            if glossary.first_conflict(entries):
+                glossary.load(self.settings.glossary, self.settings.root)  # raises GlossaryConflict, worded for people
+            self._glossary_entries = entries
+            self._glossary_hash = glossary_hash(entries)
+        return self._glossary_entries
+
+    def glossary_current(self, recorded: str) -> bool:
+        """True when a memory records the current glossary: none of its segments can be glossary-stale."""
+        if not recorded:
+            return False
+        self._entries()
+        return recorded == self._glossary_hash
+
+    def glossary_stale(self, record: Record) -> bool:
+        fingerprint = self._fingerprints.get(record.source)
+        if fingerprint is None:
+            fingerprint = self._fingerprints[record.source] = self.glossary().fingerprint(record.source)
+        return fingerprint != record.glossary
+
+    def add(self, path: str, line: int, kind: str, detail: str, severity: str = "error") -> None:
+        self.findings.append(Finding(path, max(line, 1), kind, detail, severity))
+
+    # -- a document ------------------------------------------------------------------------
+
+    def document(self, rel: str) -> None:
+        source_path = _join(self.roots.source, rel)
+        data = _read(source_path)
+        doc = _Doc(rel, f"{self.shown['source']}/{rel}", f"{self.shown['output']}/{rel}",
+                   f"{self.shown['memory']}/{rel}.json", data or b"", _read(_join(self.roots.output, rel)))
+        mem_data = _read(_join(self.roots.memory, rel) + ".json")
+        if data is None:
+            self._orphan(doc, mem_data is not None)
+            return
+        if mem_data is None:
+            self._missing(doc)
+            return
+        header = memory_scan.scan(mem_data, self.info)
+        memory: Memory | None = None
+        try:
+            if header is None:
+                memory = parse_memory(mem_data, doc.memory)
+                header = memory_scan.Header.of(memory, self.info)
+            self._current(doc, header, mem_data, memory)
+        except MemoryCorrupt as exc:
+            self.add(doc.memory, exc.line or 1, "corrupt-memory", exc.message)
+            self.statuses.append(DocumentStatus(doc.source, doc.output, "corrupt-memory"))
+
+    def _orphan(self, doc: _Doc, has_memory: bool) -> None:
+        if doc.out_data is not None:
+            self.add(doc.output, 1, "orphan", f"no Chinese source {doc.source}. Delete the English file, "
+                     "or restore the source (git).")
+        if has_memory:
+            self.add(doc.memory, 1, "orphan", f"memory of a deleted source {doc.source}. Delete it, "
+                     "or restore the source (git).")
+
+    def _missing(self, doc: _Doc) -> None:
+        if doc.out_data is None:
+            detail = f"no English translation. Run `workflow translate {doc.source}`."
+        else:
+            detail = (f"{doc.output} has no memory ({doc.memory}): workflow did not write it, or its memory was "
+                      "deleted. Restore the memory from git, or run `workflow translate --force` to adopt the English.")
+        self.add(doc.source, 1, "missing", detail)
+        self.statuses.append(DocumentStatus(doc.source, doc.output, "missing"))
+
+    def _current(self, doc: _Doc, header: memory_scan.Header, mem_data: bytes, memory: Memory | None) -> None:
+        state = "current"
+        if doc.out_data is None:
+            self.add(doc.source, 1, "missing", f"the English file {doc.output} was deleted. "
+                     f"Run `workflow translate {doc.source}` to write it again.")
+            state = "missing"
+        elif not header.records_output(sha256(doc.out_data)):
+            self.add(doc.output, 1, "unrecorded-edits", "the English has edits that memory does not know. "
+                     f"Run `workflow review {doc.output}` to record them.")
+            state = "unrecorded-edits"
+        changed = header.source_hash != sha256(doc.data)
+        needs = (changed or not self.glossary_current(header.glossary_hash) or not header.model_current
+                 or header.counts["needs-review"] > 0 or (self.require_reviewed and header.counts["machine"] > 0))
+        stale = 0
+        if needs:
+            memory = memory or parse_memory(mem_data, doc.memory)
+            stale = self._stale(doc, memory) if changed else self._segments(doc, memory)
+        if changed and state == "current":
+            state = "stale"
+        elif stale and state == "current":
+            state = "stale"
+        counts = header.counts
+        self.statuses.append(DocumentStatus(
+            doc.source, doc.output, state, counts["total"], counts["reviewed"], counts["needs-review"],
+            counts["machine"], stale, header.translated_at, header.engine))
+
+    # -- segments of an unchanged source -----------------------------------------------------
+
+    def _segments(self, doc: _Doc, memory: Memory) -> int:
+        """Glossary-stale, model-stale and review findings; the number of stale segments."""
+        stale = 0
+        check_glossary = not self.glossary_current(str(memory.extra.get("glossary_hash", "")))
+        for record in memory.segments:
+            stale += self._record_stale(doc, record, record.line, check_glossary)
+        stale += self._model(doc, [(r, r.line) for r in memory.segments])
+        self._review(doc, memory)
+        return stale
+
+    def _record_stale(self, doc: _Doc, record: Record, line: int, check_glossary: bool) -> int:
+        if not check_glossary or not self.glossary_stale(record):
+            return 0
+        if record.human:
+            detail = (f"glossary entries for this {_what(record.kind)} changed since it was reviewed: "
+                      f"{_excerpt(record.source)}. `workflow translate` flags it for review.")
+        else:
+            detail = (f"glossary entries for this {_what(record.kind)} changed: {_excerpt(record.source)}. "
+                      "Run `workflow translate` to re-translate it.")
+        self.add(doc.source, line, "glossary-stale", detail)
+        return 1
+
+    def _model(self, doc: _Doc, records: list[tuple[Record, int]]) -> int:
+        """One finding per document: the machine segments of another engine or model."""
+        old = [(r, line) for r, line in records if memory_scan.model_stale(r, self.info)]
+        if not old or self.info is None:
+            return 0
+        used = sorted({_label(r.engine, r.model, r.model_hash) for r, _ in old})
+        configured = _label(self.info.name, self.info.model, self.info.model_hash)
+        self.add(doc.source, old[0][1], "model-stale",
+                 f"{len(old)} machine-translated segment(s) come from {', '.join(used)}, not the configured "
+                 f"{configured}. Run `workflow translate` to re-translate them (reviewed segments are kept).")
+        return len(old)
+
+    def _review(self, doc: _Doc, memory: Memory) -> None:
+        """needs-review per flagged segment; unreviewed per document (with --require-reviewed)."""
+        severity = "error" if self.require_reviewed else "warning"
+        flagged = [r for r in memory.segments if r.status == "needs-review"]
+        machine = [r for r in memory.segments if r.status == "machine"]
+        if not flagged and not (machine and self.require_reviewed):
+            return
+        lines = _english_lines(doc, memory)
+        for record in flagged:
+            reasons = "; ".join(record.reasons) or "flagged for review"
+            self.add(doc.output, lines.get(record.id, record.line), "needs-review",
+                     f"{reasons}. Check the English, then `workflow review {doc.output}`.", severity)
+        if machine and self.require_reviewed:
+            first = min(lines.get(r.id, r.line) for r in machine)
+            self.add(doc.output, first, "unreviewed",
+                     f"{len(machine)} of {len(memory.segments)} segments are machine translation nobody reviewed. "
+                     f"Check the English, then `workflow review --approve {doc.output}`.")
+
+    # -- segments of a changed source ------------------------------------------------------
+
+    def _stale(self, doc: _Doc, memory: Memory) -> int:
+        """Name each changed, new or removed paragraph by its line in the new Chinese."""
+        from workflow.align import pair
+        from workflow.plan import meta_segments
+        from workflow.post import parse as parse_post
+        from workflow.segment import segment_body
+
+        try:
+            post = parse_post(doc.data, doc.source)
+            body = segment_body(post.body, {})
+            segments = body + meta_segments(self.settings, post, body)
+        except WorkflowError as exc:
+            self.add(doc.source, exc.line or 1, "stale", f"the Chinese changed since it was translated, and it "
+                     f"cannot be read: {exc.message}")
+            return 1
+        old = memory.segments
+        pairing = pair([r.source for r in old], [s.source for s in segments])
+        lines = [s.line + (post.body_line - 1 if s.pieces else 0) for s in segments]
+        count = 0
+        check_glossary = not self.glossary_current(str(memory.extra.get("glossary_hash", "")))
+        same: list[tuple[Record, int]] = []
+        for segment, line, (index, relation) in zip(segments, lines, pairing.matches):
+            if relation == "same" and index is not None:
+                count += self._record_stale(doc, old[index], line, check_glossary)
+                same.append((old[index], line))
+                continue
+            what = _what(segment.kind)
+            detail = (f"{what} changed since it was translated: {_excerpt(segment.source)}" if relation == "changed"
+                      else f"new {what}: {_excerpt(segment.source)}")
+            self.add(doc.source, line, "stale", detail + ". Run `workflow translate`.")
+            count += 1
+        for index in pairing.retired:  # at the first paragraph that followed it, or at the end
+            after = [line for (i, _), line, s in zip(pairing.matches, lines, segments) if s.pieces and (i or 0) > index]
+            line = after[0] if after else max(lines, default=1)
+            self.add(doc.source, line, "stale", f"{_what(old[index].kind)} removed since it was translated "
+                     f"(was line {old[index].line}): {_excerpt(old[index].source)}. Run `workflow translate`.")
+        count += self._model(doc, same)
+        if not count and not pairing.retired:
+            self.add(doc.source, 1, "stale", "the Chinese changed outside the translated text (markup, code, links "
+                     "or front matter the English copies). Run `workflow translate`.")
+        return count
+
+
+def _english_lines(doc: _Doc, memory: Memory) -> dict[str, int]:
+    """Record id -> line in the English file: the source line, shifted by the front matter and by
+    the extra or missing lines of the English of the paragraphs before it; front-matter values
+    at their key's line."""
+    from workflow.post import parse as parse_post
+
+    try:
+        english = parse_post(doc.out_data or b"", doc.output)
+        shift = english.body_line - parse_post(doc.data, doc.source).body_line
+        front = english.front.raw if english.front else ""
+    except WorkflowError:
+        shift, front = 0, ""
+    lines: dict[str, int] = {}
+    for record in sorted(memory.segments, key=lambda r: r.line):
+        if record.kind.startswith("meta:"):
+            lines[record.id] = _key_line(front, record.kind[5:])
+            continue
+        lines[record.id] = record.line + shift
+        shift += record.final.count("\n") - record.source.count("\n")
+    return lines
+
+
+def _key_line(front: str, key: str) -> int:
+    """The line of `key` in a YAML, TOML or JSON front-matter block (1 when not found)."""
+    found = re.search(rf'^[ \t]*"?{re.escape(key)}"?[ \t]*[:=]', front, re.MULTILINE)
+    return front.count("\n", 0, found.start()) + 1 if found else 1
+
+
+def _what(kind: str) -> str:
+    if kind.startswith("meta:"):
+        return f"front-matter {kind[5:]}"
+    if kind.startswith("heading"):
+        return "heading"
+    return kind.replace("-", " ")
+
+
+def _excerpt(text: str) -> str:
+    flat = " ".join(text.split())
+    return f"«{flat[:EXCERPT]}…»" if len(flat) > EXCERPT else f"«{flat}»"
+
+
+def _label(engine: str, model: str, model_hash: str) -> str:
+    return " ".join(p for p in (engine, model, f"({model_hash})" if model_hash else "") if p) or "no engine"

@@ -1,0 +1,183 @@
+"""A memory file's hashes and status counts, read without parsing its segments.
+
+`check` needs, for most documents, only what a memory file records at its top level
+(source and English hashes, engine, time), how many segments are in each status, and
+which engines made them. Parsing the whole JSON costs ten times more than hashing the
+Chinese, so `scan` reads those from the canonical layout `Memory.to_bytes` writes:
+one key per line, top-level keys indented by one space, segment keys by three, keys
+sorted, and JSON strings never hold a raw newline. The top-level keys are parsed as
+JSON (the text before and after the segments array); the segments are only split at
+their status lines. Anything unexpected returns None and the caller parses the file
+in full, so a hand-formatted or damaged file is never misread, only read more slowly.
+
+Two top-level keys are proposed for memory and used when present (docs/check.md):
+`glossary_hash` (the glossary the segments' fingerprints were computed with) and
+`summary` (derived from the segments on every write: counts per status and the
+engines of the machine segments), which spares the pass over the segments.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from workflow.memory import SCHEMA, STATUSES, Memory, Record
+
+if TYPE_CHECKING:
+    from workflow.engines import EngineInfo
+
+SEGMENTS = b'\n "segments": ['
+STATUS = b'\n   "status": "'  # a segment's status line (segment keys are indented by three)
+ENGINE = b'   "engine": "'  # a segment's first line when it names an engine
+BY_BYTES = {status.encode(): status for status in STATUSES}
+OPENING_WITHIN = 512  # bytes after a status in which the next segment opens
+CONFLICT = b"\n<<<<<<<"  # a git merge conflict left in the file
+
+Engine = tuple[str, str, str]  # (engine, model, model_hash), as model staleness compares them
+
+
+@dataclass(frozen=True)
+class Header:
+    schema: int
+    source_hash: str
+    output_hash: str
+    output_hash_previous: str
+    engine: str
+    translated_at: str
+    glossary_hash: str  # proposed field; "" when the memory does not record it
+    counts: dict[str, int]  # per status, and "total"
+    model_current: bool  # True: no machine segment comes from another engine or model than the configured one
+
+    def records_output(self, output_hash: str) -> bool:
+        return output_hash in (self.output_hash, self.output_hash_previous)
+
+    @classmethod
+    def of(cls, memory: Memory, info: EngineInfo | None) -> Header:
+        return cls(SCHEMA, memory.source_hash, memory.output_hash, memory.output_hash_previous, memory.engine,
+                   memory.translated_at, str(memory.extra.get("glossary_hash", "")), memory.counts(),
+                   not any(model_stale(r, info) for r in memory.segments))
+
+
+def model_stale(record: Record, info: EngineInfo | None) -> bool:
+    """The rule `translate` applies (`plan._model_stale`): machine text of another engine or model."""
+    if info is None or record.human or not record.engine:
+        return False
+    return (record.engine, record.model, record.model_hash) != (info.name, info.model, info.model_hash)
+
+
+def summary(memory: Memory) -> dict[str, Any]:
+    """The proposed derived `summary` key: what `scan` would otherwise count in the segments."""
+    engines = sorted({(r.engine, r.model, r.model_hash) for r in memory.segments if r.engine and not r.human})
+    return {**memory.counts(), "engines": [list(e) for e in engines]}
+
+
+def scan(data: bytes, info: EngineInfo | None) -> Header | None:
+    """The header of a memory file in canonical layout; None when it is not (parse it instead)."""
+    if not data.startswith(b'{\n "') or not data.endswith(b"\n}\n") or _conflict(data):
+        return None
+    seg = data.find(SEGMENTS)
+    top = _top_level(data, seg) if seg > 0 else None
+    if top is None or top.get("schema") != SCHEMA or isinstance(top.get("schema"), bool):
+        return None
+    values = [top.get(key, default) for key, default in (
+        ("source_hash", None), ("output_hash", None), ("output_hash_previous", ""), ("engine", ""),
+        ("translated_at", ""), ("glossary_hash", ""))]
+    strings = [v for v in values if isinstance(v, str)]
+    if len(strings) != len(values):
+        return None
+    found = _summary(top.get("summary"))
+    if found is not None:
+        counts, engines = found
+        current = info is None or all(e == (info.name, info.model, info.model_hash) for e in engines)
+    else:
+        scanned = _segments(data, seg, info is not None)
+        if scanned is None:
+            return None
+        counts, names = scanned
+        current = _model_current(data, seg, info, names)
+    source_hash, output_hash, previous, engine, translated_at, glossary_hash = strings
+    return Header(SCHEMA, source_hash, output_hash, previous, engine, translated_at, glossary_hash, counts, current)
+
+
+def _conflict(data: bytes) -> bool:
+    """A git merge conflict left in the file (a one-byte search first: most files hold no "<")."""
+    first = data.find(b"<")
+    return first >= 0 and data.find(CONFLICT, first - 1) >= 0
+
+
+def _top_level(data: bytes, seg: int) -> dict[str, Any] | None:
+    """Every top-level key but "segments", parsed as JSON: the text before the segments array and after it."""
+    first = data[seg + 1:data.find(b"\n", seg + 1)]
+    if first.endswith((b"[],", b"[]")):  # no segments: the array closes on its own line
+        after = seg + 1 + len(first) - (1 if first.endswith(b",") else 0)
+    else:
+        after = data.rfind(b"\n ]", seg) + 3  # where the array closes (indent 1)
+        if after < 3:
+            return None
+    try:
+        top = json.loads(data[:seg] + b'\n "segments": 0' + data[after:])
+    except ValueError:
+        return None
+    return top if isinstance(top, dict) else None
+
+
+def _summary(value: Any) -> tuple[dict[str, int], list[Engine]] | None:
+    """A well-formed `summary`, or None (absent or not as `summary` writes it: count the segments)."""
+    if not isinstance(value, dict):
+        return None
+    counts = {key: value.get(key) for key in (*STATUSES, "total")}
+    engines = value.get("engines")
+    if not all(isinstance(n, int) and not isinstance(n, bool) for n in counts.values()) or not isinstance(engines, list):
+        return None
+    if not all(isinstance(e, list) and len(e) == 3 and all(isinstance(p, str) for p in e) for e in engines):
+        return None
+    return {k: int(n) for k, n in counts.items() if n is not None}, [(e[0], e[1], e[2]) for e in engines]
+
+
+def _segments(data: bytes, seg: int, with_engines: bool) -> tuple[dict[str, int], set[bytes]] | None:
+    """Segments per status, and (`with_engines`) the engines they name, in one pass over the segments.
+
+    Split at the status lines, part i holds segment i from its opening brace (its
+    "engine", when it has one, is its first key) to its status; part i + 1 starts with
+    that status. `Record.to_json` always writes the status (it is never empty); an
+    unknown status or an unexpected layout returns None: parse the file instead.
+    """
+    counts = dict.fromkeys(BY_BYTES, 0)
+    engines: set[bytes] = set()
+    parts = data[seg:].split(STATUS)
+    for part in parts[1:]:
+        status = part[:part.find(b'"')]
+        if status not in counts:
+            return None
+        counts[status] += 1
+    if with_engines:
+        for part in parts[:-1]:
+            opening = part.find(b"\n  {\n", 0, OPENING_WITHIN)
+            if opening < 0:
+                return None
+            if part.startswith(ENGINE, opening + 5):
+                start = opening + 5 + len(ENGINE)
+                engines.add(part[start:part.find(b'"', start)])
+    named = {BY_BYTES[status]: n for status, n in counts.items()}
+    named["total"] = len(parts) - 1
+    return named, engines
+
+
+def _model_current(data: bytes, seg: int, info: EngineInfo | None, engines: set[bytes]) -> bool:
+    """True when every segment that names an engine names the configured engine, model and hash.
+
+    A sufficient condition (reviewed segments of an older model are not stale); when
+    it fails, the caller parses the segments and applies `model_stale` to each. An
+    engine without a model (copy, pseudo) records none, so its name is enough.
+    """
+    if info is None:
+        return True
+    if engines - {info.name.encode("utf-8")}:
+        return False
+    for key, value in ((b"model", info.model), (b"model_hash", info.model_hash)):
+        if value:
+            needle = b'\n   "' + key + b'": ' + json.dumps(value, ensure_ascii=False).encode("utf-8") + b","
+            if data.count(needle, seg) != data.count(b"\n" + ENGINE, seg):
+                return False
+    return True
