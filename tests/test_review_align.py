@@ -151,3 +151,22 @@ def test_a_new_list_item_cannot_be_recorded(doc: Path) -> None:
     code, output, _ = review_body(doc, "- 第二项内容\n", "- 第二项内容\n- A third item.\n")
     assert code == 1
     assert "refused: output_en/c.md:" in output and "Nothing was recorded for this file." in output
+
+
+def test_a_rewrite_plus_deletions_is_refused_not_guessed() -> None:
+    """Hand translation over a copy draft: the machine text is Chinese, so the English barely resembles it.
+
+    Deleting a paragraph in the same step leaves no way to tell which English belongs where; a
+    few shared Latin words must not be taken for evidence. In two steps it is certain.
+    """
+    chinese = ["OpenStack柏林峰会开幕，近3000人参加。", "加入收藏", "社区在发展，OpenStack不再只是云平台。",
+               "StarlingX在10月底发布。", "Kata Containers runs containers in lightweight virtual machines。"]
+    recs = [Record(id=f"s{i}", kind="paragraph", line=2 * i + 1, source_hash="", source=c, machine=c, final=c)
+            for i, c in enumerate(chinese)]
+    with pytest.raises(Unaligned) as caught:
+        owners([P[0], P[2], P[3], P[4]], recs)  # the second paragraph deleted, every other one translated
+    assert "cannot tell a rewrite from a deletion plus an addition" in caught.value.message
+    deleted = [chinese[0], *chinese[2:]]
+    assert owners(deleted, recs) == ((0, 2, 3, 4), {1: ""})  # step 1: delete, review
+    recs[1] = Record(id="s1", kind="paragraph", line=3, source_hash="", source=chinese[1], machine=chinese[1], final="")
+    assert owners([P[0], P[2], P[3], P[4]], recs)[0] == (0, 2, 3, 4)  # step 2: rewrite in place

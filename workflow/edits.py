@@ -229,7 +229,23 @@ class _Region:
         if any(o in merged for o in chosen):
             raise Unaligned("a paragraph was merged into its neighbour and also edited on its own; "
                             "review in smaller steps", self.segments[0])
+        if any(o is not None for o in chosen):  # (with none known, _attach refuses in its own words)
+            self._refuse_rewrite_or_replace(chosen, merged)
         return self._attach(chosen)
+
+    def _refuse_rewrite_or_replace(self, chosen: list[int | None], merged: set[int]) -> None:
+        """An unrecognised paragraph where a recorded one lost its text: a rewrite, or a deletion plus an addition?"""
+        kept = {o for o in chosen if o is not None} | merged
+        lost = [c for c in self.candidates if c not in kept]
+        for k, owner in enumerate(chosen):
+            if owner is not None:
+                continue
+            before = max((o for o in chosen[:k] if o is not None), default=self.before)
+            after = min((o for o in chosen[k + 1:] if o is not None), default=self.after)
+            if any(before < c < after for c in lost):
+                raise Unaligned("this paragraph resembles no recorded segment and stands where one lost its text: "
+                                "cannot tell a rewrite from a deletion plus an addition. Review in smaller steps "
+                                "(delete or add paragraphs, review, then rewrite)", self.segments[k])
 
     def _merge(self, cover: dict[int, float]) -> tuple[int, int] | None:
         for first, second in zip(self.candidates, self.candidates[1:]):
