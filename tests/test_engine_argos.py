@@ -385,7 +385,8 @@ def test_five_articles_end_to_end(tiny: dict[str, Path], argos_home: Path, argos
 
     records = [r for m in _memories(root) for r in m.segments]
     machine = [r for r in records if r.engine]
-    assert machine and all((r.engine, r.model, r.model_hash) == ("argos", "translate-zh_en", first_hash) for r in machine)
+    assert machine and all((r.engine, r.model, r.version, r.model_hash) == ("argos", "translate-zh_en", "0.0.1", first_hash)
+                           for r in machine)
     assert all(m.engine == "argos translate-zh_en 0.0.1" for m in _memories(root))
     flagged = [r for r in machine if r.status == "needs-review"]
     assert flagged and all(r.reasons for r in flagged)

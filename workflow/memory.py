@@ -39,6 +39,7 @@ class Record:
     reasons: tuple[str, ...] = ()
     engine: str = ""
     model: str = ""
+    version: str = ""  # of the model (argos: the package version)
     model_hash: str = ""
     glossary: str = ""  # fingerprint of the glossary entries the Chinese matches
     patch: str = ""  # diff-match-patch patch_toText from machine to final ("" when equal)

@@ -201,7 +201,8 @@ def _finish(
         )
         if used and engine is not None:
             info = engine.info
-            record = dataclasses.replace(record, engine=info.name, model=info.model, model_hash=info.model_hash)
+            record = dataclasses.replace(record, engine=info.name, model=info.model, version=info.version,
+                                         model_hash=info.model_hash)
         elif not reasons:
             record = dataclasses.replace(record, status="reviewed", reviewer="workflow", reasons=(NOTHING_TO_TRANSLATE,))
         if work.relation == "changed":

@@ -222,8 +222,21 @@ def _remote_size(links: tuple[str, ...], timeout: float) -> int | None:
     return None
 
 
+_HINTS: dict[tuple[str, str], str] = {}
+
+
 def download_hint(name: str) -> str:
-    """What `workflow models install NAME` would fetch, or why it cannot (for error messages)."""
+    """What `workflow models install NAME` would fetch, or why it cannot (for error messages).
+
+    Asked once per process and index URL: the engine may be constructed twice in a run.
+    """
+    key = (name, index_url())
+    if key not in _HINTS:
+        _HINTS[key] = _download_hint(name)
+    return _HINTS[key]
+
+
+def _download_hint(name: str) -> str:
     try:
         pkg = find_available(name, QUICK_TIMEOUT)
     except IndexUnreachable as exc:
