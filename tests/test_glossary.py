@@ -122,7 +122,12 @@ def test_every_real_entry_matches_its_own_chinese_whole() -> None:
 @pytest.mark.parametrize("entry, english, ok", [
     (Entry("容器", "container"), "Containers run here", True),
     (Entry("容器", "container"), "the container's image", True),
-    (Entry("容器", "container"), "containerization", False),
+    (Entry("容器", "container"), "containerization", True),  # the last word is a stem
+    (Entry("容器", "container"), "contain", False),
+    (Entry("API", "API", "keep", "sensitive"), "standardized APIs", True),
+    (Entry("OpenStack", "OpenStack", "keep"), "OpenStacks", False),
+    (Entry("部署", "deploy"), "the deployment", True),
+    (Entry("管理", "manage"), "managing", True),
     (Entry("裸机", "bare metal"), "bare-metal servers", True),
     (Entry("裸机", "bare metal"), "Bare\nMetal", True),
     (Entry("裸机", "bare metal"), "baremetal", False),
@@ -182,7 +187,7 @@ def write(path: Path, rows: list[str]) -> Path:
 
 
 def test_real_glossary() -> None:
-    assert len(REAL) == 656
+    assert len(REAL) >= 250  # the issue asks for at least 250 curated entries
     kinds = {e.kind for e in REAL.entries}
     assert kinds == {"term", "keep", "name"}
 

@@ -11,7 +11,8 @@ matches starting at the leftmost position the longest wins.
 
 Verifying the English (`renders`): `keep` and `name` entries must appear exactly;
 `term` entries case-insensitively (unless `sensitive`), with hyphens and spaces
-treated alike and a plural ending (-s, -es, y -> -ies) on the last word allowed.
+treated alike and the last word taken as a stem (deploy -> deployment, manage -> managing);
+an all-capitals acronym may take a plural s (APIs).
 """
 
 from __future__ import annotations
@@ -198,13 +199,19 @@ def rendering(entry: Entry) -> re.Pattern[str]:
     en = fold(entry.en).strip()
     if entry.kind != "term":
         body = SPACE.join(re.escape(w) for w in en.split())
+        if re.fullmatch(r"[A-Z][A-Z0-9]+", en):
+            body += "s?"  # an acronym's plural: APIs, GPUs, FPGAs
     else:
         words = [w for w in re.split(HYPHEN_OR_SPACE, en) if w]
         last = words[-1] if words else ""
+        # The last word is a stem: inflected and derived forms count (deploy -> deployed,
+        # deployment; manage -> managing; policy -> policies), as the glossary's notes intend.
         if re.search(r"[^aeiouAEIOU]y$", last):
-            words[-1] = re.escape(last[:-1]) + "(?:y|ies)"
+            words[-1] = re.escape(last[:-1]) + "(?:y|ie|i)[a-z]*"
+        elif re.search(r"[A-Za-z]e$", last):
+            words[-1] = re.escape(last[:-1]) + "e?[a-z]*"
         elif re.search(r"[A-Za-z]$", last):
-            words[-1] = re.escape(last) + "(?:e?s)?"
+            words[-1] = re.escape(last) + "[a-z]*"
         else:
             words[-1] = re.escape(last)
         body = HYPHEN_OR_SPACE.join([re.escape(w) for w in words[:-1]] + words[-1:])
