@@ -25,15 +25,14 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
 from workflow import memory_scan
 from workflow.config import Settings
-from workflow.errors import InputError, MemoryCorrupt, WorkflowError
-from workflow.files import MARKDOWN_SUFFIXES
+from workflow.documents import Roots, documents, english_lines, join
+from workflow.errors import MemoryCorrupt, WorkflowError
 from workflow.memory import Memory, Record
 from workflow.memory import parse as parse_memory
 
@@ -125,7 +124,7 @@ def check(settings: Settings, paths: Iterable[Path] = (), *, require_reviewed: b
     for a path outside the source and output folders, a named file that does not
     exist, or a glossary that cannot be read (exit code 2).
     """
-    rels = _documents(settings, list(paths))
+    rels = documents(settings, list(paths))
     jobs = _jobs(jobs, len(rels))
     if jobs > 1:
         parts = _in_parallel(settings, rels, require_reviewed, jobs)
@@ -177,89 +176,6 @@ def _in_parallel(settings: Settings, rels: list[str], require_reviewed: bool, jo
         return [future.result() for future in futures]
 
 
-# -- which documents ---------------------------------------------------------------------
-
-
-def _documents(settings: Settings, paths: list[Path]) -> list[str]:
-    """Source-relative paths (`2018/x.md`) of every document a source, English or memory file names."""
-    roots = _Roots(settings)
-    if not paths:
-        return sorted(roots.all(""))
-    found: set[str] = set()
-    for path in paths:
-        found |= roots.named(path)
-    return sorted(found)
-
-
-@dataclass
-class _Roots:
-    settings: Settings
-    source: str = ""
-    output: str = ""
-    memory: str = ""
-
-    def __post_init__(self) -> None:
-        self.source = str(self.settings.source.resolve())
-        self.output = str(self.settings.output.resolve())
-        self.memory = str(self.settings.memory_root.resolve())
-
-    def all(self, sub: str) -> set[str]:
-        """Documents with any of their three files under folder `sub` (source-relative)."""
-        published = self.settings.bilingual + "/"  # `workflow publish` pages, not translations
-        english = {rel for rel in _walk(self.output, sub, MARKDOWN_SUFFIXES) if not rel.startswith(published)}
-        found = set(_walk(self.source, sub, MARKDOWN_SUFFIXES)) | english
-        found |= {rel[:-5] for rel in _walk(self.memory, sub, (".json",)) if rel[:-5].endswith(MARKDOWN_SUFFIXES)}
-        return found
-
-    def named(self, path: Path) -> set[str]:
-        full = str((self.settings.root / path).resolve())  # relative to the project root (`-C`)
-        bilingual = _join(self.output, self.settings.bilingual)
-        for root, suffix in ((self.memory, ".json"), (bilingual, ""), (self.output, ""), (self.source, "")):
-            if full == root or full.startswith(root + os.sep):
-                rel = full[len(root) + 1:].replace(os.sep, "/")
-                if os.path.isdir(full):
-                    return self.all(rel)
-                rel = rel[: -len(suffix)] if suffix and rel.endswith(suffix) else rel
-                if not self.exists(rel):
-                    raise InputError("no such file. Check the path.", path=self.settings.rel(path))
-                return {rel}
-        raise InputError(
-            f"is not inside {self.settings.rel(self.settings.source)}/ or {self.settings.rel(self.settings.output)}/. "
-            "Give paths under them.", path=self.settings.rel(path))
-
-    def exists(self, rel: str) -> bool:
-        return any(os.path.isfile(p) for p in (_join(self.source, rel), _join(self.output, rel),
-                                                 _join(self.memory, rel) + ".json"))
-
-
-def _join(root: str, rel: str) -> str:
-    return root + os.sep + rel.replace("/", os.sep) if rel else root
-
-
-def _walk(root: str, sub: str, suffixes: tuple[str, ...]) -> list[str]:
-    """Relative paths of the files under root/sub ending in `suffixes`, skipping dot-files and dot-folders.
-
-    The rules of `files.markdown_files`, returning strings: a path object per file
-    costs more than hashing it.
-    """
-    found: list[str] = []
-    stack = [(_join(root, sub), sub + "/" if sub else "")]
-    while stack:
-        folder, prefix = stack.pop()
-        try:
-            entries = list(os.scandir(folder))
-        except (FileNotFoundError, NotADirectoryError):
-            continue
-        for entry in entries:
-            if entry.name.startswith("."):
-                continue
-            if entry.is_dir():
-                stack.append((entry.path, prefix + entry.name + "/"))
-            elif entry.name.endswith(suffixes):
-                found.append(prefix + entry.name)
-    return found
-
-
 # -- one run, one document at a time --------------------------------------------------------
 
 
@@ -305,7 +221,7 @@ class _Run:
         self.findings: list[Finding] = []
         self.statuses: list[DocumentStatus] = []
         self.notes: list[str] = []
-        self.roots = _Roots(settings)
+        self.roots = Roots(settings)
         self.shown = {k: settings.rel(p) for k, p in
                       (("source", settings.source), ("output", settings.output), ("memory", settings.memory_root))}
         self.info = self._engine_info()
@@ -368,11 +284,11 @@ class _Run:
     # -- a document ------------------------------------------------------------------------
 
     def document(self, rel: str) -> None:
-        source_path = _join(self.roots.source, rel)
+        source_path = join(self.roots.source, rel)
         data = _read(source_path)
         doc = _Doc(rel, f"{self.shown['source']}/{rel}", f"{self.shown['output']}/{rel}",
-                   f"{self.shown['memory']}/{rel}.json", data or b"", _read(_join(self.roots.output, rel)))
-        mem_data = _read(_join(self.roots.memory, rel) + ".json")
+                   f"{self.shown['memory']}/{rel}.json", data or b"", _read(join(self.roots.output, rel)))
+        mem_data = _read(join(self.roots.memory, rel) + ".json")
         if data is None:
             self._orphan(doc, mem_data is not None)
             return
@@ -476,7 +392,7 @@ class _Run:
         machine = [r for r in memory.segments if r.status == "machine"]
         if not flagged and not (machine and self.require_reviewed):
             return
-        lines = _english_lines(doc, memory)
+        lines = english_lines(memory, doc.data, doc.out_data or b"", doc.source, doc.output)
         for record in flagged:
             reasons = "; ".join(record.reasons) or "flagged for review"
             self.add(doc.output, lines.get(record.id, record.line), "needs-review",
@@ -530,34 +446,6 @@ class _Run:
             self.add(doc.source, 1, "stale", "the Chinese changed outside the translated text (markup, code, links "
                      "or front matter the English copies). Run `workflow translate`.")
         return count
-
-
-def _english_lines(doc: _Doc, memory: Memory) -> dict[str, int]:
-    """Record id -> line in the English file: the source line, shifted by the front matter and by
-    the extra or missing lines of the English of the paragraphs before it; front-matter values
-    at their key's line."""
-    from workflow.post import parse as parse_post
-
-    try:
-        english = parse_post(doc.out_data or b"", doc.output)
-        shift = english.body_line - parse_post(doc.data, doc.source).body_line
-        front = english.front.raw if english.front else ""
-    except WorkflowError:
-        shift, front = 0, ""
-    lines: dict[str, int] = {}
-    for record in sorted(memory.segments, key=lambda r: r.line):
-        if record.kind.startswith("meta:"):
-            lines[record.id] = _key_line(front, record.kind[5:])
-            continue
-        lines[record.id] = record.line + shift
-        shift += record.final.count("\n") - record.source.count("\n")
-    return lines
-
-
-def _key_line(front: str, key: str) -> int:
-    """The line of `key` in a YAML, TOML or JSON front-matter block (1 when not found)."""
-    found = re.search(rf'^[ \t]*"?{re.escape(key)}"?[ \t]*[:=]', front, re.MULTILINE)
-    return front.count("\n", 0, found.start()) + 1 if found else 1
 
 
 def _what(kind: str) -> str:

@@ -1,0 +1,131 @@
+"""Which documents a command is about: a document is a Chinese source, its English file and its memory.
+
+All three share one path relative to their folder (`2018/x.md`: `source_zh/2018/x.md`,
+`output_en/2018/x.md`, `output_en/.workflow/2018/x.md.json`), so a document is named by
+that relative path, and any of its files, or a folder of any of them, names it. A
+document may lack any of the three files; one whose Chinese is gone is an orphan.
+Pages `workflow publish` writes into the output folder are not documents. A segment's
+line in the English file follows from its line in the Chinese (`english_lines`).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from workflow.config import Settings
+from workflow.errors import InputError, WorkflowError
+from workflow.files import MARKDOWN_SUFFIXES
+from workflow.memory import Memory
+
+
+def documents(settings: Settings, paths: list[Path]) -> list[str]:
+    """Relative paths of the documents `paths` name (files or folders; every document when none).
+
+    Relative `paths` are relative to the project root (`-C`). Raises InputError for a
+    path outside the source and output folders, or a file that does not exist.
+    """
+    roots = Roots(settings)
+    if not paths:
+        return sorted(roots.all(""))
+    found: set[str] = set()
+    for path in paths:
+        found |= roots.named(path)
+    return sorted(found)
+
+
+@dataclass
+class Roots:
+    """The three folders, resolved once, as strings (a path object per file costs more than hashing it)."""
+
+    settings: Settings
+    source: str = ""
+    output: str = ""
+    memory: str = ""
+
+    def __post_init__(self) -> None:
+        self.source = str(self.settings.source.resolve())
+        self.output = str(self.settings.output.resolve())
+        self.memory = str(self.settings.memory_root.resolve())
+
+    def all(self, sub: str) -> set[str]:
+        """Documents with any of their three files under folder `sub` (relative)."""
+        published = self.settings.bilingual + "/"  # `workflow publish` pages, not translations
+        english = {rel for rel in walk(self.output, sub, MARKDOWN_SUFFIXES) if not rel.startswith(published)}
+        found = set(walk(self.source, sub, MARKDOWN_SUFFIXES)) | english
+        found |= {rel[:-5] for rel in walk(self.memory, sub, (".json",)) if rel[:-5].endswith(MARKDOWN_SUFFIXES)}
+        return found
+
+    def named(self, path: Path) -> set[str]:
+        full = str((self.settings.root / path).resolve())
+        bilingual = join(self.output, self.settings.bilingual)
+        for root, suffix in ((self.memory, ".json"), (bilingual, ""), (self.output, ""), (self.source, "")):
+            if full == root or full.startswith(root + os.sep):
+                rel = full[len(root) + 1:].replace(os.sep, "/")
+                if os.path.isdir(full):
+                    return self.all(rel)
+                rel = rel[: -len(suffix)] if suffix and rel.endswith(suffix) else rel
+                if not self.exists(rel):
+                    raise InputError("no such file. Check the path.", path=self.settings.rel(path))
+                return {rel}
+        raise InputError(
+            f"is not inside {self.settings.rel(self.settings.source)}/ or {self.settings.rel(self.settings.output)}/. "
+            "Give paths under them.", path=self.settings.rel(path))
+
+    def exists(self, rel: str) -> bool:
+        return any(os.path.isfile(p) for p in (join(self.source, rel), join(self.output, rel),
+                                                 join(self.memory, rel) + ".json"))
+
+
+def join(root: str, rel: str) -> str:
+    return root + os.sep + rel.replace("/", os.sep) if rel else root
+
+
+def walk(root: str, sub: str, suffixes: tuple[str, ...]) -> list[str]:
+    """Relative paths of the files under root/sub ending in `suffixes`, skipping dot-files and dot-folders
+    (the rules of `files.markdown_files`)."""
+    found: list[str] = []
+    stack = [(join(root, sub), sub + "/" if sub else "")]
+    while stack:
+        folder, prefix = stack.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            if entry.is_dir():
+                stack.append((entry.path, prefix + entry.name + "/"))
+            elif entry.name.endswith(suffixes):
+                found.append(prefix + entry.name)
+    return found
+
+
+def english_lines(memory: Memory, source: bytes, english: bytes, shown_source: str, shown_english: str) -> dict[str, int]:
+    """Segment id -> line in the English file: the line in the Chinese, shifted by the front matter and by
+    the extra or missing lines of the English of the paragraphs before it; front-matter values at their key."""
+    from workflow.post import parse
+
+    try:
+        post = parse(english, shown_english)
+        shift = post.body_line - parse(source, shown_source).body_line
+        front = post.front.raw if post.front else ""
+    except WorkflowError:
+        shift, front = 0, ""
+    lines: dict[str, int] = {}
+    for record in sorted(memory.segments, key=lambda r: r.line):
+        if record.kind.startswith("meta:"):
+            lines[record.id] = _key_line(front, record.kind[5:])
+            continue
+        lines[record.id] = record.line + shift
+        shift += record.final.count("\n") - record.source.count("\n")
+    return lines
+
+
+def _key_line(front: str, key: str) -> int:
+    """The line of `key` in a YAML, TOML or JSON front-matter block (1 when not found)."""
+    found = re.search(rf'^[ \t]*"?{re.escape(key)}"?[ \t]*[:=]', front, re.MULTILINE)
+    return front.count("\n", 0, found.start()) + 1 if found else 1
