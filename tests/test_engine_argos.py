@@ -193,14 +193,34 @@ def test_install_downloads_from_the_index(index_server: dict[str, Any], argos_ho
     assert "Chinese → English" in available.output
 
 
-def test_missing_package_says_what_install_downloads(index_server: dict[str, Any], argos_project: Path) -> None:
+def test_translate_downloads_a_missing_model_then_translates(index_server: dict[str, Any], argos_home: Path,
+                                                             argos_project: Path) -> None:
+    dry = invoke(argos_project, "translate", "--dry-run")  # a dry run downloads nothing
+    assert dry.exit_code == 0 and not (argos_home / "translate-zh_en-0_0_1").exists()
     result = invoke(argos_project, "translate")
-    assert result.exit_code == 2
+    assert result.exit_code == 0, result.output
     size = packages.human_size(index_server["size"])
-    assert "the Argos Translate package `translate-zh_en` is not installed in" in result.output
-    assert f"Run `workflow models install translate-zh_en`: it downloads translate-zh_en 0.0.1 (zh→en, {size})" in result.output
-    assert "`workflow models install --file PATH.argosmodel`" in result.output
-    assert not (argos_project / "output_en").exists()
+    assert (f"Downloading translate-zh_en 0.0.1 (zh→en, {size}) from "
+            f"{index_server['base']}translate-zh_en-0_0_1.argosmodel") in result.output
+    assert "Installed translate-zh_en 0.0.1" in result.output
+    assert (argos_home / "translate-zh_en-0_0_1" / "sentencepiece.model").is_file()
+    assert "5 documents: 5 translated." in result.output
+    assert "engine argos translate-zh_en 0.0.1" in result.output
+
+
+def test_engine_error_names_what_install_downloads(index_server: dict[str, Any], argos_home: Path,
+                                                    argos_project: Path) -> None:
+    from workflow.config import load_settings
+    from workflow.engines import load_engine
+    from workflow.errors import ModelNotInstalled
+
+    with pytest.raises(ModelNotInstalled) as caught:
+        load_engine(load_settings(argos_project))
+    size = packages.human_size(index_server["size"])
+    message = str(caught.value)
+    assert "the Argos Translate package `translate-zh_en` is not installed in" in message
+    assert f"Run `workflow models install translate-zh_en`: it downloads translate-zh_en 0.0.1 (zh→en, {size})" in message
+    assert "`workflow models install --file PATH.argosmodel`" in message and caught.value.package == "translate-zh_en"
 
 
 def test_offline_errors_give_the_file_command(argos_home: Path, argos_project: Path) -> None:
@@ -209,10 +229,11 @@ def test_offline_errors_give_the_file_command(argos_home: Path, argos_project: P
         assert result.exit_code == 2, args
         assert "cannot read the Argos package index http://127.0.0.1:9/index.json" in result.output
         assert "workflow models install --file PATH.argosmodel" in result.output
-    result = invoke(argos_project, "translate")
+    result = invoke(argos_project, "translate")  # it needs the model, tries the index, says how to go on
     assert result.exit_code == 2
-    assert "The package index http://127.0.0.1:9/index.json cannot be reached" in result.output
+    assert "error: cannot read the Argos package index http://127.0.0.1:9/index.json" in result.output
     assert "workflow models install --file PATH.argosmodel" in result.output
+    assert not (argos_project / "output_en").exists()
 
 
 def test_unknown_package_name(index_server: dict[str, Any], empty_project: Path) -> None:

@@ -38,6 +38,14 @@ class EngineUnavailable(WorkflowError):
     """The translation engine cannot run: model missing, server unreachable."""
 
 
+class ModelNotInstalled(EngineUnavailable):
+    """The engine's model package is not installed: it can be downloaded, or installed from a file."""
+
+    def __init__(self, message: str, *, package: str) -> None:
+        super().__init__(message)
+        self.package = package
+
+
 class EngineFailed(WorkflowError):
     """The engine ran but failed (a server error, a model crash)."""
 

@@ -20,7 +20,7 @@ from workflow.align import apply_patch, make_patch
 from workflow.config import Settings
 from workflow.enforce import Enforcer, Prepared, Stats
 from workflow.engines import Engine, EngineInfo, load_engine
-from workflow.errors import SkeletonMismatch, UnrecordedEdits, WorkflowError
+from workflow.errors import ModelNotInstalled, SkeletonMismatch, UnrecordedEdits, WorkflowError
 from workflow.files import atomic_write, read_bytes, select
 from workflow.glossary import Glossary
 from workflow.glossary import load as load_glossary
@@ -60,21 +60,34 @@ class RunReport:
 
 
 class EngineSlot:
-    """Creates the engine only when asked; remembers why it could not."""
+    """Creates the engine only when asked; remembers why it could not.
 
-    def __init__(self, settings: Settings, engine: Engine | None = None) -> None:
+    `install_model(package)` is called when a sentence needs an engine whose model
+    is not installed (the CLI downloads it with a progress bar); asking only for the
+    engine's identity never installs anything.
+    """
+
+    def __init__(self, settings: Settings, engine: Engine | None = None,
+                 install_model: Callable[[str], None] | None = None) -> None:
         self.settings = settings
         self._engine = engine
+        self.install_model = install_model
         self.error: WorkflowError | None = None
 
-    def get(self) -> Engine:
+    def get(self, install: bool = True) -> Engine:
         if self._engine is None:
-            self._engine = load_engine(self.settings)
+            try:
+                self._engine = load_engine(self.settings)
+            except ModelNotInstalled as exc:
+                if not install or self.install_model is None:
+                    raise
+                self.install_model(exc.package)
+                self._engine = load_engine(self.settings)
         return self._engine
 
     def info(self) -> EngineInfo | None:
         try:
-            return self.get().info
+            return self.get(install=False).info
         except WorkflowError as exc:
             self.error = exc
             return None
@@ -88,11 +101,12 @@ def translate(
     engine: Engine | None = None,
     progress: ProgressFactory | None = None,
     force: bool = False,
+    install_model: Callable[[str], None] | None = None,
 ) -> RunReport:
     """`force`: record an English file's unrecorded edits first (`review`), and adopt an
     English file that has no memory as the editor's version of fresh machine records."""
     glossary = load_glossary(settings.glossary, settings.root)
-    slot = EngineSlot(settings, engine)
+    slot = EngineSlot(settings, engine, install_model)
     report = RunReport()
     plans: list[Plan] = []
     for path in select(settings.source, map(settings.resolve, paths)):

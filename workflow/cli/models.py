@@ -7,13 +7,12 @@ is imported only when a command runs, so `workflow --help` stays fast) and print
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
-from typing import Any, TextIO, cast
+from typing import Any
 
 import click
 
-from workflow.cli import domain_errors, format_option, settings, stderr_is_tty
+from workflow.cli import domain_errors, format_option, progress_file, settings, stderr_is_tty
 
 
 def _packages() -> Any:
@@ -91,28 +90,41 @@ def install(ctx: click.Context, name: str | None, file: Path | None) -> None:
         raise click.UsageError("give a package NAME or --file, not both.")
     with domain_errors():
         if file is None:
-            name = name or settings(ctx).argos.package
-            pkg = packages.find_available(name)
-            click.echo(f"Downloading {pkg.name} {pkg.version} ({pkg.pair}, {packages.human_size(pkg.size)}) "
-                       f"from {pkg.links[0] if pkg.links else packages.index_url()}")
-            file = _download(packages, pkg)
-            downloaded = True
-        else:
-            downloaded = False
-        try:
-            installed, replaced = packages.install_file(file)
-        finally:
-            if downloaded:
-                file.unlink(missing_ok=True)
+            fetch_and_install(name or settings(ctx).argos.package)
+            return
+        installed, replaced = packages.install_file(file)
+    _report_install(installed, replaced, err=False)
+
+
+def fetch_and_install(name: str, err: bool = False) -> None:
+    """Say what will be downloaded and how big, download with a progress bar, install.
+
+    Also what `workflow translate` calls (err=True: its stdout is the report) when the
+    model it needs is not installed.
+    """
+    packages = _packages()
+    pkg = packages.find_available(name)
+    click.echo(f"Downloading {pkg.name} {pkg.version} ({pkg.pair}, {packages.human_size(pkg.size)}) "
+               f"from {pkg.links[0] if pkg.links else packages.index_url()}", err=err)
+    file = _download(packages, pkg)
+    try:
+        installed, replaced = packages.install_file(file)
+    finally:
+        file.unlink(missing_ok=True)
+    _report_install(installed, replaced, err)
+
+
+def _report_install(installed: Any, replaced: list[Any], err: bool) -> None:
+    packages = _packages()
     for old in replaced:
-        click.echo(f"Removed {old.name} {old.version} ({old.path})")
+        click.echo(f"Removed {old.name} {old.version} ({old.path})", err=err)
     click.echo(f"Installed {installed.name} {installed.version} ({installed.pair}, "
-               f"{packages.human_size(installed.size)}) in {installed.path}")
+               f"{packages.human_size(installed.size)}) in {installed.path}", err=err)
 
 
 def _download(packages: Any, pkg: Any) -> Path:
     show = stderr_is_tty()
-    with click.progressbar(length=pkg.size or 0, label="downloading", file=sys.stderr if show else cast(TextIO, _Null()),
+    with click.progressbar(length=pkg.size or 0, label="downloading", file=progress_file(show),
                            show_eta=True, show_percent=pkg.size is not None) as bar:
         last = 0
 
@@ -139,16 +151,3 @@ def remove(name: str) -> None:
         removed = packages.remove(name)
     for p in removed:
         click.echo(f"Removed {p.name} {p.version} ({p.path})")
-
-
-class _Null:
-    """A file that swallows the progress bar when stderr is not a terminal."""
-
-    def write(self, text: str) -> int:
-        return len(text)
-
-    def flush(self) -> None:
-        pass
-
-    def isatty(self) -> bool:
-        return False

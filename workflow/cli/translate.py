@@ -54,7 +54,7 @@ def translate(ctx: click.Context, paths: tuple[Path, ...], engine: str | None, d
         return click.progressbar(length=total, label="translating", file=progress_file(show), show_eta=True)
 
     with domain_errors():
-        report = run(conf, paths, dry_run=dry_run, progress=progress, force=force)
+        report = run(conf, paths, dry_run=dry_run, progress=progress, force=force, install_model=_install_model)
     for message in report.warnings:
         warn(message)
     if fmt == "json":
@@ -65,6 +65,13 @@ def translate(ctx: click.Context, paths: tuple[Path, ...], engine: str | None, d
     else:
         _print_text(report, quiet)
     ctx.exit(report.exit_code)
+
+
+def _install_model(package: str) -> None:
+    """The engine's model is missing and a sentence needs it: download it (online), else the error says how."""
+    from workflow.cli.models import fetch_and_install
+
+    fetch_and_install(package, err=True)
 
 
 def _print_text(report: Any, quiet: bool) -> None:

@@ -29,7 +29,7 @@ from typing import Any
 from workflow.config import ArgosSettings, Settings
 from workflow.engines import EngineInfo, Progress
 from workflow.engines import argos_packages as packages
-from workflow.errors import ConfigError, EngineFailed, EngineUnavailable
+from workflow.errors import ConfigError, EngineFailed, EngineUnavailable, ModelNotInstalled
 
 DEVICES = ("auto", "cpu", "cuda")
 CJK = r"\u2e80-\u2fff\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
@@ -67,9 +67,9 @@ class ArgosEngine:
         name = self.settings.package
         pkg = packages.find_installed(name)
         if pkg is None:
-            raise EngineUnavailable(
+            raise ModelNotInstalled(
                 f"the Argos Translate package `{name}` is not installed in {packages.packages_dir()}. "
-                + packages.download_hint(name))
+                + packages.download_hint(name), package=name)
         if getattr(pkg, "tokenizer", None) is None:
             raise EngineUnavailable(
                 f"the Argos package `{name}` in {pkg.package_path} has no tokenizer model (sentencepiece.model or "
