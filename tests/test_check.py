@@ -349,7 +349,9 @@ def test_the_scan_reads_what_a_full_parse_reads(translated: Path) -> None:
         data = memory_file(translated, name).read_bytes()
         memory = parse(data, name)
         memory.extra["summary"] = memory_scan.summary(memory)  # the proposed field: the same answers, no pass
-        for raw in (data, memory.to_bytes()):
+        proposed = memory.to_bytes()
+        memory.extra["summary"] = {"machine": "3", "engines": [["copy"]]}  # not as written: counted instead
+        for raw in (data, proposed, memory.to_bytes()):
             for info in infos:
                 assert memory_scan.scan(raw, info) == memory_scan.Header.of(memory, info), (name, info)
 
@@ -428,11 +430,13 @@ def test_usage_and_configuration_errors_exit_2(translated: Path, run: Run, tmp_p
     assert conflict.exit_code == 2 and "OpenStack has two English renderings" in conflict.output
 
 
-def test_parallel_run_reports_what_one_process_reports(translated: Path) -> None:
+def test_parallel_run_reports_what_one_process_reports(translated: Path, run: Run) -> None:
     (translated / "source_zh" / BOSTON).unlink()
     (translated / "output_en" / BERLIN).write_text("edited\n", encoding="utf-8")
     settings = load_settings(translated)
     assert check(settings, jobs=2) == check(settings, jobs=1)
+    assert run("check", "--jobs", "2").stdout == run("check").stdout
+    assert run("check", "--jobs", "0").exit_code == 2
 
 
 # -- status ------------------------------------------------------------------------------------

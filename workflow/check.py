@@ -195,11 +195,20 @@ def glossary_hash(entries: Iterable[Entry]) -> str:
 
 
 def _read(path: str) -> bytes | None:
+    """The file's bytes, or None when it does not exist (os-level calls: a file object costs more here)."""
     try:
-        with open(path, "rb") as handle:
-            return handle.read()
-    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        fd = os.open(path, os.O_RDONLY)
+    except (FileNotFoundError, NotADirectoryError):
         return None
+    try:
+        chunks = [os.read(fd, os.fstat(fd).st_size + 1)]
+        while chunks[-1]:
+            chunks.append(os.read(fd, 1 << 20))
+    except IsADirectoryError:
+        return None
+    finally:
+        os.close(fd)
+    return b"".join(chunks)
 
 
 @dataclass

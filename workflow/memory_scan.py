@@ -29,9 +29,8 @@ if TYPE_CHECKING:
 
 SEGMENTS = b'\n "segments": ['
 STATUS = b'\n   "status": "'  # a segment's status line (segment keys are indented by three)
-ENGINE = b'   "engine": "'  # a segment's first line when it names an engine
+ENGINE = b'\n  {\n   "engine": '  # a segment that names an engine (its first key)
 BY_BYTES = {status.encode(): status for status in STATUSES}
-OPENING_WITHIN = 512  # bytes after a status in which the next segment opens
 CONFLICT = b"\n<<<<<<<"  # a git merge conflict left in the file
 
 Engine = tuple[str, str, str]  # (engine, model, model_hash), as model staleness compares them
@@ -91,11 +90,10 @@ def scan(data: bytes, info: EngineInfo | None) -> Header | None:
         counts, engines = found
         current = info is None or all(e == (info.name, info.model, info.model_hash) for e in engines)
     else:
-        scanned = _segments(data, seg, info is not None)
+        scanned = _segments(data, seg)
         if scanned is None:
             return None
-        counts, names = scanned
-        current = _model_current(data, seg, info, names)
+        counts, current = scanned, _model_current(data, seg, info)
     source_hash, output_hash, previous, engine, translated_at, glossary_hash = strings
     return Header(SCHEMA, source_hash, output_hash, previous, engine, translated_at, glossary_hash, counts, current)
 
@@ -126,58 +124,51 @@ def _summary(value: Any) -> tuple[dict[str, int], list[Engine]] | None:
     """A well-formed `summary`, or None (absent or not as `summary` writes it: count the segments)."""
     if not isinstance(value, dict):
         return None
-    counts = {key: value.get(key) for key in (*STATUSES, "total")}
-    engines = value.get("engines")
-    if not all(isinstance(n, int) and not isinstance(n, bool) for n in counts.values()) or not isinstance(engines, list):
+    try:
+        counts = {key: value[key] for key in (*STATUSES, "total")}
+        engines = [tuple(e) for e in value["engines"]]
+    except (KeyError, TypeError):
         return None
-    if not all(isinstance(e, list) and len(e) == 3 and all(isinstance(p, str) for p in e) for e in engines):
+    if {type(n) for n in counts.values()} != {int} or any(len(e) != 3 for e in engines):
         return None
-    return {k: int(n) for k, n in counts.items() if n is not None}, [(e[0], e[1], e[2]) for e in engines]
+    if {type(p) for e in engines for p in e} - {str}:
+        return None
+    return counts, [(e[0], e[1], e[2]) for e in engines]
 
 
-def _segments(data: bytes, seg: int, with_engines: bool) -> tuple[dict[str, int], set[bytes]] | None:
-    """Segments per status, and (`with_engines`) the engines they name, in one pass over the segments.
-
-    Split at the status lines, part i holds segment i from its opening brace (its
-    "engine", when it has one, is its first key) to its status; part i + 1 starts with
-    that status. `Record.to_json` always writes the status (it is never empty); an
-    unknown status or an unexpected layout returns None: parse the file instead.
-    """
+def _segments(data: bytes, seg: int) -> dict[str, int] | None:
+    """Segments per status, in one pass: split at the status lines. `Record.to_json` always
+    writes the status (it is never empty); an unknown one returns None: parse the file instead."""
     counts = dict.fromkeys(BY_BYTES, 0)
-    engines: set[bytes] = set()
     parts = data[seg:].split(STATUS)
     for part in parts[1:]:
         status = part[:part.find(b'"')]
         if status not in counts:
             return None
         counts[status] += 1
-    if with_engines:
-        for part in parts[:-1]:
-            opening = part.find(b"\n  {\n", 0, OPENING_WITHIN)
-            if opening < 0:
-                return None
-            if part.startswith(ENGINE, opening + 5):
-                start = opening + 5 + len(ENGINE)
-                engines.add(part[start:part.find(b'"', start)])
     named = {BY_BYTES[status]: n for status, n in counts.items()}
     named["total"] = len(parts) - 1
-    return named, engines
+    return named
 
 
-def _model_current(data: bytes, seg: int, info: EngineInfo | None, engines: set[bytes]) -> bool:
+def _model_current(data: bytes, seg: int, info: EngineInfo | None) -> bool:
     """True when every segment that names an engine names the configured engine, model and hash.
 
     A sufficient condition (reviewed segments of an older model are not stale); when
-    it fails, the caller parses the segments and applies `model_stale` to each. An
-    engine without a model (copy, pseudo) records none, so its name is enough.
+    it fails, the caller parses the segments and applies `model_stale` to each. A
+    segment's "engine", when it has one, is its first key; an engine without a model
+    (copy, pseudo) records none, so its name is enough.
     """
     if info is None:
         return True
-    if engines - {info.name.encode("utf-8")}:
+    engines = data.count(ENGINE, seg)
+    if data.count(ENGINE + _json(info.name) + b",", seg) != engines:
         return False
     for key, value in ((b"model", info.model), (b"model_hash", info.model_hash)):
-        if value:
-            needle = b'\n   "' + key + b'": ' + json.dumps(value, ensure_ascii=False).encode("utf-8") + b","
-            if data.count(needle, seg) != data.count(b"\n" + ENGINE, seg):
-                return False
+        if value and data.count(b'\n   "' + key + b'": ' + _json(value) + b",", seg) != engines:
+            return False
     return True
+
+
+def _json(value: str) -> bytes:
+    return json.dumps(value, ensure_ascii=False).encode("utf-8")

@@ -13,6 +13,10 @@ from workflow.cli import domain_errors, format_option, paths_argument, settings
 
 COLOURS = {"error": "red", "warning": "yellow"}
 
+jobs_option = click.option(
+    "-j", "--jobs", type=click.IntRange(min=1), default=None,
+    help="Processes to use (default: one per CPU from 2,000 documents on; 1: one process).")
+
 
 @click.command(epilog="""\b
 Examples:
@@ -33,8 +37,9 @@ Exit codes: 0 current, 1 findings, 2 usage or configuration error.
               help="Fail unless every segment is reviewed: needs-review and unreviewed become failures.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text", show_default=True,
               help="For people (text), programs (json) or GitHub Actions annotations (github).")
+@jobs_option
 @click.pass_context
-def check(ctx: click.Context, paths: tuple[Path, ...], require_reviewed: bool, fmt: str) -> None:
+def check(ctx: click.Context, paths: tuple[Path, ...], require_reviewed: bool, fmt: str, jobs: int | None) -> None:
     """Fail when an English translation is not current with its Chinese source.
 
     Reads hashes, not Markdown: a Chinese file is re-parsed only when it changed,
@@ -46,7 +51,7 @@ def check(ctx: click.Context, paths: tuple[Path, ...], require_reviewed: bool, f
 
     conf = settings(ctx)
     with domain_errors():
-        report = run(conf, paths, require_reviewed=require_reviewed)
+        report = run(conf, paths, require_reviewed=require_reviewed, jobs=jobs)
     PRINTERS[fmt](report)
     ctx.exit(report.exit_code)
 
@@ -135,8 +140,9 @@ Examples:
 """)
 @paths_argument()
 @format_option
+@jobs_option
 @click.pass_context
-def status(ctx: click.Context, paths: tuple[Path, ...], fmt: str) -> None:
+def status(ctx: click.Context, paths: tuple[Path, ...], fmt: str, jobs: int | None) -> None:
     """A table with a row per document: segments, reviewed, needs review, stale, last translated, engine.
 
     Reads what `check` reads (hashes, memory); writes nothing. Always exits 0
@@ -147,7 +153,7 @@ def status(ctx: click.Context, paths: tuple[Path, ...], fmt: str) -> None:
 
     conf = settings(ctx)
     with domain_errors():
-        report = run(conf, paths)
+        report = run(conf, paths, jobs=jobs)
     if fmt == "json":
         payload = {"schema": JSON_SCHEMA, "documents": [asdict(d) for d in report.documents],
                    "totals": report.segments(), "notes": list(report.notes)}
