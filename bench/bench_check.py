@@ -1,6 +1,6 @@
 """`workflow check` on 10,000 documents, against the floor: reading and hashing every source once.
 
-    python bench/bench_check.py [--docs 10000] [--paragraphs 24] [--runs 5] [--sample 200]
+    python bench/bench_check.py [--docs 10000] [--paragraphs 24] [--runs 5]
 
 Builds (once; cached in bench/.cache/, which git ignores) a content repository of
 generated Chinese articles: paragraphs of the five seed articles in `source_zh/`,
@@ -13,14 +13,11 @@ ten minutes here), so every memory file is what the tool writes. Then, in one ru
 - `check` as a library call in this process (one process per CPU, the default for
   large runs, and one process), and as a `workflow check` subprocess (interpreter
   start and imports included);
-- the same with one source in every 100 edited, which `check` re-parses and aligns;
-- the same on memory files that also carry the proposed derived `summary` key;
-- `check` on memory exactly as `translate` writes it today, which records no
-  glossary identity, so every segment's glossary fingerprint is recomputed: measured
-  on `--sample` documents and scaled to all of them.
+- the same with one source in every 100 edited, which `check` re-parses and aligns.
 
-The main rows use memory that records `glossary_hash` (the proposed memory field,
-docs/check.md), added here through `workflow.memory` as `translate` would write it.
+Memory records the glossary's identity (`glossary_hash`) and a derived `summary`, so
+`check` reads hashes and counts without walking the segments or recomputing glossary
+fingerprints (a tree cached before those fields is re-saved through the current writer).
 Timings are wall-clock seconds, median and best of `--runs` after one warm-up run;
 the machine's load average is printed because other work on it skews them.
 Goal (issue 6): check at most 2x the floor, and under 2 s. Prints the table and the ratios.
@@ -103,64 +100,25 @@ def build(root: Path, docs: int, paragraphs: int) -> None:
     (root / "done").write_text("ok\n")
 
 
-def add_proposed_fields(root: Path, with_summary: bool) -> None:
-    """The proposed memory fields, written as `translate` would: `glossary_hash` (the glossary the
-    segment fingerprints were computed with) and, `with_summary`, the derived `summary`."""
-    from workflow.check import glossary_hash
+def upgrade_memory(root: Path) -> None:
+    """A tree cached before memory recorded `glossary_hash` and `summary`: re-save each memory
+    through the current writer, with the glossary identity translate records (the same bytes
+    `workflow translate` writes today)."""
+    import dataclasses
+
     from workflow.glossary import load
     from workflow.memory import parse
-    from workflow.memory_scan import summary
 
-    marker = root / f"fields-{'summary' if with_summary else 'glossary'}"
+    marker = root / "memory-v2"
     if marker.is_file():
         return
-    identity = glossary_hash(load(root / "glossary").entries)
+    identity = load(root / "glossary").identity
     for path in sorted((root / "output_en" / ".workflow").rglob("*.json")):
         data = path.read_bytes()
-        memory = parse(data, str(path))
-        memory.extra["glossary_hash"] = identity
-        if with_summary:
-            memory.extra["summary"] = summary(memory)
-        new = memory.to_bytes()
+        new = dataclasses.replace(parse(data, str(path)), glossary_hash=identity).to_bytes()
         if new != data:
-            path.unlink()  # the file may be a hard link shared with another tree
             path.write_bytes(new)
     marker.write_text("ok\n")
-
-
-def link_tree(root: Path, target: Path) -> None:
-    """A copy of `root` made of hard links (memory files are replaced, never written through)."""
-    if (target / "done").is_file():
-        return
-    if target.exists():
-        shutil.rmtree(target)
-    shutil.copytree(root, target, copy_function=os.link)
-
-
-def copy_sample(root: Path, target: Path, sample: int) -> None:
-    """The first `sample` documents with memory as `translate` writes it (no glossary_hash)."""
-    if (target / "done").is_file():
-        return
-    if target.exists():
-        shutil.rmtree(target)
-    shutil.copytree(root / "glossary", target / "glossary")
-    shutil.copy(root / "pyproject.toml", target / "pyproject.toml")
-    sources = sorted((root / "source_zh").rglob("*.md"))[:sample]
-    for source in sources:
-        rel = source.relative_to(root / "source_zh")
-        for src, dst in ((source, target / "source_zh" / rel), (root / "output_en" / rel, target / "output_en" / rel),
-                         (root / "output_en" / ".workflow" / f"{rel}.json",
-                          target / "output_en" / ".workflow" / f"{rel}.json")):
-            dst.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy(src, dst)
-    from workflow.memory import parse
-
-    for path in (target / "output_en" / ".workflow").rglob("*.json"):
-        memory = parse(path.read_bytes(), str(path))
-        memory.extra.pop("glossary_hash", None)
-        memory.extra.pop("summary", None)
-        path.write_bytes(memory.to_bytes())
-    (target / "done").write_text("ok\n")
 
 
 def floor(paths: list[str]) -> float:
@@ -220,17 +178,11 @@ def main() -> None:
     parser.add_argument("--docs", type=int, default=10_000)
     parser.add_argument("--paragraphs", type=int, default=24)
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--sample", type=int, default=200, help="documents for the no-glossary_hash row")
     args = parser.parse_args()
 
     root = CACHE / f"check-v{VERSION}-{args.docs}x{args.paragraphs}"
     build(root, args.docs, args.paragraphs)
-    add_proposed_fields(root, with_summary=False)
-    summary_root = root.with_name(root.name + "-summary")
-    link_tree(root, summary_root)
-    add_proposed_fields(summary_root, with_summary=True)
-    sample_root = root.with_name(root.name + f"-sample{args.sample}")
-    copy_sample(root, sample_root, args.sample)
+    upgrade_memory(root)
 
     sources = sorted(str(p) for p in (root / "source_zh").rglob("*.md"))
     size = sum(os.path.getsize(p) for p in sources)
@@ -249,13 +201,6 @@ def main() -> None:
     finally:
         for path, data in saved:
             path.write_bytes(data)
-    rows.append(("with `summary` too: check, library call", measure(in_process(summary_root), args.runs)))
-    rows.append(("with `summary` too: check, one process", measure(in_process(summary_root, jobs=1), args.runs)))
-    rows.append(("with `summary` too: `workflow check` subprocess", measure(cli(summary_root), args.runs)))
-    sample = measure(in_process(sample_root), max(1, args.runs // 2))
-    scale = len(sources) / args.sample
-    rows.append((f"check, memory without glossary_hash ({args.sample} docs, x{scale:.0f})",
-                 (sample[0] * scale, sample[1] * scale)))
 
     print(f"{len(sources)} documents, {size / 1e6:.1f} MB of Chinese, {memory / 1e6:.1f} MB of memory; "
           f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; warm page cache; {args.runs} runs")

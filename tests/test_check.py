@@ -17,7 +17,7 @@ from conftest import REPO
 
 from workflow import check as check_mod
 from workflow import memory_scan
-from workflow.check import KINDS, check, glossary_hash
+from workflow.check import KINDS, check
 from workflow.config import load_settings
 from workflow.memory import Memory, parse
 
@@ -176,13 +176,12 @@ def test_a_glossary_change_marks_exactly_the_segments_it_touches(translated: Pat
 
 
 def test_a_recorded_glossary_hash_skips_the_fingerprints(translated: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The proposed memory field: with the current glossary's hash recorded, no fingerprint is recomputed."""
+    """translate records the glossary's identity: while it is current, no fingerprint is recomputed."""
     from workflow import glossary
 
     settings = load_settings(translated)
-    identity = glossary_hash(glossary.load(settings.glossary).entries)
-    for name in NAMES:
-        rewrite_memory(translated, name, lambda m: dataclasses.replace(m, extra={"glossary_hash": identity}))
+    current = glossary.load(settings.glossary).identity
+    assert all(parse(memory_file(translated, n).read_bytes(), n).glossary_hash == current for n in NAMES)
 
     def refuse(self: object, text: str) -> str:
         raise AssertionError("fingerprint recomputed")
@@ -193,6 +192,19 @@ def test_a_recorded_glossary_hash_skips_the_fingerprints(translated: Path, monke
     with open(translated / "glossary" / "openstack.tsv", "a", encoding="utf-8") as handle:
         handle.write("满满当当\tpacked\tterm\t\t\ttest\n")
     assert [(f.kind, f.line) for f in check(settings).findings] == [("glossary-stale", 7)]
+
+
+def test_translate_records_a_new_glossary_that_touches_no_segment(translated: Path, run: Run) -> None:
+    from workflow import glossary
+
+    english = {n: (translated / "output_en" / n).read_bytes() for n in NAMES}
+    with open(translated / "glossary" / "openstack.tsv", "a", encoding="utf-8") as handle:
+        handle.write("量子计算\tquantum computing\tterm\t\t\ttest\n")  # in no article
+    result = run("translate")
+    assert result.exit_code == 0 and "5 documents: 5 unchanged." in result.output
+    current = glossary.load(load_settings(translated).glossary).identity
+    assert all(parse(memory_file(translated, n).read_bytes(), n).glossary_hash == current for n in NAMES)
+    assert {n: (translated / "output_en" / n).read_bytes() for n in NAMES} == english
 
 
 def test_machine_text_of_another_engine_is_model_stale(translated: Path, run: Run) -> None:
@@ -348,8 +360,7 @@ def test_the_scan_reads_what_a_full_parse_reads(translated: Path) -> None:
     for name in NAMES:
         data = memory_file(translated, name).read_bytes()
         memory = parse(data, name)
-        memory.extra["summary"] = memory_scan.summary(memory)  # the proposed field: the same answers, no pass
-        proposed = memory.to_bytes()
+        proposed = memory.to_bytes()  # as translate writes it: with the derived summary
         memory.extra["summary"] = {"machine": "3", "engines": [["copy"]]}  # not as written: counted instead
         for raw in (data, proposed, memory.to_bytes()):
             for info in infos:

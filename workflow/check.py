@@ -14,7 +14,7 @@ English file's with the one recorded. It reads further only where that is needed
 
 Glossary staleness needs every segment's fingerprint recomputed with the current
 glossary, unless the memory records which glossary its fingerprints were computed
-against (`glossary_hash`, see `glossary_hash`) and that is the current one. The
+against (`glossary_hash`, see `glossary.identity`) and that is the current one. The
 configured engine's identity is used for model staleness only when it is known
 without loading a model (see `INFO_WITHOUT_MODEL`).
 
@@ -184,16 +184,6 @@ def sha256(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
-def glossary_hash(entries: Iterable[Entry]) -> str:
-    """Identity of a glossary for the per-segment fingerprints: changes whenever any fingerprint could.
-
-    Proposed for memory (`glossary_hash`, written by `translate` with the segments'
-    fingerprints): when a memory records the current glossary's hash, none of its
-    segments can be glossary-stale and `check` skips recomputing their fingerprints.
-    """
-    return sha256(repr(sorted({(e.zh, e.en, e.kind, e.case) for e in entries})).encode("utf-8"))
-
-
 def _read(path: str) -> bytes | None:
     """The file's bytes, or None when it does not exist (os-level calls: a file object costs more here)."""
     try:
@@ -271,7 +261,7 @@ class _Run:
             if glossary.first_conflict(entries):
                 glossary.load(self.settings.glossary, self.settings.root)  # raises GlossaryConflict, worded for people
             self._glossary_entries = entries
-            self._glossary_hash = glossary_hash(entries)
+            self._glossary_hash = glossary.identity(entries)
         return self._glossary_entries
 
     def glossary_current(self, recorded: str) -> bool:
@@ -363,7 +353,7 @@ class _Run:
     def _segments(self, doc: _Doc, memory: Memory) -> int:
         """Glossary-stale, model-stale and review findings; the number of stale segments."""
         stale = 0
-        check_glossary = not self.glossary_current(str(memory.extra.get("glossary_hash", "")))
+        check_glossary = not self.glossary_current(memory.glossary_hash)
         for record in memory.segments:
             stale += self._record_stale(doc, record, record.line, check_glossary)
         stale += self._model(doc, [(r, r.line) for r in memory.segments])
@@ -433,7 +423,7 @@ class _Run:
         pairing = pair([r.source for r in old], [s.source for s in segments])
         lines = [s.line + (post.body_line - 1 if s.pieces else 0) for s in segments]
         count = 0
-        check_glossary = not self.glossary_current(str(memory.extra.get("glossary_hash", "")))
+        check_glossary = not self.glossary_current(memory.glossary_hash)
         same: list[tuple[Record, int]] = []
         for segment, line, (index, relation) in zip(segments, lines, pairing.matches):
             if relation == "same" and index is not None:

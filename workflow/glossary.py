@@ -94,6 +94,11 @@ class Glossary:
         ordered = sorted(first.values(), key=lambda e: (-len(e.zh), e.zh))
         self._regex = re.compile("|".join(_pattern(e) for e in ordered)) if ordered else None
 
+    @functools.cached_property
+    def identity(self) -> str:
+        """See `identity()`: recorded in memory as `glossary_hash`."""
+        return identity(self.entries)
+
     def __len__(self) -> int:
         return len(self.entries)
 
@@ -183,6 +188,17 @@ def _pattern(entry: Entry) -> str:
 def _junction(a: str, b: str) -> bool:
     """A Latin/Han boundary, where Chinese writers often put a space."""
     return bool((LATIN.match(a) and HAN.match(b)) or (HAN.match(a) and LATIN.match(b)))
+
+
+def identity(entries: Iterable[Entry]) -> str:
+    """Identity of a glossary for the per-segment fingerprints: changes whenever any fingerprint could.
+
+    Memory records it (`glossary_hash`): a memory that records the current glossary's
+    identity cannot hold a glossary-stale segment, so `translate` and `check` skip
+    recomputing the fingerprints.
+    """
+    unique = sorted({(e.zh, e.en, e.kind, e.case) for e in entries})
+    return "sha256:" + hashlib.sha256(repr(unique).encode("utf-8")).hexdigest()
 
 
 # -- verifying the English ---------------------------------------------------------------

@@ -83,6 +83,7 @@ class Memory:
     source_hash: str
     output_hash: str  # the English file as the tool last wrote or recorded it
     output_hash_previous: str = ""  # set only while a write of the English file is in flight
+    glossary_hash: str = ""  # identity of the glossary the segments' fingerprints were computed with
     engine: str = ""
     translated_at: str = ""
     segments: tuple[Record, ...] = ()
@@ -99,9 +100,16 @@ class Memory:
         counts["total"] = len(self.segments)
         return counts
 
+    def summary(self) -> dict[str, Any]:
+        """Derived, written with every save so `check` need not walk the segments:
+        segments per status, and the engines of the machine segments."""
+        engines = sorted({(r.engine, r.model, r.model_hash) for r in self.segments if r.engine and not r.human})
+        return {**self.counts(), "engines": [list(e) for e in engines]}
+
     def to_bytes(self) -> bytes:
         data: dict[str, Any] = {
             "schema": SCHEMA,
+            "summary": self.summary(),
             "source": self.source,
             "output": self.output,
             "source_hash": self.source_hash,
@@ -112,6 +120,8 @@ class Memory:
         }
         if self.output_hash_previous:
             data["output_hash_previous"] = self.output_hash_previous
+        if self.glossary_hash:
+            data["glossary_hash"] = self.glossary_hash
         if self.retired:
             data["retired"] = [r.to_json() for r in self.retired]
         data.update(self.extra)
@@ -141,13 +151,14 @@ def parse(data: bytes, path: str) -> Memory:
         )
     try:
         known = {"schema", "source", "output", "source_hash", "output_hash", "output_hash_previous",
-                 "engine", "translated_at", "segments", "retired"}
+                 "glossary_hash", "engine", "translated_at", "segments", "retired", "summary"}
         return Memory(
             source=raw["source"],
             output=raw["output"],
             source_hash=raw["source_hash"],
             output_hash=raw["output_hash"],
             output_hash_previous=raw.get("output_hash_previous", ""),
+            glossary_hash=raw.get("glossary_hash", ""),
             engine=raw.get("engine", ""),
             translated_at=raw.get("translated_at", ""),
             segments=tuple(Record.from_json(r) for r in raw.get("segments", [])),

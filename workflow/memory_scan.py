@@ -10,10 +10,11 @@ JSON (the text before and after the segments array); the segments are only split
 their status lines. Anything unexpected returns None and the caller parses the file
 in full, so a hand-formatted or damaged file is never misread, only read more slowly.
 
-Two top-level keys are proposed for memory and used when present (docs/check.md):
-`glossary_hash` (the glossary the segments' fingerprints were computed with) and
-`summary` (derived from the segments on every write: counts per status and the
-engines of the machine segments), which spares the pass over the segments.
+Two top-level keys serve it (`Memory.to_bytes` writes both): `glossary_hash` (the
+glossary the segments' fingerprints were computed with) and `summary` (derived from
+the segments on every write: counts per status and the engines of the machine
+segments), which spares the pass over the segments. A memory written before they
+existed is still read: the counts then come from the segments' status lines.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ class Header:
     @classmethod
     def of(cls, memory: Memory, info: EngineInfo | None) -> Header:
         return cls(SCHEMA, memory.source_hash, memory.output_hash, memory.output_hash_previous, memory.engine,
-                   memory.translated_at, str(memory.extra.get("glossary_hash", "")), memory.counts(),
+                   memory.translated_at, memory.glossary_hash, memory.counts(),
                    not any(model_stale(r, info) for r in memory.segments))
 
 
@@ -63,12 +64,6 @@ def model_stale(record: Record, info: EngineInfo | None) -> bool:
     if info is None or record.human or not record.engine:
         return False
     return (record.engine, record.model, record.model_hash) != (info.name, info.model, info.model_hash)
-
-
-def summary(memory: Memory) -> dict[str, Any]:
-    """The proposed derived `summary` key: what `scan` would otherwise count in the segments."""
-    engines = sorted({(r.engine, r.model, r.model_hash) for r in memory.segments if r.engine and not r.human})
-    return {**memory.counts(), "engines": [list(e) for e in engines]}
 
 
 def scan(data: bytes, info: EngineInfo | None) -> Header | None:

@@ -117,6 +117,8 @@ def translate(
             continue
         report.warnings += plan.post.warnings
         if plan.unchanged:
+            if plan.refresh and plan.old is not None and not dry_run:  # memory learns the new glossary
+                atomic_write(plan.memory_path, dataclasses.replace(plan.old, glossary_hash=glossary.identity).to_bytes())
             report.documents.append(_result(settings, plan, "unchanged"))
         else:
             plans.append(plan)
@@ -354,7 +356,7 @@ def _write(settings: Settings, plan: Plan, glossary: Glossary, now: str, engine:
         source=plan.shown, output=settings.rel(plan.output_path), source_hash=plan.source_hash, output_hash=new_hash,
         engine=engine.info.label if engine else (plan.old.engine if plan.old else ""),
         translated_at=now if plan.work else (plan.old.translated_at if plan.old else now),
-        segments=tuple(records), retired=tuple(plan.retired),
+        segments=tuple(records), retired=tuple(plan.retired), glossary_hash=glossary.identity,
     )
     write_pair(plan.memory_path, memory, plan.output_path, data, plan.output_hash)
 

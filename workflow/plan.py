@@ -58,6 +58,7 @@ class Plan:
     work: dict[int, Work] = field(default_factory=dict)
     retired: list[Record] = field(default_factory=list)
     unchanged: bool = False
+    refresh: bool = False  # unchanged, but memory should record the current glossary's identity
 
     @property
     def shown_output(self) -> str:
@@ -97,10 +98,12 @@ def plan_document(
     if not (adopt and old is None):
         _refuse_unrecorded(settings, plan)
     # An English file at `output_hash_previous` is a write that did not finish: write it again.
+    glossary_current = old is not None and old.glossary_hash == glossary.identity
     if old is not None and old.source_hash == plan.source_hash and plan.output_hash == old.output_hash and not any(
-        _glossary_stale(r, glossary) or _model_stale(r, engine_info) for r in old.segments
+        (not glossary_current and _glossary_stale(r, glossary)) or _model_stale(r, engine_info) for r in old.segments
     ):
         plan.unchanged = True
+        plan.refresh = not glossary_current  # no segment affected: memory just learns the new glossary
         return plan
     env: dict[str, Any] = {}
     body = segment_body(post.body, env)
