@@ -109,7 +109,7 @@ def upgrade_memory(root: Path) -> None:
     from workflow.glossary import load
     from workflow.memory import parse
 
-    marker = root / "memory-v2"
+    marker = root / "memory-v3"  # bump when the writer changes
     if marker.is_file():
         return
     identity = load(root / "glossary").identity

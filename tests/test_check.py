@@ -218,13 +218,27 @@ def test_machine_text_of_another_engine_is_model_stale(translated: Path, run: Ru
         "configured copy. Run `workflow translate` to re-translate them (reviewed segments are kept)."]
 
 
-def test_model_stale_is_not_checked_for_argos_and_says_why(translated: Path, run: Run) -> None:
+def test_model_stale_for_argos_reads_the_installed_package_without_argostranslate(
+        translated: Path, run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import zipfile
+
+    from argos_package import build_package
+
     (translated / "pyproject.toml").write_text('[tool.workflow]\nengine = "argos"\n', encoding="utf-8")
-    result = run("check", "--format", "json")
+    packages = tmp_path / "argos-packages"
+    monkeypatch.setenv("ARGOS_PACKAGES_DIR", str(packages))
+    result = run("check", "--format", "json")  # nothing installed: the model translate would use is unknown
     assert result.exit_code == 0
     assert json.loads(result.stdout)["notes"] == [
-        "model-stale not checked: the `argos` engine names its model only once it is loaded, and check never "
-        "loads a model. `workflow translate` re-translates machine segments of an older model."]
+        "model-stale not checked: the argos package `translate-zh_en` is not installed here, so the model "
+        "`workflow translate` would use is unknown. `workflow translate` re-translates machine segments of an "
+        "older model."]
+    with zipfile.ZipFile(build_package(tmp_path)) as archive:
+        archive.extractall(packages)
+    result = run("check")  # the copy engine's machine text is stale against the installed argos model
+    assert result.exit_code == 1
+    assert (f"source_zh/{BOSTON}:11: model-stale: 18 machine-translated segment(s) come from copy, not the "
+            "configured argos translate-zh_en (") in result.output
 
 
 # -- the English side --------------------------------------------------------------------------
@@ -316,7 +330,7 @@ def test_memory_that_does_not_parse_is_corrupt(translated: Path, run: Run) -> No
     result = run("check")
     assert result.exit_code == 1
     (line,) = [n for n, text in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
-               if text.startswith(' "segments"')]
+               if text.startswith(' "source":')]  # the key after the broken line
     assert lines_of(result) == [
         f"output_en/.workflow/{BOSTON}.json:{line}: corrupt-memory: memory file does not parse (Expecting ',' "
         "delimiter). Restore it from git."]
@@ -525,3 +539,15 @@ def test_pre_commit_hook() -> None:
 def test_every_finding_kind_is_documented() -> None:
     text = (REPO / "docs" / "check.md").read_text(encoding="utf-8")
     assert all(f"`{kind}`" in text for kind in KINDS)
+
+
+def test_check_reads_only_the_header_of_a_current_document(translated: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The memory's segments are read only when a document needs them; a truncated file is still caught."""
+    reads: list[str] = []
+    monkeypatch.setattr(check_mod, "_read", lambda path: reads.append(path) or open(path, "rb").read())
+    settings = load_settings(translated)
+    assert check(settings).findings == ()
+    assert not [p for p in reads if p.endswith(".json")]
+    path = memory_file(translated, BOSTON)
+    path.write_bytes(path.read_bytes()[:-40])  # cut inside the segments
+    assert [f.kind for f in check(settings).findings] == ["corrupt-memory"]

@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
-from markdown_it.token import Token
-
 from workflow.config import Settings
 from workflow.errors import InputError, WorkflowError
 from workflow.files import atomic_write, read_bytes, select

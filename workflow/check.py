@@ -15,8 +15,8 @@ English file's with the one recorded. It reads further only where that is needed
 Glossary staleness needs every segment's fingerprint recomputed with the current
 glossary, unless the memory records which glossary its fingerprints were computed
 against (`glossary_hash`, see `glossary.identity`) and that is the current one. The
-configured engine's identity is used for model staleness only when it is known
-without loading a model (see `INFO_WITHOUT_MODEL`).
+configured engine's identity is known without loading a model: for `argos`, the
+installed package's metadata and cached model hash, read without argostranslate.
 
 Nothing here writes, prints, or imports click or a machine-translation library.
 """
@@ -27,7 +27,7 @@ import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from workflow import memory_scan
 from workflow.config import Settings
@@ -45,9 +45,6 @@ JSON_SCHEMA = 1  # of the `--format json` report; bump on any incompatible chang
 # Every kind of finding, in the order a summary lists them.
 KINDS = ("missing", "stale", "glossary-stale", "model-stale", "unrecorded-edits", "unreviewed", "needs-review",
          "orphan", "corrupt-memory")
-# Engines whose EngineInfo is known without loading a model or opening a connection.
-# (`argos` reads its model hash through argostranslate, which `check` must never import.)
-INFO_WITHOUT_MODEL = ("copy", "pseudo", "libretranslate")
 EXCERPT = 30  # characters of Chinese quoted in a detail
 PARALLEL_MIN = 2000  # documents; below this a second process costs more than it saves
 
@@ -191,8 +188,12 @@ def _read(path: str) -> bytes | None:
     except (FileNotFoundError, NotADirectoryError):
         return None
     try:
-        chunks = [os.read(fd, os.fstat(fd).st_size + 1)]
-        while chunks[-1]:
+        size = os.fstat(fd).st_size
+        data = os.read(fd, size + 1)
+        if len(data) <= size:  # the whole file in one read (the usual case)
+            return data
+        chunks = [data]
+        while chunks[-1]:  # it grew since fstat
             chunks.append(os.read(fd, 1 << 20))
     except IsADirectoryError:
         return None
@@ -232,14 +233,20 @@ class _Run:
     # -- context, loaded once ---------------------------------------------------------------
 
     def _engine_info(self) -> EngineInfo | None:
-        if self.settings.engine not in INFO_WITHOUT_MODEL:
-            self.notes.append(
-                f"model-stale not checked: the `{self.settings.engine}` engine names its model only once it is "
-                "loaded, and check never loads a model. `workflow translate` re-translates machine segments "
-                "of an older model.")
-            return None
-        from workflow.engines import load_engine
+        from workflow.engines import EngineInfo, load_engine
 
+        if self.settings.engine == "argos":  # the installed package's metadata and cached hash: no argostranslate
+            from workflow.engines.argos_packages import light_identity
+
+            name = self.settings.argos.package
+            identity = light_identity(name)
+            if identity is None:
+                self.notes.append(
+                    f"model-stale not checked: the argos package `{name}` is not installed here, so the model "
+                    "`workflow translate` would use is unknown. `workflow translate` re-translates machine "
+                    "segments of an older model.")
+                return None
+            return EngineInfo("argos", model=name, version=identity[0], model_hash=identity[1])
         return load_engine(self.settings).info
 
     def glossary(self) -> Glossary:
@@ -287,20 +294,26 @@ class _Run:
         data = _read(source_path)
         doc = _Doc(rel, f"{self.shown['source']}/{rel}", f"{self.shown['output']}/{rel}",
                    f"{self.shown['memory']}/{rel}.json", data or b"", _read(join(self.roots.output, rel)))
-        mem_data = _read(join(self.roots.memory, rel) + ".json")
+        mem_path = join(self.roots.memory, rel) + ".json"
+        head = memory_scan.read_head(mem_path)
         if data is None:
-            self._orphan(doc, mem_data is not None)
+            self._orphan(doc, head is not None)
             return
-        if mem_data is None:
+        if head is None:
             self._missing(doc)
             return
-        header = memory_scan.scan(mem_data, self.info)
+        # Most documents need only the memory's header: its first few kilobytes.
+        header = memory_scan.scan_head(head[0], head[2], self.info)
+        mem_data = head[0] if head[1] <= len(head[0]) else None
         memory: Memory | None = None
         try:
             if header is None:
-                memory = parse_memory(mem_data, doc.memory)
+                mem_data = mem_data if mem_data is not None else (_read(mem_path) or b"")
+                header = memory_scan.scan(mem_data, self.info)
+            if header is None:
+                memory = parse_memory(mem_data or b"", doc.memory)
                 header = memory_scan.Header.of(memory, self.info)
-            self._current(doc, header, mem_data, memory)
+            self._current(doc, header, lambda: mem_data if mem_data is not None else (_read(mem_path) or b""), memory)
         except MemoryCorrupt as exc:
             self.add(doc.memory, exc.line or 1, "corrupt-memory", exc.message)
             self.statuses.append(DocumentStatus(doc.source, doc.output, "corrupt-memory"))
@@ -322,7 +335,8 @@ class _Run:
         self.add(doc.source, 1, "missing", detail)
         self.statuses.append(DocumentStatus(doc.source, doc.output, "missing"))
 
-    def _current(self, doc: _Doc, header: memory_scan.Header, mem_data: bytes, memory: Memory | None) -> None:
+    def _current(self, doc: _Doc, header: memory_scan.Header, mem_data: Callable[[], bytes],
+                 memory: Memory | None) -> None:
         state = "current"
         if doc.out_data is None:
             self.add(doc.source, 1, "missing", f"the English file {doc.output} was deleted. "
@@ -337,7 +351,7 @@ class _Run:
                  or header.counts["needs-review"] > 0 or (self.require_reviewed and header.counts["machine"] > 0))
         stale = 0
         if needs:
-            memory = memory or parse_memory(mem_data, doc.memory)
+            memory = memory or parse_memory(mem_data(), doc.memory)
             stale = self._stale(doc, memory) if changed else self._segments(doc, memory)
         if changed and state == "current":
             state = "stale"

@@ -107,25 +107,33 @@ class Memory:
         return {**self.counts(), "engines": [list(e) for e in engines]}
 
     def to_bytes(self) -> bytes:
-        data: dict[str, Any] = {
+        """Stable JSON: the document's header first, in a fixed order, then the segments.
+
+        Keys inside a segment are sorted. Header first lets `check` read a file's first
+        few kilobytes (hashes, glossary identity, `summary`) and stop.
+        """
+        header: dict[str, Any] = {
             "schema": SCHEMA,
-            "summary": self.summary(),
             "source": self.source,
-            "output": self.output,
             "source_hash": self.source_hash,
+            "output": self.output,
             "output_hash": self.output_hash,
-            "engine": self.engine,
-            "translated_at": self.translated_at,
-            "segments": [r.to_json() for r in self.segments],
         }
         if self.output_hash_previous:
-            data["output_hash_previous"] = self.output_hash_previous
+            header["output_hash_previous"] = self.output_hash_previous
         if self.glossary_hash:
-            data["glossary_hash"] = self.glossary_hash
+            header["glossary_hash"] = self.glossary_hash
+        header.update({"engine": self.engine, "translated_at": self.translated_at,
+                       "summary": dict(sorted(self.summary().items()))})
+        header.update(sorted(self.extra.items()))
+        data = {**header, "segments": [_sorted(r.to_json()) for r in self.segments]}
         if self.retired:
-            data["retired"] = [r.to_json() for r in self.retired]
-        data.update(self.extra)
-        return (json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8")
+            data["retired"] = [_sorted(r.to_json()) for r in self.retired]
+        return (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+
+
+def _sorted(data: dict[str, Any]) -> dict[str, Any]:
+    return dict(sorted(data.items()))
 
 
 def memory_path(memory_root: Path, source_rel: str) -> Path:

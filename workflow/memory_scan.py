@@ -20,6 +20,7 @@ existed is still read: the counts then come from the segments' status lines.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +33,7 @@ SEGMENTS = b'\n "segments": ['
 STATUS = b'\n   "status": "'  # a segment's status line (segment keys are indented by three)
 ENGINE = b'\n  {\n   "engine": '  # a segment that names an engine (its first key)
 BY_BYTES = {status.encode(): status for status in STATUSES}
+KEYS = (*STATUSES, "total")
 CONFLICT = b"\n<<<<<<<"  # a git merge conflict left in the file
 
 Engine = tuple[str, str, str]  # (engine, model, model_hash), as model staleness compares them
@@ -93,6 +95,66 @@ def scan(data: bytes, info: EngineInfo | None) -> Header | None:
     return Header(SCHEMA, source_hash, output_hash, previous, engine, translated_at, glossary_hash, counts, current)
 
 
+HEAD = 2048  # bytes: a header (paths, hashes, glossary identity, summary) takes about 700
+HEADER_START = b'{\n "schema": '
+
+
+def read_head(path: str) -> tuple[bytes, int, bool] | None:
+    """The first HEAD bytes of a memory file, its size, and whether it ends as `to_bytes` ends
+    a file (a truncated file does not); None when it does not exist. One open, no full read."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    try:
+        head = os.read(fd, HEAD)
+        size = os.fstat(fd).st_size
+        tail = head[-3:] if size <= len(head) else os.pread(fd, 3, size - 3)
+        return head, size, tail == b"\n}\n"
+    except IsADirectoryError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def scan_head(head: bytes, ends_well: bool, info: EngineInfo | None) -> Header | None:
+    """The header from the start of a memory file as `Memory.to_bytes` writes it (header keys
+    first, then the segments), without reading the segments; None: read the file in full.
+
+    Integrity is checked where a damage would show: a merge conflict changes the header
+    (every change of a memory changes its hashes or summary), and a truncated file loses
+    its closing bytes, which `read_head` reads too.
+    """
+    seg = head.find(SEGMENTS)
+    if not ends_well or seg < 0 or not head.startswith(HEADER_START):
+        return None
+    prefix = head[:seg]
+    if b"<" in prefix:  # no header value holds one; a merge conflict's markers do
+        return None
+    try:
+        top = json.loads(prefix.decode()[:-1] + "\n}")  # the prefix ends with the comma before "segments"
+    except ValueError:
+        return None
+    if not isinstance(top, dict) or top.get("schema") != SCHEMA or isinstance(top.get("schema"), bool):
+        return None
+    return _header(top, info)
+
+
+def _header(top: dict[str, Any], info: EngineInfo | None) -> Header | None:
+    """A Header from parsed top-level keys that carry a well-formed `summary`."""
+    values = [top.get(key, default) for key, default in (
+        ("source_hash", None), ("output_hash", None), ("output_hash_previous", ""), ("engine", ""),
+        ("translated_at", ""), ("glossary_hash", ""))]
+    strings = [v for v in values if isinstance(v, str)]
+    found = _summary(top.get("summary"))
+    if len(strings) != len(values) or found is None:
+        return None
+    counts, engines = found
+    current = info is None or all(e == (info.name, info.model, info.model_hash) for e in engines)
+    source_hash, output_hash, previous, engine, translated_at, glossary_hash = strings
+    return Header(SCHEMA, source_hash, output_hash, previous, engine, translated_at, glossary_hash, counts, current)
+
+
 def _conflict(data: bytes) -> bool:
     """A git merge conflict left in the file (a one-byte search first: most files hold no "<")."""
     first = data.find(b"<")
@@ -117,18 +179,16 @@ def _top_level(data: bytes, seg: int) -> dict[str, Any] | None:
 
 def _summary(value: Any) -> tuple[dict[str, int], list[Engine]] | None:
     """A well-formed `summary`, or None (absent or not as `summary` writes it: count the segments)."""
-    if not isinstance(value, dict):
-        return None
     try:
-        counts = {key: value[key] for key in (*STATUSES, "total")}
-        engines = [tuple(e) for e in value["engines"]]
-    except (KeyError, TypeError):
+        counts = {key: value[key] for key in KEYS}
+        engines = [(e[0], e[1], e[2]) for e in value["engines"] if len(e) == 3]
+        if len(engines) != len(value["engines"]):
+            return None
+    except (KeyError, TypeError, IndexError):
         return None
-    if {type(n) for n in counts.values()} != {int} or any(len(e) != 3 for e in engines):
+    if not all(type(n) is int for n in counts.values()) or not all(type(p) is str for e in engines for p in e):
         return None
-    if {type(p) for e in engines for p in e} - {str}:
-        return None
-    return counts, [(e[0], e[1], e[2]) for e in engines]
+    return counts, engines
 
 
 def _segments(data: bytes, seg: int) -> dict[str, int] | None:

@@ -157,6 +157,49 @@ def list_installed() -> list[PackageInfo]:
     return sorted((describe(p) for p in installed_packages()), key=lambda p: (p.name, _version_key(p.version)))
 
 
+# -- identity without argostranslate (for `check`) -----------------------------------------
+
+
+def light_package_dirs() -> list[Path]:
+    """Where argostranslate looks for packages, found as `argostranslate.settings` finds it
+    (ARGOS_PACKAGES_DIR, then its settings.json, then the XDG data folder) without importing
+    it: importing it creates folders and `check` must stay free of it."""
+    home = Path.home()
+    configured = os.environ.get("ARGOS_PACKAGES_DIR")
+    if configured is None:
+        config = Path(os.environ.get("XDG_CONFIG_HOME", home / ".config")) / "argos-translate" / "settings.json"
+        try:
+            value = json.loads(config.read_text(encoding="utf-8")).get("ARGOS_PACKAGES_DIR")
+            configured = value if isinstance(value, str) else None
+        except (OSError, ValueError, AttributeError):
+            configured = None
+    data = Path(os.environ.get("XDG_DATA_HOME", home / ".local" / "share")) / "argos-translate" / "packages"
+    return [Path(configured) if configured else data]
+
+
+def light_identity(name: str) -> tuple[str, str] | None:
+    """(version, model hash) of the installed package called `name`, from its metadata.json and
+    the model-hash cache; None when it is not installed here."""
+    found: list[tuple[tuple[Any, ...], str, Path]] = []
+    for directory in light_package_dirs():
+        if not directory.is_dir():
+            continue
+        for path in directory.iterdir():
+            try:
+                meta = json.loads((path / "metadata.json").read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+            if not isinstance(meta, dict) or not meta.get("from_code") or not meta.get("to_code"):
+                continue
+            if f"{meta.get('type', 'translate')}-{meta['from_code']}_{meta['to_code']}" == name:
+                version = str(meta.get("package_version", ""))
+                found.append((_version_key(version), version, path))
+    if not found:
+        return None
+    _, version, path = max(found, key=lambda f: f[0])
+    return version, model_hash(path, store=False)
+
+
 # -- the index -----------------------------------------------------------------------------
 
 
@@ -356,8 +399,9 @@ def model_files(package_path: Path) -> list[Path]:
     return files + [package_path / n for n in TOKENIZER_FILES if (package_path / n).is_file()]
 
 
-def model_hash(package_path: Path) -> str:
-    """SHA-256 (first 16 hex digits) of model/ and the tokenizer model; cached by stat."""
+def model_hash(package_path: Path, store: bool = True) -> str:
+    """SHA-256 (first 16 hex digits) of model/ and the tokenizer model; cached by stat
+    (`store=False`: use the cache but never write it, for `check`, which writes nothing)."""
     files = model_files(package_path)
     key = hashlib.sha256(repr([(str(f), *_stat(f)) for f in files]).encode()).hexdigest()
     cache_path = _cache_dir() / HASH_CACHE
@@ -373,6 +417,8 @@ def model_hash(package_path: Path) -> str:
                 digest.update(block)
         digest.update(b"\0")
     value = digest.hexdigest()[:16]
+    if not store:
+        return value
     cache[str(package_path.resolve())] = {"key": key, "hash": value}
     try:
         _atomic_write(cache_path, json.dumps(cache, indent=1, sort_keys=True).encode())
