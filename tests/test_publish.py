@@ -7,16 +7,19 @@ from typing import Callable
 
 from click.testing import Result
 
-from workflow.bilingual import blocks, interleave
+from workflow.bilingual import block_spans, interleave
+from workflow.segment import segment_body
 
 
 def test_interleave_pairs_blocks_and_writes_shared_ones_once() -> None:
-    zh = "# 标题\n\n第一段。\n第二行\n\n![图](/a.png)\n\n- 一\n- 二\n\n```\ncode\n```\n"
-    en = "# Title\n\nFirst paragraph. Second line\n\n![Figure](/a.png)\n\n- one\n- two\n\n```\ncode\n```\n"
-    assert blocks(zh) == ["# 标题", "第一段。\n第二行", "![图](/a.png)", "- 一\n- 二", "```\ncode\n```"]
-    assert interleave(zh, en) == (
+    zh = "# 标题\n\n第一段。\n第二行\n\n![图](/a.png)\n\n- 一\n- 二\n\n```\ncode\n```\n\n噪音\n"
+    segments = segment_body(zh)
+    assert [s.source for s in segments] == ["标题", "第一段。\n第二行", "![图](/a.png)", "一", "二", "噪音"]
+    finals = ["Title", "First paragraph. Second line", "![Figure](/a.png)", "one", "two", ""]
+    assert block_spans(zh)[:2] == [(0, 4), (6, 14)]
+    assert interleave(zh, segments, finals) == (
         "# 标题\n\n# Title\n\n第一段。\n第二行\n\nFirst paragraph. Second line\n\n![图](/a.png)\n\n"
-        "![Figure](/a.png)\n\n- 一\n- 二\n\n- one\n- two\n\n```\ncode\n```\n"
+        "![Figure](/a.png)\n\n- 一\n- 二\n\n- one\n- two\n\n```\ncode\n```\n\n噪音\n"  # deleted: Chinese only
     )
 
 
@@ -32,3 +35,8 @@ def test_publish_writes_one_bilingual_file_per_article(project: Path, run: Calla
     assert page.count("![image](/images/openstack_boston_summit/1.png)") == 1
     again = run("publish")
     assert "5 documents: 0 written." in again.output
+    source = project / "source_zh" / "2017-05-08-openstack-boston-summit.md"
+    source.write_text(source.read_text(encoding="utf-8") + "\n新的一段。\n", encoding="utf-8")
+    stale = run("publish", str(source.relative_to(project)))
+    assert stale.exit_code == 2
+    assert "source_zh/2017-05-08-openstack-boston-summit.md: changed since it was translated." in stale.output

@@ -1,23 +1,29 @@
 """Paired bilingual view: each Chinese block followed by its English, for reviewers and readers.
 
-The English file has the Chinese file's block structure (translate guarantees it;
-editors rarely change it), so the n-th top-level block of one pairs with the n-th
-of the other. A block that reads the same in both (an image, code, a rule) is
-written once. The English front matter is kept and says which view this is.
+Each top-level block of the Chinese (a paragraph, a heading, a whole list or table)
+is followed by the same block with its segments' recorded English put into its
+markup, exactly as `translate` renders the English file. So an editor's split stays
+under its Chinese, a paragraph the editor left out shows only in Chinese, and a block
+that reads the same in both (an image, code, a rule) is written once. The English
+front matter is kept and says which view this is.
 """
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
+from workflow import assemble
+from workflow import memory as memory_mod
 from workflow.config import Settings
 from workflow.errors import InputError, WorkflowError
 from workflow.files import atomic_write, read_bytes, select
 from workflow.plan import source_rel
-from workflow.post import encode_text, parse, render_front_matter
-from workflow.segment import parse_tokens
+from workflow.post import encode_text, parse, render_front_matter, sha256
+from workflow.segment import Piece, Segment, line_offsets, parse_tokens, segment_body
 
 
 @dataclass(frozen=True)
@@ -30,29 +36,33 @@ class Written:
     exit_code: int = 0
 
 
-def blocks(body: str) -> list[str]:
-    """The top-level blocks of a Markdown body, each as its exact source lines."""
-    lines = body.split("\n")
-    spans = [t.map for t in parse_tokens(body) if t.level == 0 and t.map is not None and t.nesting >= 0]
-    return ["\n".join(lines[a:b]).rstrip("\n") for a, b in _outermost(spans)]
-
-
-def _outermost(maps: Iterable[list[int]]) -> list[tuple[int, int]]:
+def block_spans(body: str) -> list[tuple[int, int]]:
+    """Character spans of the top-level blocks of a Markdown body (final newline excluded)."""
+    offsets = line_offsets(body)
     spans: list[tuple[int, int]] = []
-    for a, b in maps:
-        if spans and a < spans[-1][1]:
-            continue  # nested inside the previous block
-        spans.append((a, b))
+    for token in parse_tokens(body):
+        if token.level != 0 or token.map is None or token.nesting < 0:
+            continue
+        a, b = token.map
+        if spans and offsets[a] < spans[-1][1]:
+            continue  # inside the previous block
+        end = min(offsets[b] - 1, len(body))
+        while end > offsets[a] and body[end - 1] == "\n":  # a list's map takes the blank line after it
+            end -= 1
+        spans.append((offsets[a], end))
     return spans
 
 
-def interleave(chinese_body: str, english_body: str) -> str:
-    zh, en = blocks(chinese_body), blocks(english_body)
+def interleave(body: str, segments: Sequence[Segment], finals: Sequence[str]) -> str:
+    """Each block of `body`, then the block with the segments' `finals` in it (once when equal)."""
     out: list[str] = []
-    for i in range(max(len(zh), len(en))):
-        a = zh[i] if i < len(zh) else ""
-        b = en[i] if i < len(en) else ""
-        out += [a] if a == b or not b else ([b] if not a else [a, b])
+    for start, end in block_spans(body):
+        inside = [(s, f) for s, f in zip(segments, finals) if s.pieces and start <= s.start and s.pieces[-1].end <= end]
+        shifted = [dataclasses.replace(s, pieces=tuple(Piece(p.start - start, p.end - start) for p in s.pieces))
+                   for s, _ in inside]
+        chinese = body[start:end]
+        english = assemble.body(chinese, shifted, [f for _, f in inside]).strip("\n")
+        out += [chinese] if english in (chinese, "") else [chinese, english]
     return "\n\n".join(part for part in out if part.strip()) + "\n"
 
 
@@ -61,31 +71,40 @@ def bilingual_path(settings: Settings, rel: str) -> Path:
 
 
 def publish(settings: Settings, paths: Iterable[Path] = ()) -> list[Written]:
-    """Write `output_en/<bilingual>/<path>` for every source that has an English file."""
+    """Write `output_en/<bilingual>/<path>` for every source whose English is current."""
     results = []
     for path in select(settings.source, map(settings.resolve, paths)):
-        shown = settings.rel(path)
         try:
             results.append(_publish_one(settings, path))
         except WorkflowError as exc:
-            results.append(Written(shown, "", "", "error", str(exc), exc.exit_code))
+            results.append(Written(settings.rel(path), "", "", "error", str(exc), exc.exit_code))
     return results
 
 
 def _publish_one(settings: Settings, path: Path) -> Written:
     rel = source_rel(settings, path)
     shown = settings.rel(path)
+    data = path.read_bytes()
+    memory_path = memory_mod.memory_path(settings.memory_root, rel)
+    memory = memory_mod.load(memory_path, settings.rel(memory_path))
     english_path = settings.output / rel
     english = read_bytes(english_path)
-    if english is None:
+    if memory is None or english is None:
         raise InputError("has no English yet. Run `workflow translate` first.", path=shown)
-    source = parse(path.read_bytes(), shown)
+    if memory.source_hash != sha256(data):
+        raise InputError("changed since it was translated. Run `workflow translate` first.", path=shown)
+    source = parse(data, shown)
+    segments = segment_body(source.body)
+    records = [r for r in memory.segments if not r.kind.startswith("meta:")]
+    if len(records) != len(segments):
+        raise InputError(f"its memory holds {len(records)} segments for {len(segments)} in the Chinese. "
+                         "Run `workflow translate` first.", path=shown)
     target = parse(english, settings.rel(english_path))
     meta: dict[str, Any] = {"lang": f"{settings.source_lang}, {settings.target_lang}", "bilingual": True}
-    text = render_front_matter(target.front, meta) + interleave(source.body, target.body)
+    text = render_front_matter(target.front, meta) + interleave(source.body, segments, [r.final for r in records])
     out = bilingual_path(settings, rel)
-    data = encode_text(text, target.encoding, target.newline)
-    state = "unchanged" if read_bytes(out) == data else "written"
+    encoded = encode_text(text, target.encoding, target.newline)
+    state = "unchanged" if read_bytes(out) == encoded else "written"
     if state == "written":
-        atomic_write(out, data)
+        atomic_write(out, encoded)
     return Written(shown, settings.rel(english_path), settings.rel(out), state)
