@@ -83,18 +83,25 @@ def read_source(settings: Settings, path: Path) -> tuple[str, str, bytes]:
     return rel, settings.rel(path), data
 
 
-def plan_document(
-    settings: Settings, path: Path, glossary: Glossary, engine_info: EngineInfo | None, *, adopt: bool = False
-) -> Plan:
-    """`adopt`: an English file without memory is not refused (`translate --force` keeps its text)."""
+def open_plan(settings: Settings, path: Path) -> tuple[Plan, bytes | None]:
+    """A document's files read (the Chinese parsed, its memory, its English file), nothing decided yet."""
     rel, shown, data = read_source(settings, path)
     post = parse(data, shown)
     output_path = settings.output / rel
     memory_path = memory_mod.memory_path(settings.memory_root, rel)
     old = memory_mod.load(memory_path, settings.rel(memory_path))
-    out_bytes = read_bytes(output_path)
+    english = read_bytes(output_path)
     plan = Plan(path, rel, shown, output_path, memory_path, sha256(data), post,
-                sha256(out_bytes) if out_bytes is not None else None, old)
+                sha256(english) if english is not None else None, old)
+    return plan, english
+
+
+def plan_document(
+    settings: Settings, path: Path, glossary: Glossary, engine_info: EngineInfo | None, *, adopt: bool = False
+) -> Plan:
+    """`adopt`: an English file without memory is not refused (`translate --force` keeps its text)."""
+    plan, _ = open_plan(settings, path)
+    old, post = plan.old, plan.post
     if not (adopt and old is None):
         _refuse_unrecorded(settings, plan)
     # An English file at `output_hash_previous` is a write that did not finish: write it again.

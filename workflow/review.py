@@ -38,7 +38,7 @@ from workflow.glossary import Glossary
 from workflow.glossary import load as load_glossary
 from workflow.memory import Memory, Record
 from workflow.pipeline import output_bytes, provenance, write_pair
-from workflow.plan import Plan, meta_segments, read_source, segment_ids
+from workflow.plan import Plan, meta_segments, open_plan, segment_ids
 from workflow.post import Post, encode_text, parse, render_front_matter, sha256
 from workflow.segment import Segment, segment_body
 
@@ -188,20 +188,15 @@ class Document:
 
 
 def load(settings: Settings, source: Path) -> Document:
-    rel, shown, data = read_source(settings, source)
-    post = parse(data, shown)
-    output_path = settings.output / rel
-    memory_path = memory_mod.memory_path(settings.memory_root, rel)
-    memory = memory_mod.load(memory_path, settings.rel(memory_path))
-    english = read_bytes(output_path)
-    out = settings.rel(output_path)
+    plan, english = open_plan(settings, source)
+    memory, post = plan.old, plan.post
+    out = settings.rel(plan.output_path)
     if memory is None:
         hint = ("run `workflow translate --force` to keep its text as the editor's version" if english is not None
                 else "run `workflow translate` first")
         raise NotTranslated(f"has no memory yet: {hint}.", path=out, english=english is not None)
     if english is None:
         raise NotTranslated("is missing: `workflow translate` writes it again from memory.", path=out, english=False)
-    plan = Plan(source, rel, shown, output_path, memory_path, sha256(data), post, sha256(english), memory)
     body = segment_body(post.body)
     plan.segments = body + meta_segments(settings, post, body)
     plan.ids = segment_ids(plan.segments)
