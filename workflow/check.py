@@ -57,7 +57,7 @@ class Finding:
     line: int
     kind: str
     detail: str
-    severity: str = "error"  # error: fails the check | warning: reported only
+    severity: str = "error"  # error: fails the check | warning: reported only | info: not a problem
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}: {self.kind}: {self.detail}"

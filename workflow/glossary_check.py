@@ -18,11 +18,11 @@ from typing import Iterable, Sequence
 from markdown_it.token import Token
 
 from workflow import memory as memory_mod
+from workflow.check import Finding
 from workflow.config import Settings
 from workflow.errors import InputError, WorkflowError
 from workflow.files import read_bytes
 from workflow.glossary import HAN, Entry, Glossary, fold, renders, stale
-from workflow.glossary_edit import Finding
 from workflow.memory import Memory, Record
 from workflow.post import Post, parse
 from workflow.segment import markdown as parser

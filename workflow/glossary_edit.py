@@ -11,9 +11,10 @@ import csv
 import io
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
+from workflow.check import Finding
 from workflow.errors import GlossaryConflict, WorkflowError
 from workflow.files import atomic_write
 from workflow.glossary import (
@@ -38,18 +39,6 @@ UTF8_BOM = "\ufeff"
 
 class UnknownEntry(WorkflowError):
     """`remove` was asked for a Chinese term the glossary does not have."""
-
-
-@dataclass(frozen=True)
-class Finding:
-    path: str
-    line: int
-    kind: str
-    detail: str
-    info: bool = False  # reported, but not a problem (exit code stays 0)
-
-    def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.kind}: {self.detail}"
 
 
 # -- reading every file, leniently ---------------------------------------------------------
@@ -260,7 +249,7 @@ def shadows(entries: Sequence[Entry]) -> list[Finding]:
                 continue
             text = f"{inner.zh} → {inner.en} ({inner.where}) does not apply inside {longer.zh} → {longer.en}"
             if inner.zh in longer.note or longer.zh in inner.note:
-                out.append(Finding(longer.file, longer.line, "guard", text + " (deliberate guard)", info=True))
+                out.append(Finding(longer.file, longer.line, "guard", text + " (deliberate guard)", "info"))
             else:
                 out.append(Finding(longer.file, longer.line, "shadowed", text + "; if deliberate, name "
                                    f"{inner.zh} in the note of {longer.zh}"))

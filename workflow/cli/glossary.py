@@ -188,8 +188,8 @@ def lint(ctx: click.Context, files: tuple[Path, ...], quiet: bool, fmt: str) -> 
     missing = [p for p in paths if not p.is_file()]
     if missing:
         raise click.UsageError(f"no such glossary file: {conf.rel(missing[0])}")
-    findings = [f for f in run(paths, conf.root) if not (quiet and f.info)]
-    problems = sum(1 for f in findings if not f.info)
+    findings = [f for f in run(paths, conf.root) if not (quiet and f.severity == "info")]
+    problems = sum(1 for f in findings if f.severity != "info")
     if fmt == "json":
         click.echo(json.dumps({"findings": [asdict(f) for f in findings], "problems": problems}, ensure_ascii=False, indent=2))
     else:
