@@ -177,3 +177,12 @@ def test_every_command_has_help_with_examples(run: Callable[..., Result]) -> Non
     for name in COMMANDS:
         result = run(name, "--help")
         assert result.exit_code == 0 and "Examples:" in result.output, name
+
+
+def test_every_command_is_in_the_readme() -> None:
+    from workflow.cli import COMMANDS
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    missing = [name for name in COMMANDS if f"`workflow {name}" not in readme]
+    assert missing == []
+    assert readme.startswith("# ") and readme.count("```sh\npython3 -m venv .venv") == 1

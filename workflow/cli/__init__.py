@@ -34,8 +34,11 @@ EPILOG = """\b
 Examples:
   workflow translate --engine copy      draft English by copying (translate by hand)
   workflow translate                    machine-translate what changed
-  workflow --help                       this help
+  workflow review                       record the editors' corrections
+  workflow check --require-reviewed     the CI gate
+  workflow COMMAND --help               a command's options and examples
 
+\b
 Configuration: [tool.workflow] in ./pyproject.toml. NO_COLOR disables colour.
 Exit codes: 0 clean, 1 findings or refused files, 2 usage, configuration or input error.
 """
