@@ -15,7 +15,6 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-import frontmatter
 import tomlkit
 import yaml
 from frontmatter.default_handlers import BaseHandler, JSONHandler, YAMLHandler
@@ -259,12 +258,3 @@ def _render_json(front: FrontMatter, changes: Mapping[str, Any]) -> str:
     data.update(changes)
     tail = "\n" if front.raw.endswith("\n") else ""
     return json.dumps(data, ensure_ascii=False, indent=2, default=str) + tail
-
-
-def metadata_of(data: bytes, path: str) -> Mapping[str, Any]:
-    """Front-matter mapping of a file ({} when it has none)."""
-    post = parse(data, path)
-    return post.front.metadata if post.front else {}
-
-
-__all__ = ["Post", "FrontMatter", "parse", "decode", "sha256", "encode_text", "render_front_matter", "frontmatter"]
