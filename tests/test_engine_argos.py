@@ -177,14 +177,19 @@ def test_install_replaces_another_version(tmp_path: Path, argos_home: Path, empt
     assert [p.name for p in argos_home.iterdir()] == ["translate-zh_en-0_0_2"]
 
 
-def test_install_downloads_from_the_index(index_server: dict[str, Any], argos_home: Path, empty_project: Path) -> None:
-    result = invoke(empty_project, "models", "install")
+def assert_downloaded(result: Result, index_server: dict[str, Any], argos_home: Path) -> None:
+    """The command said what it downloads and how big, then installed the package."""
     assert result.exit_code == 0, result.output
     size = packages.human_size(index_server["size"])
     assert (f"Downloading translate-zh_en 0.0.1 (zh→en, {size}) from "
             f"{index_server['base']}translate-zh_en-0_0_1.argosmodel") in result.output
     assert "Installed translate-zh_en 0.0.1" in result.output
     assert (argos_home / "translate-zh_en-0_0_1" / "sentencepiece.model").is_file()
+
+
+def test_install_downloads_from_the_index(index_server: dict[str, Any], argos_home: Path, empty_project: Path) -> None:
+    result = invoke(empty_project, "models", "install")
+    assert_downloaded(result, index_server, argos_home)
     assert not any(Path(str(argos_home.parent / "downloads")).iterdir())  # the download is removed
 
     available = invoke(empty_project, "models", "list", "--available")
@@ -198,12 +203,7 @@ def test_translate_downloads_a_missing_model_then_translates(index_server: dict[
     dry = invoke(argos_project, "translate", "--dry-run")  # a dry run downloads nothing
     assert dry.exit_code == 0 and not (argos_home / "translate-zh_en-0_0_1").exists()
     result = invoke(argos_project, "translate")
-    assert result.exit_code == 0, result.output
-    size = packages.human_size(index_server["size"])
-    assert (f"Downloading translate-zh_en 0.0.1 (zh→en, {size}) from "
-            f"{index_server['base']}translate-zh_en-0_0_1.argosmodel") in result.output
-    assert "Installed translate-zh_en 0.0.1" in result.output
-    assert (argos_home / "translate-zh_en-0_0_1" / "sentencepiece.model").is_file()
+    assert_downloaded(result, index_server, argos_home)
     assert "5 documents: 5 translated." in result.output
     assert "engine argos translate-zh_en 0.0.1" in result.output
 
