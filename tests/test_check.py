@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import os
 import subprocess
@@ -520,10 +521,11 @@ def test_check_status_and_help_import_no_translation_library(translated: Path, e
     assert "stale" in out.stdout  # the commands really ran
 
 
-def test_the_hash_is_posts() -> None:
-    from workflow.post import sha256
+def test_the_hash_is_the_one_memory_records() -> None:
+    from workflow import files
 
-    assert check_mod.sha256(b"\xe4\xb8\xad") == sha256(b"\xe4\xb8\xad")
+    assert check_mod.sha256 is files.sha256  # one implementation: check compares what translate recorded
+    assert files.sha256(b"\xe4\xb8\xad") == files.sha256("中") == "sha256:" + hashlib.sha256("中".encode()).hexdigest()
 
 
 # -- for other repositories ---------------------------------------------------------------------

@@ -188,7 +188,7 @@ def test_an_interrupted_write_is_finished_by_the_next_translate(site: Settings) 
     english.write_bytes(old)  # the English write never happened; memory says in flight
     mem_path = site.memory_root / (BERLIN + ".json")
     mem = memory(site.root)
-    from workflow.post import sha256
+    from workflow.files import sha256
 
     mem_path.write_bytes(dataclasses.replace(mem, output_hash_previous=sha256(old)).to_bytes())
     report = translate(site)

@@ -14,8 +14,8 @@ from review_support import BERLIN, SCHEDULE, configure, memory, read, record, re
 
 import workflow.files
 from workflow.config import Settings, load_settings
+from workflow.files import sha256
 from workflow.pipeline import translate
-from workflow.post import sha256
 from workflow.review import review
 
 AMBITION = "参与完整届峰会后，我们的最大感受是"

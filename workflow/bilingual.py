@@ -20,9 +20,9 @@ from workflow import assemble
 from workflow import memory as memory_mod
 from workflow.config import Settings
 from workflow.errors import InputError, WorkflowError
-from workflow.files import atomic_write, read_bytes, select
+from workflow.files import atomic_write, read_bytes, select, sha256
 from workflow.plan import source_rel
-from workflow.post import encode_text, parse, render_front_matter, sha256
+from workflow.post import encode_text, parse, render_front_matter
 from workflow.segment import Piece, Segment, line_offsets, parse_tokens, segment_body
 
 

@@ -23,7 +23,6 @@ Nothing here writes, prints, or imports click or a machine-translation library.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +32,7 @@ from workflow import memory_scan
 from workflow.config import Settings
 from workflow.documents import Roots, documents, english_lines, join
 from workflow.errors import MemoryCorrupt, WorkflowError
+from workflow.files import sha256
 from workflow.memory import Memory, Record
 from workflow.memory import parse as parse_memory
 
@@ -174,11 +174,6 @@ def _in_parallel(settings: Settings, rels: list[str], require_reviewed: bool, jo
 
 
 # -- one run, one document at a time --------------------------------------------------------
-
-
-def sha256(data: bytes) -> str:
-    """As `post.sha256` (without importing the Markdown stack)."""
-    return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
 def _read(path: str) -> bytes | None:

@@ -7,6 +7,7 @@ new file, never a torn one.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 from pathlib import Path
@@ -16,6 +17,13 @@ MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd")
 
 # Tests replace this to simulate a crash between two writes.
 before_write: Callable[[Path], None] = lambda path: None  # noqa: E731
+
+
+def sha256(data: bytes | str) -> str:
+    """The content hash memory records (`sha256:<hex>`)."""
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
 def atomic_write(path: Path, data: bytes) -> None:

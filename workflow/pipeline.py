@@ -21,12 +21,12 @@ from workflow.config import Settings
 from workflow.enforce import Enforcer, Prepared, Stats
 from workflow.engines import Engine, EngineInfo, load_engine
 from workflow.errors import ModelNotInstalled, SkeletonMismatch, UnrecordedEdits, WorkflowError
-from workflow.files import atomic_write, read_bytes, select
+from workflow.files import atomic_write, read_bytes, select, sha256
 from workflow.glossary import Glossary
 from workflow.glossary import load as load_glossary
 from workflow.memory import Memory, Record
 from workflow.plan import Plan, Work, line_of, plan_document, units_needing_engine
-from workflow.post import encode_text, sha256
+from workflow.post import encode_text
 from workflow.protect import repair
 from workflow.sentences import join, needs_engine
 

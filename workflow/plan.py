@@ -22,10 +22,10 @@ from workflow.assemble import plain_text
 from workflow.config import Settings
 from workflow.engines import EngineInfo
 from workflow.errors import InputError, UnrecordedEdits, WorkflowError
-from workflow.files import read_bytes
+from workflow.files import read_bytes, sha256
 from workflow.glossary import Glossary
 from workflow.memory import Memory, Record
-from workflow.post import Post, parse, sha256
+from workflow.post import Post, parse
 from workflow.protect import Masked, mask
 from workflow.segment import Segment, segment_body
 from workflow.sentences import Unit, needs_engine, split

@@ -8,7 +8,6 @@ byte (after CRLF -> LF, which `encode_text` undoes on the way out).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import unicodedata
@@ -68,12 +67,6 @@ class Post:
     @property
     def text(self) -> str:
         return (self.front.raw if self.front else "") + self.body
-
-
-def sha256(data: bytes | str) -> str:
-    if isinstance(data, str):
-        data = data.encode("utf-8")
-    return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
 def decode(data: bytes, path: str) -> tuple[str, str, list[str]]:

@@ -33,13 +33,13 @@ from workflow.align import make_patch
 from workflow.config import Settings
 from workflow.edits import Alignment, Unaligned, align, split_final
 from workflow.errors import ConfigError, WorkflowError
-from workflow.files import markdown_files, read_bytes, select
+from workflow.files import markdown_files, read_bytes, select, sha256
 from workflow.glossary import Glossary
 from workflow.glossary import load as load_glossary
 from workflow.memory import Memory, Record
 from workflow.pipeline import output_bytes, provenance, write_pair
 from workflow.plan import Plan, meta_segments, open_plan, segment_ids
-from workflow.post import Post, encode_text, parse, render_front_matter, sha256
+from workflow.post import Post, encode_text, parse, render_front_matter
 from workflow.segment import Segment, segment_body
 
 

@@ -19,11 +19,11 @@ from diff_match_patch import diff_match_patch
 
 from workflow.config import Settings
 from workflow.errors import WorkflowError
+from workflow.files import sha256
 from workflow.glossary import Glossary
 from workflow.glossary import load as load_glossary
 from workflow.memory import Record
 from workflow.pipeline import output_bytes, write_pair
-from workflow.post import sha256
 from workflow.review import NotTranslated, load, record_edit, sources
 
 DELETE, EQUAL, INSERT = -1, 0, 1

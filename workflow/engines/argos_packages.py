@@ -18,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 import urllib.error
 import urllib.request
 import zipfile
@@ -28,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from workflow.errors import EngineUnavailable, InputError, WorkflowError
+from workflow.files import atomic_write
 
 DEFAULT_PACKAGE = "translate-zh_en"
 INDEX_TIMEOUT = 15.0  # seconds; `models` commands
@@ -220,7 +220,7 @@ def fetch_index(timeout: float = INDEX_TIMEOUT) -> list[PackageInfo]:
         raise IndexUnreachable(url, _reason(exc)) from None
     local = Path(_argos_settings().local_package_index)
     local.parent.mkdir(parents=True, exist_ok=True)
-    _atomic_write(local, data)
+    atomic_write(local, data)
     package = _argos_package()
     out = []
     for metadata in entries:
@@ -421,7 +421,7 @@ def model_hash(package_path: Path, store: bool = True) -> str:
         return value
     cache[str(package_path.resolve())] = {"key": key, "hash": value}
     try:
-        _atomic_write(cache_path, json.dumps(cache, indent=1, sort_keys=True).encode())
+        atomic_write(cache_path, json.dumps(cache, indent=1, sort_keys=True).encode())
     except OSError:
         pass  # a read-only cache only costs speed
     return value
@@ -462,14 +462,3 @@ def _reason(exc: BaseException) -> str:
         return str(exc.reason)
     return str(exc) or type(exc).__name__
 
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=path.name, dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
