@@ -123,7 +123,7 @@ def _memories(settings: Settings) -> Iterable[Memory]:
 
 
 def _project_path(settings: Settings, path: Path) -> str:
-    full = path if path.is_absolute() else settings.root / path
+    full = settings.resolve(path)
     return settings.rel(full).rstrip("/")
 
 

@@ -154,7 +154,7 @@ def sources(settings: Settings, paths: Iterable[Path] = ()) -> list[Path]:
 
 def _existing(settings: Settings, path: Path) -> Path:
     """Relative paths are relative to the project root (`-C` runs as if started there)."""
-    return (settings.root / path).resolve()
+    return settings.resolve(path).resolve()
 
 
 def _inside(path: Path, folder: Path) -> bool:

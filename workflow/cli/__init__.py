@@ -12,11 +12,14 @@ import os
 import sys
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 import click
 
 from workflow import __version__
+
+if TYPE_CHECKING:
+    from workflow.config import Settings
 
 # command name -> "module:attribute"; a new command is a new entry.
 COMMANDS = {
@@ -100,7 +103,7 @@ def domain_errors() -> Iterator[None]:
         raise Failed(str(exc), exc.exit_code) from None
 
 
-def settings(ctx: click.Context, **overrides: Any) -> Any:
+def settings(ctx: click.Context, **overrides: Any) -> Settings:
     """Settings from defaults, [tool.workflow] and the given flag values (None = not given)."""
     from workflow.config import load_settings
 

@@ -12,11 +12,14 @@ import json
 import unicodedata
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import click
 
 from workflow.cli import domain_errors, format_option, settings, warn
+
+if TYPE_CHECKING:
+    from workflow.config import Settings
 
 KINDS = ("term", "keep", "name")
 
@@ -96,12 +99,12 @@ def _table(rows: Sequence[Sequence[str]]) -> list[str]:
 # -- add / remove ------------------------------------------------------------------------------
 
 
-def _target(conf: Any, file: Path | None) -> Path:
+def _target(conf: Settings, file: Path | None) -> Path:
     from workflow.glossary import default_file
 
     if file is None:
         return default_file(conf.glossary)
-    path = file if file.is_absolute() else conf.root / file
+    path = conf.resolve(file)
     if path.resolve().parent != conf.glossary.resolve():
         warn(f"{conf.rel(path)} is not in {conf.rel(conf.glossary)}/; translate does not read it.")
     return path
@@ -154,7 +157,7 @@ def remove(ctx: click.Context, zh: str, file: Path | None) -> None:
     from workflow.glossary_edit import remove as remove_entry
 
     conf = settings(ctx)
-    path = None if file is None else (file if file.is_absolute() else conf.root / file)
+    path = None if file is None else conf.resolve(file)
     with domain_errors():
         removed = remove_entry(conf.glossary, zh, path, conf.root)
     for entry in removed:
@@ -184,7 +187,7 @@ def lint(ctx: click.Context, files: tuple[Path, ...], quiet: bool, fmt: str) -> 
     from workflow.glossary_edit import lint as run
 
     conf = settings(ctx)
-    paths = [f if f.is_absolute() else conf.root / f for f in files] or glossary_files(conf.glossary)
+    paths = [conf.resolve(f) for f in files] or glossary_files(conf.glossary)
     missing = [p for p in paths if not p.is_file()]
     if missing:
         raise click.UsageError(f"no such glossary file: {conf.rel(missing[0])}")
@@ -228,7 +231,7 @@ def import_(ctx: click.Context, source_file: Path, in_fmt: str | None, label: st
     from workflow.glossary_formats import merge, read_entries
 
     conf = settings(ctx)
-    path = source_file if source_file.is_absolute() else conf.root / source_file
+    path = conf.resolve(source_file)
     target = _target(conf, file)
     with domain_errors():
         incoming, untranslated = read_entries(path, conf.rel(path), in_fmt, path.name if label is None else label)
@@ -279,7 +282,7 @@ def export(ctx: click.Context, out_fmt: str, output: Path | None) -> None:
     if output is None:
         click.echo(data, nl=False)  # bytes go to the binary stream, as they are
         return
-    path = output if output.is_absolute() else conf.root / output
+    path = conf.resolve(output)
     atomic_write(path, data)
     click.echo(f"exported {len(entries)} entries to {conf.rel(path)} ({out_fmt})", err=True)
 
