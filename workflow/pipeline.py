@@ -31,6 +31,7 @@ from workflow.protect import repair
 from workflow.sentences import join, needs_engine
 
 ProgressFactory = Callable[[int], ContextManager[Any]]
+Outputs = dict[str, tuple[Prepared, str]]  # a sentence's core -> (what the engine saw, what it returned)
 NOTHING_TO_TRANSLATE = "nothing to translate: no Chinese text"
 
 
@@ -175,7 +176,7 @@ def _result(settings: Settings, plan: Plan, state: str, exc: WorkflowError | Non
 def _run_engine(
     settings: Settings, plans: list[Plan], slot: EngineSlot, glossary: Glossary, report: RunReport,
     progress: ProgressFactory | None,
-) -> dict[str, str]:
+) -> Outputs:
     """Every sentence of the run that needs the engine, deduplicated, in one call."""
     wanted = [(plan, i, u) for plan in plans for i, u in units_needing_engine(plan, settings.copy_untranslatable)]
     if not wanted:
@@ -183,24 +184,26 @@ def _run_engine(
     engine = slot.get()
     report.engine = engine.info.label
     enforcer = None if engine.identity else Enforcer(glossary)
-    texts: dict[str, None] = {}
+    prepared: dict[str, Prepared] = {}  # core -> what the engine sees for it, prepared once
     for plan, i, u in wanted:
         core = plan.work[i].units[u].core
-        texts[enforcer.prepare(core).text if enforcer else core] = None
-    inputs = list(texts)
+        if core not in prepared:
+            prepared[core] = enforcer.prepare(core) if enforcer else Prepared(core)
+    inputs = list(dict.fromkeys(p.text for p in prepared.values()))
     report.engine_texts = len(inputs)
     with progress(len(inputs)) if progress else nullcontext() as bar:
         translated = engine.translate(inputs, bar.update if bar is not None else None)
     if len(translated) != len(inputs):
         raise WorkflowError(f"engine {engine.info.label} returned {len(translated)} texts for {len(inputs)}.")
-    return dict(zip(inputs, translated))
+    by_text = dict(zip(inputs, translated))
+    return {core: (p, by_text[p.text]) for core, p in prepared.items()}
 
 
 # -- one document: machine text, carried edits, checks, writes ----------------------------
 
 
 def _finish(
-    settings: Settings, plan: Plan, outputs: dict[str, str], slot: EngineSlot, glossary: Glossary,
+    settings: Settings, plan: Plan, outputs: Outputs, slot: EngineSlot, glossary: Glossary,
     stats: Stats, now: str,
 ) -> None:
     engine = slot.get() if outputs else None
@@ -235,7 +238,7 @@ def _finish(
 
 
 def machine_text(
-    work: Work, outputs: dict[str, str], enforcer: Enforcer | None, identity: bool, stats: Stats,
+    work: Work, outputs: Outputs, enforcer: Enforcer | None, identity: bool, stats: Stats,
     settings: Settings, single_line: bool, kind: str,
 ) -> tuple[str, list[str], bool]:
     """The segment's English from the engine's sentences: restored, verified, typeset."""
@@ -250,8 +253,7 @@ def machine_text(
             cores.append(copied)
             continue
         used = True
-        prepared = enforcer.prepare(unit.core) if enforcer else Prepared(unit.core)
-        out = outputs[prepared.text]
+        prepared, out = outputs[unit.core]
         if enforcer:
             out, problems = enforcer.finish(out, prepared, stats)
             reasons += problems
