@@ -383,16 +383,22 @@ def test_the_scan_reads_what_a_full_parse_reads(translated: Path) -> None:
 
 
 def test_the_model_rule_is_translates() -> None:
+    from workflow import plan
     from workflow.engines import EngineInfo
-    from workflow.memory import Record
-    from workflow.plan import _model_stale
+    from workflow.memory import Record, model_stale
 
     records = [Record("s1", "paragraph", 1, "h", "中", "m", "m", status=status, engine=engine, model=model,
                       model_hash=digest, reviewer=reviewer)
                for status in ("machine", "needs-review", "reviewed") for engine in ("", "copy", "argos")
                for model, digest in (("", ""), ("zh_en", "abc")) for reviewer in ("", "workflow")]
     infos = [None, EngineInfo("copy"), EngineInfo("argos", "zh_en", "1.0", "abc"), EngineInfo("argos", "zh_en")]
-    assert all(memory_scan.model_stale(r, i) == _model_stale(r, i) for r in records for i in infos)
+    assert memory_scan.model_stale is plan.model_stale is model_stale  # one rule for translate and check
+    stale = {(r.status, r.engine, r.model, r.reviewer, i) for r in records for i in infos if model_stale(r, i)}
+    machine = [(status, reviewer) for status in ("machine", "needs-review") for reviewer in ("", "workflow")]
+    machine.append(("reviewed", "workflow"))  # the tool's own "nothing to translate" is no editor's work
+    assert stale == {(status, engine, model, reviewer, i) for status, reviewer in machine
+                     for engine in ("copy", "argos") for model in ("", "zh_en") for i in infos[1:]
+                     if (engine, model, "abc" if model else "") != (i.name, i.model, i.model_hash)}
 
 
 # -- formats, paths, usage ---------------------------------------------------------------------

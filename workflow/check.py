@@ -33,7 +33,7 @@ from workflow.config import Settings
 from workflow.documents import Roots, documents, english_lines, join
 from workflow.errors import MemoryCorrupt, WorkflowError
 from workflow.files import sha256
-from workflow.memory import Memory, Record
+from workflow.memory import Memory, Record, model_stale
 from workflow.memory import parse as parse_memory
 
 if TYPE_CHECKING:
@@ -383,7 +383,7 @@ class _Run:
 
     def _model(self, doc: _Doc, records: list[tuple[Record, int]]) -> int:
         """One finding per document: the machine segments of another engine or model."""
-        old = [(r, line) for r, line in records if memory_scan.model_stale(r, self.info)]
+        old = [(r, line) for r, line in records if model_stale(r, self.info)]
         if not old or self.info is None:
             return 0
         used = sorted({_label(r.engine, r.model, r.model_hash) for r, _ in old})

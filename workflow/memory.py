@@ -13,9 +13,12 @@ import dataclasses
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from workflow.errors import MemoryCorrupt
+
+if TYPE_CHECKING:
+    from workflow.engines import EngineInfo
 
 SCHEMA = 1
 STATUSES = ("machine", "needs-review", "reviewed")
@@ -134,6 +137,14 @@ class Memory:
 
 def _sorted(data: dict[str, Any]) -> dict[str, Any]:
     return dict(sorted(data.items()))
+
+
+def model_stale(record: Record, info: EngineInfo | None) -> bool:
+    """Machine text of another engine or model than `info` (the configured one): `translate`
+    re-translates it and `check` reports it. An editor's work never is; nor is copied text."""
+    if info is None or record.human or not record.engine:
+        return False
+    return (record.engine, record.model, record.model_hash) != (info.name, info.model, info.model_hash)
 
 
 def memory_path(memory_root: Path, source_rel: str) -> Path:

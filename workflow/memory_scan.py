@@ -24,7 +24,7 @@ import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from workflow.memory import SCHEMA, STATUSES, Memory, Record
+from workflow.memory import SCHEMA, STATUSES, Memory, model_stale
 
 if TYPE_CHECKING:
     from workflow.engines import EngineInfo
@@ -59,13 +59,6 @@ class Header:
         return cls(SCHEMA, memory.source_hash, memory.output_hash, memory.output_hash_previous, memory.engine,
                    memory.translated_at, memory.glossary_hash, memory.counts(),
                    not any(model_stale(r, info) for r in memory.segments))
-
-
-def model_stale(record: Record, info: EngineInfo | None) -> bool:
-    """The rule `translate` applies (`plan._model_stale`): machine text of another engine or model."""
-    if info is None or record.human or not record.engine:
-        return False
-    return (record.engine, record.model, record.model_hash) != (info.name, info.model, info.model_hash)
 
 
 def scan(data: bytes, info: EngineInfo | None) -> Header | None:

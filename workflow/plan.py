@@ -24,7 +24,7 @@ from workflow.engines import EngineInfo
 from workflow.errors import InputError, UnrecordedEdits, WorkflowError
 from workflow.files import read_bytes, sha256
 from workflow.glossary import Glossary
-from workflow.memory import Memory, Record
+from workflow.memory import Memory, Record, model_stale
 from workflow.post import Post, parse
 from workflow.protect import Masked, mask
 from workflow.segment import Segment, segment_body
@@ -107,7 +107,7 @@ def plan_document(
     # An English file at `output_hash_previous` is a write that did not finish: write it again.
     glossary_current = old is not None and old.glossary_hash == glossary.identity
     if old is not None and old.source_hash == plan.source_hash and plan.output_hash == old.output_hash and not any(
-        (not glossary_current and _glossary_stale(r, glossary)) or _model_stale(r, engine_info) for r in old.segments
+        (not glossary_current and _glossary_stale(r, glossary)) or model_stale(r, engine_info) for r in old.segments
     ):
         plan.unchanged = True
         plan.refresh = not glossary_current  # no segment affected: memory just learns the new glossary
@@ -185,12 +185,6 @@ def _glossary_stale(record: Record, glossary: Glossary) -> bool:
     return record.glossary != glossary.fingerprint(record.source)
 
 
-def _model_stale(record: Record, info: EngineInfo | None) -> bool:
-    if info is None or record.human or not record.engine:
-        return False
-    return (record.engine, record.model, record.model_hash) != (info.name, info.model, info.model_hash)
-
-
 def _decide(plan: Plan, env: dict[str, Any], glossary: Glossary, info: EngineInfo | None, settings: Settings) -> None:
     old = list(plan.old.segments) if plan.old else []
     pairing = pair([r.source for r in old], [s.source for s in plan.segments])
@@ -205,7 +199,7 @@ def _decide(plan: Plan, env: dict[str, Any], glossary: Glossary, info: EngineInf
                 continue
             if previous.glossary != fingerprint:
                 relation = "glossary"
-            elif _model_stale(previous, info):
+            elif model_stale(previous, info):
                 relation = "model"
             else:
                 plan.records[index] = dataclasses.replace(previous, id=plan.ids[index], kind=segment.kind, line=line_of(plan, segment))
