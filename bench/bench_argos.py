@@ -115,7 +115,7 @@ def _lines(text: str) -> list[tuple[int, str]]:
 
 
 def project(copies: int, max_len: int, beam: int) -> Path:
-    from workflow.glossary import load as load_glossary
+    from workflow.glossary.terms import load as load_glossary
 
     root = CACHE / f"project-{copies}"
     # One installed package per content (its tokenizer is trained on it).
@@ -138,9 +138,9 @@ def project(copies: int, max_len: int, beam: int) -> Path:
 
 def engine_inputs(root: Path) -> tuple[list[str], int]:
     """The sentences `workflow translate` sends to the engine, and the number of segments."""
-    from workflow import pipeline
     from workflow.config import load_settings
-    from workflow.engines import EngineInfo
+    from workflow.store.memory import EngineInfo
+    from workflow.translate import run as pipeline
 
     class Recorder:
         identity = False

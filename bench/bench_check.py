@@ -106,8 +106,8 @@ def upgrade_memory(root: Path) -> None:
     `workflow translate` writes today)."""
     import dataclasses
 
-    from workflow.glossary import load
-    from workflow.memory import parse
+    from workflow.glossary.terms import load
+    from workflow.store.memory import parse
 
     marker = root / "memory-v3"  # bump when the writer changes
     if marker.is_file():
@@ -130,8 +130,8 @@ def floor(paths: list[str]) -> float:
 
 
 def in_process(root: Path, jobs: int | None = None) -> Callable[[], float]:
-    from workflow.check import check
     from workflow.config import load_settings
+    from workflow.report.check import check
 
     def run() -> float:
         start = time.perf_counter()

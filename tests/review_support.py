@@ -7,8 +7,8 @@ from pathlib import Path
 import yaml
 
 from workflow.config import Settings, load_settings
-from workflow.memory import Memory, Record
-from workflow.memory import load as load_memory
+from workflow.store.memory import Memory, Record
+from workflow.store.memory import load as load_memory
 
 BERLIN = "2018-11-15-openstack-berlin-summit-impressions.md"
 BOSTON = "2017-05-08-openstack-boston-summit.md"

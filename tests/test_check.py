@@ -16,11 +16,11 @@ import yaml
 from click.testing import Result
 from conftest import REPO
 
-from workflow import check as check_mod
-from workflow import memory_scan
-from workflow.check import KINDS, check
 from workflow.config import load_settings
-from workflow.memory import Memory, parse
+from workflow.report import check as check_mod
+from workflow.report.check import KINDS, check
+from workflow.store import memory_scan
+from workflow.store.memory import Memory, parse
 
 BERLIN = "2018-11-15-openstack-berlin-summit-impressions.md"
 BOSTON = "2017-05-08-openstack-boston-summit.md"
@@ -135,18 +135,18 @@ def test_a_change_outside_translated_text_is_stale_too(translated: Path, run: Ru
 
 
 def test_only_changed_sources_are_parsed(translated: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import workflow.post
-    import workflow.segment
+    import workflow.store.post
+    import workflow.text.segment
 
     parsed: list[str] = []
-    real = workflow.segment.segment_body
+    real = workflow.text.segment.segment_body
 
     def segment_body(body: str, env: dict[str, object] | None = None) -> object:
         parsed.append(body)
         return real(body, env)
 
-    monkeypatch.setattr(workflow.segment, "segment_body", segment_body)
-    monkeypatch.setattr(workflow.post, "parse", _no_parse(workflow.post.parse, {f"source_zh/{BOSTON}"}))
+    monkeypatch.setattr(workflow.text.segment, "segment_body", segment_body)
+    monkeypatch.setattr(workflow.store.post, "parse", _no_parse(workflow.store.post.parse, {f"source_zh/{BOSTON}"}))
     settings = load_settings(translated)
     assert check(settings).exit_code == 0 and parsed == []
     source = translated / "source_zh" / BOSTON
@@ -178,7 +178,7 @@ def test_a_glossary_change_marks_exactly_the_segments_it_touches(translated: Pat
 
 def test_a_recorded_glossary_hash_skips_the_fingerprints(translated: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """translate records the glossary's identity: while it is current, no fingerprint is recomputed."""
-    from workflow import glossary
+    from workflow.glossary import terms as glossary
 
     settings = load_settings(translated)
     current = glossary.load(settings.glossary).identity
@@ -196,7 +196,7 @@ def test_a_recorded_glossary_hash_skips_the_fingerprints(translated: Path, monke
 
 
 def test_translate_records_a_new_glossary_that_touches_no_segment(translated: Path, run: Run) -> None:
-    from workflow import glossary
+    from workflow.glossary import terms as glossary
 
     english = {n: (translated / "output_en" / n).read_bytes() for n in NAMES}
     with open(translated / "glossary" / "openstack.tsv", "a", encoding="utf-8") as handle:
@@ -366,7 +366,7 @@ def test_memory_in_another_layout_is_parsed_in_full(translated: Path, run: Run) 
 
 
 def test_the_scan_reads_what_a_full_parse_reads(translated: Path) -> None:
-    from workflow.engines import EngineInfo
+    from workflow.store.memory import EngineInfo
 
     rewrite_memory(translated, BOSTON, lambda m: dataclasses.replace(m, segments=tuple(
         dataclasses.replace(r, status="needs-review", reasons=("x",)) if i % 3 == 0 else r
@@ -383,9 +383,8 @@ def test_the_scan_reads_what_a_full_parse_reads(translated: Path) -> None:
 
 
 def test_the_model_rule_is_translates() -> None:
-    from workflow import plan
-    from workflow.engines import EngineInfo
-    from workflow.memory import Record, model_stale
+    from workflow.document import plan
+    from workflow.store.memory import EngineInfo, Record, model_stale
 
     records = [Record("s1", "paragraph", 1, "h", "中", "m", "m", status=status, engine=engine, model=model,
                       model_hash=digest, reviewer=reviewer)
@@ -528,7 +527,7 @@ def test_check_status_and_help_import_no_translation_library(translated: Path, e
 
 
 def test_the_hash_is_the_one_memory_records() -> None:
-    from workflow import files
+    from workflow.store import files
 
     assert check_mod.sha256 is files.sha256  # one implementation: check compares what translate recorded
     assert files.sha256(b"\xe4\xb8\xad") == files.sha256("中") == "sha256:" + hashlib.sha256("中".encode()).hexdigest()

@@ -25,13 +25,13 @@ import argos_package
 import pytest
 from click.testing import CliRunner, Result
 
-from workflow import skeleton
 from workflow.config import load_settings
 from workflow.engines import argos_packages as packages
 from workflow.engines.argos import ArgosEngine, single_line
 from workflow.errors import ConfigError, EngineUnavailable
-from workflow.memory import load as load_memory
-from workflow.post import parse
+from workflow.store.memory import load as load_memory
+from workflow.store.post import parse
+from workflow.text import skeleton
 
 REPO = Path(__file__).resolve().parent.parent
 MAX_LEN = 12  # the random model never emits </s>: keep its sentences short

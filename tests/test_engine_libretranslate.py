@@ -31,11 +31,11 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from workflow import skeleton
 from workflow.config import load_settings
 from workflow.engines.libretranslate import LibreTranslateEngine, clean
 from workflow.errors import ConfigError, EngineFailed, EngineUnavailable
-from workflow.post import parse
+from workflow.store.post import parse
+from workflow.text import skeleton
 
 TESTS = Path(__file__).resolve().parent
 LEAK = re.compile(r"</?[gx]\d+/?>")

@@ -10,8 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from workflow.errors import GlossaryConflict
-from workflow.glossary import Entry, Glossary, load, read_file, renders, stale
-from workflow.memory import Record
+from workflow.glossary.terms import Entry, Glossary, load, read_file, renders, stale
+from workflow.store.memory import Record
 
 REAL = load(REPO / "glossary", REPO)
 

@@ -12,7 +12,7 @@ import pytest
 from click.testing import Result
 from conftest import REPO, cli_runner
 
-from workflow.glossary import load
+from workflow.glossary.terms import load
 
 Run = Callable[..., Result]
 TSV = "glossary/openstack.tsv"

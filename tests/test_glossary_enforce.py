@@ -11,13 +11,13 @@ import pytest
 from conftest import cli_runner
 
 from workflow.config import load_settings
-from workflow.enforce import Enforcer, Stats
-from workflow.engines import EngineInfo, Progress
+from workflow.engines import Progress
 from workflow.engines.pseudo import pseudo
-from workflow.glossary import Entry, Glossary, entry_of, load, parse_table, stale
-from workflow.memory import Memory
-from workflow.memory import load as load_memory
-from workflow.pipeline import translate
+from workflow.glossary.enforce import Enforcer, Stats
+from workflow.glossary.terms import Entry, Glossary, entry_of, load, parse_table, stale
+from workflow.store.memory import EngineInfo, Memory
+from workflow.store.memory import load as load_memory
+from workflow.translate.run import translate
 
 GLOSSARY = """\
 zh\ten\tkind\tcase\tnote\tsource

@@ -20,9 +20,9 @@ from strategies import DOCUMENT
 
 from workflow.config import load_settings
 from workflow.errors import InputError
-from workflow.pipeline import translate
-from workflow.post import parse
-from workflow.segment import parse_tokens
+from workflow.store.post import parse
+from workflow.text.segment import parse_tokens
+from workflow.translate.run import translate
 
 SPEC = json.loads((REPO / "tests" / "fixtures" / "commonmark.json").read_text(encoding="utf-8"))
 ARTICLES = sorted((REPO / "source_zh").glob("*.md"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from workflow.errors import InputError
-from workflow.post import decode, encode_text, parse, render_front_matter
+from workflow.store.post import decode, encode_text, parse, render_front_matter
 
 
 def test_utf8_with_and_without_bom() -> None:

@@ -9,12 +9,13 @@ from hypothesis import given, settings
 from strategies import PARAGRAPH
 
 from workflow.config import load_settings
-from workflow.engines import EngineInfo, Progress
-from workflow.memory import load as load_memory
-from workflow.pipeline import translate
-from workflow.protect import mask, repair
-from workflow.sentences import join, split
-from workflow.skeleton import difference
+from workflow.engines import Progress
+from workflow.store.memory import EngineInfo
+from workflow.store.memory import load as load_memory
+from workflow.text.protect import mask, repair
+from workflow.text.sentences import join, split
+from workflow.text.skeleton import difference
+from workflow.translate.run import translate
 
 LEFTOVER = re.compile(r"</?g\d+>|<x\d+/>")
 

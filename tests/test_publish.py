@@ -7,8 +7,8 @@ from typing import Callable
 
 from click.testing import Result
 
-from workflow.bilingual import block_spans, interleave
-from workflow.segment import segment_body
+from workflow.report.publish import block_spans, interleave
+from workflow.text.segment import segment_body
 
 
 def test_interleave_pairs_blocks_and_writes_shared_ones_once() -> None:

@@ -8,9 +8,9 @@ import pytest
 from conftest import cli_runner
 from review_support import configure
 
-from workflow.edits import Unaligned, align, coverage, split_final
-from workflow.memory import Record
-from workflow.memory import load as load_memory
+from workflow.review.edits import Unaligned, align, coverage, split_final
+from workflow.store.memory import Record
+from workflow.store.memory import load as load_memory
 
 P = [
     "OpenStack Summit opened in Berlin with nearly 3000 attendees and over 200 sessions on containers.",

@@ -21,13 +21,13 @@ from review_support import (
     write,
 )
 
-from workflow.align import apply_patch, make_patch
 from workflow.config import Settings
-from workflow.engines import EngineInfo, Progress
+from workflow.document.pairing import apply_patch, make_patch
+from workflow.engines import Progress
 from workflow.engines.pseudo import pseudo
-from workflow.memory import Record
-from workflow.pipeline import carry_over, translate
-from workflow.review import review
+from workflow.review.record import review
+from workflow.store.memory import EngineInfo, Record
+from workflow.translate.run import carry_over, translate
 
 SOURCE = Path("source_zh") / BERLIN
 AMBITION = "参与完整届峰会后，我们的最大感受是"
@@ -188,7 +188,7 @@ def test_an_interrupted_write_is_finished_by_the_next_translate(site: Settings) 
     english.write_bytes(old)  # the English write never happened; memory says in flight
     mem_path = site.memory_root / (BERLIN + ".json")
     mem = memory(site.root)
-    from workflow.files import sha256
+    from workflow.store.files import sha256
 
     mem_path.write_bytes(dataclasses.replace(mem, output_hash_previous=sha256(old)).to_bytes())
     report = translate(site)

@@ -12,11 +12,11 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 from review_support import BERLIN, SCHEDULE, configure, memory, read, record, replace
 
-import workflow.files
+import workflow.store.files
 from workflow.config import Settings, load_settings
-from workflow.files import sha256
-from workflow.pipeline import translate
-from workflow.review import review
+from workflow.review.record import review
+from workflow.store.files import sha256
+from workflow.translate.run import translate
 
 AMBITION = "参与完整届峰会后，我们的最大感受是"
 
@@ -34,7 +34,7 @@ def crash_at(monkeypatch: pytest.MonkeyPatch, n: int) -> list[Path]:
             raise Crash(str(path))
         written.append(path)
 
-    monkeypatch.setattr(workflow.files, "before_write", hook)
+    monkeypatch.setattr(workflow.store.files, "before_write", hook)
     return written
 
 
@@ -75,7 +75,7 @@ def test_a_crash_before_any_write_loses_nothing(project: Path, monkeypatch: pyte
         crash_at(monkeypatch, n)
         with pytest.raises(Crash):
             _run(conf, command)
-        monkeypatch.setattr(workflow.files, "before_write", lambda path: None)
+        monkeypatch.setattr(workflow.store.files, "before_write", lambda path: None)
         assert "[unrecorded edit]" in read(project) or "[unrecorded edit]" in record(project, AMBITION).final
         assert record(project, SCHEDULE).final.endswith(" [recorded edit]")
         assert _run(conf, command) == 0, f"the run after a crash at write {n} failed"
@@ -94,7 +94,7 @@ def _run(conf: Settings, command: str) -> int:
 def _count_writes(project: Path, snapshot: Path, monkeypatch: pytest.MonkeyPatch, command: str) -> int:
     written = crash_at(monkeypatch, 0)
     assert _run(load_settings(project), command) == 0
-    monkeypatch.setattr(workflow.files, "before_write", lambda path: None)
+    monkeypatch.setattr(workflow.store.files, "before_write", lambda path: None)
     return len(written)
 
 
@@ -112,7 +112,7 @@ def test_a_crash_during_translate_after_review_loses_nothing(project: Path, monk
         crash_at(monkeypatch, n)
         with pytest.raises(Crash):
             translate(conf)
-        monkeypatch.setattr(workflow.files, "before_write", lambda path: None)
+        monkeypatch.setattr(workflow.store.files, "before_write", lambda path: None)
         assert translate(conf).exit_code == 0
         consistent(conf)
         assert recorded in read(project) and "[unrecorded edit]" in read(project)

@@ -9,9 +9,9 @@ import pytest
 from conftest import cli_runner
 from review_support import BERLIN, configure, read, write
 
-from workflow.memory import Record
-from workflow.stats import Replacement, Tally, replacements
-from workflow.stats import stats as compute
+from workflow.report.stats import Replacement, Tally, replacements
+from workflow.report.stats import stats as compute
+from workflow.store.memory import Record
 
 
 @pytest.fixture

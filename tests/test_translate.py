@@ -14,9 +14,10 @@ from click.testing import Result
 from conftest import REPO
 
 from workflow.config import load_settings
-from workflow.engines import EngineInfo, Progress
+from workflow.engines import Progress
 from workflow.engines.pseudo import pseudo
-from workflow.pipeline import translate
+from workflow.store.memory import EngineInfo
+from workflow.translate.run import translate
 
 NAMES = sorted(p.name for p in (REPO / "source_zh").glob("*.md"))
 

@@ -47,7 +47,7 @@ def check(ctx: click.Context, paths: tuple[Path, ...], require_reviewed: bool, f
     translation model. One `path:line: kind: detail` line per finding, then a
     summary. Run it in CI after `workflow translate` and `workflow review`.
     """
-    from workflow.check import check as run
+    from workflow.report.check import check as run
 
     conf = settings(ctx)
     with domain_errors():
@@ -83,7 +83,7 @@ def summary(report: Any) -> str:
 
 def report_json(report: Any) -> dict[str, Any]:
     """The `--format json` document (schema in docs/check.md)."""
-    from workflow.check import JSON_SCHEMA
+    from workflow.report.check import JSON_SCHEMA
 
     return {
         "schema": JSON_SCHEMA,
@@ -148,8 +148,8 @@ def status(ctx: click.Context, paths: tuple[Path, ...], fmt: str, jobs: int | No
     Reads what `check` reads (hashes, memory); writes nothing. Always exits 0
     unless the command cannot run (2); use `workflow check` to fail a build.
     """
-    from workflow.check import JSON_SCHEMA
-    from workflow.check import check as run
+    from workflow.report.check import JSON_SCHEMA
+    from workflow.report.check import check as run
 
     conf = settings(ctx)
     with domain_errors():

@@ -1,6 +1,6 @@
 """`workflow glossary`: list, add, remove, lint, import, export, check.
 
-Each subcommand parses its options, calls one library function (workflow.glossary,
+Each subcommand parses its options, calls one library function (workflow.glossary.terms,
 glossary_edit, glossary_formats, glossary_check), prints and picks the exit code:
 0 clean, 1 findings (lint problems, import conflicts, check findings), 2 usage,
 configuration or input errors. Nothing here imports a translation engine.
@@ -62,7 +62,7 @@ Examples:
 @click.pass_context
 def list_(ctx: click.Context, pattern: str | None, kind: str | None, text: str | None, fmt: str) -> None:
     """List entries, optionally those mentioning PATTERN (case-insensitive, in zh, en or note)."""
-    from workflow.glossary import fold, load
+    from workflow.glossary.terms import fold, load
 
     conf = settings(ctx)
     with domain_errors():
@@ -100,7 +100,7 @@ def _table(rows: Sequence[Sequence[str]]) -> list[str]:
 
 
 def _target(conf: Settings, file: Path | None) -> Path:
-    from workflow.glossary import default_file
+    from workflow.glossary.terms import default_file
 
     if file is None:
         return default_file(conf.glossary)
@@ -133,8 +133,8 @@ Examples:
 @click.pass_context
 def add(ctx: click.Context, zh: str, en: str, kind: str, case: str, note: str, source: str, file: Path | None) -> None:
     """Append the entry ZH → EN; refuse a duplicate or a second rendering of ZH."""
-    from workflow.glossary import Entry
-    from workflow.glossary_edit import add as add_entry
+    from workflow.glossary.edit import add as add_entry
+    from workflow.glossary.terms import Entry
 
     conf = settings(ctx)
     entry = Entry(zh.strip(), en.strip(), kind, "sensitive" if case == "sensitive" else "", note.strip(), source.strip())
@@ -154,7 +154,7 @@ Examples:
 @click.pass_context
 def remove(ctx: click.Context, zh: str, file: Path | None) -> None:
     """Delete the entry (every row) for the Chinese term ZH."""
-    from workflow.glossary_edit import remove as remove_entry
+    from workflow.glossary.edit import remove as remove_entry
 
     conf = settings(ctx)
     path = None if file is None else conf.resolve(file)
@@ -183,8 +183,8 @@ Exit codes: 0 no problems, 1 problems, 2 usage error.
 @click.pass_context
 def lint(ctx: click.Context, files: tuple[Path, ...], quiet: bool, fmt: str) -> None:
     """Report every problem of the glossary files, one `path:line: kind: detail` line each."""
-    from workflow.glossary import glossary_files
-    from workflow.glossary_edit import lint as run
+    from workflow.glossary.edit import lint as run
+    from workflow.glossary.terms import glossary_files
 
     conf = settings(ctx)
     paths = [conf.resolve(f) for f in files] or glossary_files(conf.glossary)
@@ -227,8 +227,8 @@ or unsafe file (TBX with entity declarations is refused).
 def import_(ctx: click.Context, source_file: Path, in_fmt: str | None, label: str | None, file: Path | None,
             dry_run: bool) -> None:
     """Import entries from CSV/TSV, TBX or gettext PO; skip duplicates, report conflicts."""
-    from workflow.glossary_edit import append, files_with, tables, usable_entries
-    from workflow.glossary_formats import merge, read_entries
+    from workflow.glossary.edit import append, files_with, tables, usable_entries
+    from workflow.glossary.exchange import merge, read_entries
 
     conf = settings(ctx)
     path = conf.resolve(source_file)
@@ -271,9 +271,9 @@ TBX is TBX-Basic (martif, ISO 30042:2008); kind, case, note and source travel in
 @click.pass_context
 def export(ctx: click.Context, out_fmt: str, output: Path | None) -> None:
     """Write every entry of the glossary as TBX, CSV or TSV."""
-    from workflow.files import atomic_write
-    from workflow.glossary import load
-    from workflow.glossary_formats import export as render
+    from workflow.glossary.exchange import export as render
+    from workflow.glossary.terms import load
+    from workflow.store.files import atomic_write
 
     conf = settings(ctx)
     with domain_errors():
@@ -312,8 +312,8 @@ def check(ctx: click.Context, paths: tuple[Path, ...], fmt: str) -> None:
     in its final English as the glossary says (keep and name exactly; terms in any
     case, hyphen or space alike, plural allowed), and no Chinese may be left.
     """
-    from workflow.glossary import load
-    from workflow.glossary_check import check as run
+    from workflow.glossary.qa import check as run
+    from workflow.glossary.terms import load
 
     conf = settings(ctx)
     with domain_errors():

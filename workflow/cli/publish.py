@@ -28,7 +28,7 @@ def publish(ctx: click.Context, paths: tuple[Path, ...], fmt: str) -> None:
     output_en/bilingual/X.md (the folder is `bilingual` in [tool.workflow]).
     Files that would not change are not rewritten.
     """
-    from workflow.bilingual import publish as run
+    from workflow.report.publish import publish as run
 
     conf = settings(ctx)
     with domain_errors():

@@ -54,7 +54,7 @@ def review(ctx: click.Context, paths: tuple[Path, ...], reviewer: str | None, ap
     if show or html_file:
         _look(ctx, conf, paths, show, html_file, fmt)
         return
-    from workflow.review import review as run
+    from workflow.review.record import review as run
 
     with domain_errors():
         report = run(conf, paths, reviewer=reviewer, approve=approve)
@@ -96,8 +96,8 @@ def _print_report(report: Any) -> None:
 
 
 def _look(ctx: click.Context, conf: Any, paths: tuple[Path, ...], show: bool, html_file: Path | None, fmt: str) -> None:
-    from workflow.files import atomic_write
-    from workflow.review_view import html_report, views
+    from workflow.review.views import html_report, views
+    from workflow.store.files import atomic_write
 
     with domain_errors():
         documents = views(conf, paths, everything=bool(html_file))
@@ -129,7 +129,7 @@ def use_colour(ctx: click.Context) -> bool:
 
 
 def _show_segment(segment: Any, colour: bool, source: str) -> None:
-    from workflow.review_view import DELETE, INSERT, diff
+    from workflow.review.views import DELETE, INSERT, diff
 
     status = click.style(segment.status, fg={"machine": "yellow", "needs-review": "red"}.get(segment.status, "green"))
     click.echo(f"  {source}:{segment.line}  {segment.kind}  {status}" + "".join(f"; {r}" for r in segment.reasons))
@@ -157,8 +157,8 @@ def _mark(op: int, text: str, colour: bool) -> str:
 
 
 def _walk(ctx: click.Context, conf: Any, paths: tuple[Path, ...], reviewer: str | None) -> None:
-    from workflow.review import Reviewer, utc_now
-    from workflow.review_view import decide, views
+    from workflow.review.record import Reviewer, utc_now
+    from workflow.review.views import decide, views
 
     colour = use_colour(ctx)
     with domain_errors():

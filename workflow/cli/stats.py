@@ -10,7 +10,7 @@ import click
 from workflow.cli import domain_errors, format_option, settings
 
 if TYPE_CHECKING:
-    from workflow.stats import Tally
+    from workflow.report.stats import Tally
 
 
 @click.command(epilog="""\b
@@ -31,7 +31,7 @@ def stats(ctx: click.Context, minimum: int, fmt: str) -> None:
     English over the longer length). Then the replacements editors keep making,
     offered as candidate glossary entries with a ready-to-run command. Reads memory only.
     """
-    from workflow.stats import stats as run
+    from workflow.report.stats import stats as run
 
     conf = settings(ctx)
     with domain_errors():

@@ -45,7 +45,7 @@ def translate(ctx: click.Context, paths: tuple[Path, ...], engine: str | None, d
     run with nothing changed calls no engine and writes nothing. Refuses to
     overwrite an English file with unrecorded edits (run `workflow review` first).
     """
-    from workflow.pipeline import translate as run
+    from workflow.translate.run import translate as run
 
     conf = settings(ctx, engine=engine, **engine_overrides(ctx))
 

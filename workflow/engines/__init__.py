@@ -10,10 +10,10 @@ engine modules that need them, and only when `load_engine` is called for them.
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
 from typing import Callable, Protocol
 
 from workflow.config import Settings
+from workflow.store.memory import EngineInfo
 
 Progress = Callable[[int], None]
 
@@ -24,20 +24,6 @@ REGISTRY = {
     "argos": "workflow.engines.argos:ArgosEngine",
     "libretranslate": "workflow.engines.libretranslate:LibreTranslateEngine",
 }
-
-
-@dataclass(frozen=True)
-class EngineInfo:
-    """What produced a machine translation; recorded with every segment."""
-
-    name: str
-    model: str = ""
-    version: str = ""
-    model_hash: str = ""
-
-    @property
-    def label(self) -> str:
-        return " ".join(part for part in (self.name, self.model, self.version) if part)
 
 
 class Engine(Protocol):

@@ -27,9 +27,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from workflow.config import ArgosSettings, Settings
-from workflow.engines import EngineInfo, Progress
+from workflow.engines import Progress
 from workflow.engines import argos_packages as packages
 from workflow.errors import ConfigError, EngineFailed, EngineUnavailable, ModelNotInstalled
+from workflow.store.memory import EngineInfo
 
 DEVICES = ("auto", "cpu", "cuda")
 CJK = r"\u2e80-\u2fff\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from workflow.errors import EngineUnavailable, InputError, WorkflowError
-from workflow.files import atomic_write
+from workflow.store.files import atomic_write
 
 DEFAULT_PACKAGE = "translate-zh_en"
 INDEX_TIMEOUT = 15.0  # seconds; `models` commands

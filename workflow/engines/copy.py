@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from workflow.config import Settings
-from workflow.engines import EngineInfo, Progress
+from workflow.engines import Progress
+from workflow.store.memory import EngineInfo
 
 
 class CopyEngine:

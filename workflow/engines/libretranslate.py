@@ -28,8 +28,9 @@ import urllib.request
 from typing import Any
 
 from workflow.config import Settings
-from workflow.engines import EngineInfo, Progress
+from workflow.engines import Progress
 from workflow.errors import ConfigError, EngineFailed, EngineUnavailable
+from workflow.store.memory import EngineInfo
 
 USER_AGENT = "workflow (LibreTranslate client)"
 EMPTY_X = re.compile(r"<x(\d+)\s*>\s*</x\1\s*>", re.IGNORECASE)

@@ -8,8 +8,9 @@ the output is obviously "translated", still letters where the source had letters
 from __future__ import annotations
 
 from workflow.config import Settings
-from workflow.engines import EngineInfo, Progress
-from workflow.protect import PLACEHOLDER
+from workflow.engines import Progress
+from workflow.store.memory import EngineInfo
+from workflow.text.protect import PLACEHOLDER
 
 ACCENTS = str.maketrans("aceinouyACEINOUY", "áçéîñöüýÁÇÉÎÑÖÜÝ")
 

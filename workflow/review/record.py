@@ -1,7 +1,7 @@
 """`review`: the editors' corrections of the English, recorded as diffs in memory.
 
 Editors edit `output_en/X.md` in any editor. `review` parses the file, attributes each
-English paragraph to its recorded segment (`workflow.edits.align`) and the front-matter
+English paragraph to its recorded segment (`workflow.review.edits.align`) and the front-matter
 values to their `meta:` records, and for every segment whose English changed records
 the final text, the diff-match-patch patch from the machine text, status `reviewed`,
 the reviewer and the time. `approve` also accepts the untouched machine segments.
@@ -11,7 +11,7 @@ segments give (the very bytes `translate` would write) must be the editor's file
 edit outside the translatable text (markup, code, front-matter keys that are not
 translated) or an edit that cannot be attributed with certainty refuses the file with
 the line to look at, and leaves it and its memory untouched. Memory and English are
-written with `pipeline.write_pair` (memory marked in flight, English, memory), so a
+written with `document.output.write_pair` (memory marked in flight, English, memory), so a
 crash between the writes leaves files that the next run accepts.
 
 When the Chinese changed since the English was written, segments are still aligned and
@@ -28,19 +28,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
-from workflow import memory as memory_mod
-from workflow.align import make_patch
 from workflow.config import Settings
-from workflow.edits import Alignment, Unaligned, align, split_final
+from workflow.document.output import output_bytes, provenance, write_pair
+from workflow.document.pairing import make_patch
+from workflow.document.plan import Plan, meta_segments, open_plan, segment_ids
 from workflow.errors import ConfigError, WorkflowError
-from workflow.files import markdown_files, read_bytes, select, sha256
-from workflow.glossary import Glossary
-from workflow.glossary import load as load_glossary
-from workflow.memory import Memory, Record
-from workflow.pipeline import output_bytes, provenance, write_pair
-from workflow.plan import Plan, meta_segments, open_plan, segment_ids
-from workflow.post import Post, encode_text, parse, render_front_matter
-from workflow.segment import Segment, segment_body
+from workflow.glossary.terms import Glossary
+from workflow.glossary.terms import load as load_glossary
+from workflow.review.edits import Alignment, Unaligned, align, split_final
+from workflow.store import memory as memory_mod
+from workflow.store.files import markdown_files, read_bytes, select, sha256
+from workflow.store.memory import Memory, Record
+from workflow.store.post import Post, encode_text, parse, render_front_matter
+from workflow.text.segment import Segment, segment_body
 
 
 class UnalignedEdits(WorkflowError):

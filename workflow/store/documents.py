@@ -17,8 +17,8 @@ from pathlib import Path
 
 from workflow.config import Settings
 from workflow.errors import InputError, WorkflowError
-from workflow.files import MARKDOWN_SUFFIXES
-from workflow.memory import Memory
+from workflow.store.files import MARKDOWN_SUFFIXES
+from workflow.store.memory import Memory
 
 
 def documents(settings: Settings, paths: list[Path]) -> list[str]:
@@ -107,7 +107,7 @@ def walk(root: str, sub: str, suffixes: tuple[str, ...]) -> list[str]:
 def english_lines(memory: Memory, source: bytes, english: bytes, shown_source: str, shown_english: str) -> dict[str, int]:
     """Segment id -> line in the English file: the line in the Chinese, shifted by the front matter and by
     the extra or missing lines of the English of the paragraphs before it; front-matter values at their key."""
-    from workflow.post import parse
+    from workflow.store.post import parse
 
     try:
         post = parse(english, shown_english)

@@ -16,19 +16,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from workflow import memory as memory_mod
-from workflow.align import pair
-from workflow.assemble import plain_text
 from workflow.config import Settings
-from workflow.engines import EngineInfo
+from workflow.document.assemble import plain_text
+from workflow.document.pairing import pair
 from workflow.errors import InputError, UnrecordedEdits, WorkflowError
-from workflow.files import read_bytes, sha256
-from workflow.glossary import Glossary
-from workflow.memory import Memory, Record, model_stale
-from workflow.post import Post, parse
-from workflow.protect import Masked, mask
-from workflow.segment import Segment, segment_body
-from workflow.sentences import Unit, needs_engine, split
+from workflow.glossary.terms import Glossary
+from workflow.store import memory as memory_mod
+from workflow.store.files import read_bytes, sha256
+from workflow.store.memory import EngineInfo, Memory, Record, model_stale
+from workflow.store.post import Post, parse
+from workflow.text.protect import Masked, mask
+from workflow.text.segment import Segment, segment_body
+from workflow.text.sentences import Unit, needs_engine, split
 
 
 @dataclass

@@ -5,11 +5,11 @@ compares hashes first: the source's SHA-256 with the one its memory recorded, th
 English file's with the one recorded. It reads further only where that is needed:
 
 - a memory file is read through `memory_scan.scan`, which takes the recorded hashes
-  and the status counts straight from the canonical layout `memory.py` writes; it is
+  and the status counts straight from the canonical layout `store.memory` writes; it is
   parsed in full only when it is not in that layout, or when a finding needs its
   segments (their lines, reasons, glossary fingerprints);
 - a Chinese source is re-parsed as Markdown only when its hash changed, to align the
-  recorded segments with the new ones (`align.pair`) and name each changed, new or
+  recorded segments with the new ones (`document.pairing.pair`) and name each changed, new or
   removed paragraph by its line.
 
 Glossary staleness needs every segment's fingerprint recomputed with the current
@@ -28,17 +28,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable
 
-from workflow import memory_scan
 from workflow.config import Settings
-from workflow.documents import Roots, documents, english_lines, join
 from workflow.errors import MemoryCorrupt, WorkflowError
-from workflow.files import sha256
-from workflow.memory import Memory, Record, model_stale
-from workflow.memory import parse as parse_memory
+from workflow.findings import Finding
+from workflow.store import memory_scan
+from workflow.store.documents import Roots, documents, english_lines, join
+from workflow.store.files import sha256
+from workflow.store.memory import Memory, Record, model_stale
+from workflow.store.memory import parse as parse_memory
 
 if TYPE_CHECKING:
-    from workflow.engines import EngineInfo
-    from workflow.glossary import Entry, Glossary
+    from workflow.glossary.terms import Entry, Glossary
+    from workflow.store.memory import EngineInfo
 
 JSON_SCHEMA = 1  # of the `--format json` report; bump on any incompatible change
 
@@ -47,20 +48,6 @@ KINDS = ("missing", "stale", "glossary-stale", "model-stale", "unrecorded-edits"
          "orphan", "corrupt-memory")
 EXCERPT = 30  # characters of Chinese quoted in a detail
 PARALLEL_MIN = 2000  # documents; below this a second process costs more than it saves
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One problem: `path:line: kind: detail`. `path` is the file a person should open."""
-
-    path: str
-    line: int
-    kind: str
-    detail: str
-    severity: str = "error"  # error: fails the check | warning: reported only | info: not a problem
-
-    def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.kind}: {self.detail}"
 
 
 @dataclass(frozen=True)
@@ -228,7 +215,8 @@ class _Run:
     # -- context, loaded once ---------------------------------------------------------------
 
     def _engine_info(self) -> EngineInfo | None:
-        from workflow.engines import EngineInfo, load_engine
+        from workflow.engines import load_engine
+        from workflow.store.memory import EngineInfo
 
         if self.settings.engine == "argos":  # the installed package's metadata and cached hash: no argostranslate
             from workflow.engines.argos_packages import light_identity
@@ -247,7 +235,7 @@ class _Run:
     def glossary(self) -> Glossary:
         """The current glossary, compiled for matching (only when a fingerprint must be recomputed)."""
         if self._glossary is None:
-            from workflow.glossary import Glossary
+            from workflow.glossary.terms import Glossary
 
             self._glossary = Glossary(self._entries())
         return self._glossary
@@ -255,7 +243,7 @@ class _Run:
     def _entries(self) -> list[Entry]:
         """The glossary's entries, read once; a conflict fails the run as it fails `translate`."""
         if self._glossary_entries is None:
-            from workflow import glossary
+            from workflow.glossary import terms as glossary
 
             entries: list[Entry] = []
             for path in glossary.glossary_files(self.settings.glossary):
@@ -415,10 +403,10 @@ class _Run:
 
     def _stale(self, doc: _Doc, memory: Memory) -> int:
         """Name each changed, new or removed paragraph by its line in the new Chinese."""
-        from workflow.align import pair
-        from workflow.plan import meta_segments
-        from workflow.post import parse as parse_post
-        from workflow.segment import segment_body
+        from workflow.document.pairing import pair
+        from workflow.document.plan import meta_segments
+        from workflow.store.post import parse as parse_post
+        from workflow.text.segment import segment_body
 
         try:
             post = parse_post(doc.data, doc.source)

@@ -14,10 +14,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from workflow.check import Finding
 from workflow.errors import GlossaryConflict, WorkflowError
-from workflow.files import atomic_write
-from workflow.glossary import (
+from workflow.findings import Finding
+from workflow.glossary.terms import (
     COLUMNS,
     HAN,
     Entry,
@@ -33,6 +32,7 @@ from workflow.glossary import (
     read_table,
     shown_path,
 )
+from workflow.store.files import atomic_write
 
 UTF8_BOM = "\ufeff"
 

@@ -6,10 +6,10 @@ import re
 from typing import Any, Mapping, Sequence
 
 from workflow.config import FrontMatterPolicy
-from workflow.glossary import Glossary
-from workflow.memory import Record
-from workflow.post import Post, render_front_matter
-from workflow.segment import Piece, Segment, markdown, replace_pieces
+from workflow.glossary.terms import Glossary
+from workflow.store.memory import Record
+from workflow.store.post import Post, render_front_matter
+from workflow.text.segment import Piece, Segment, markdown, replace_pieces
 
 
 def body(source_body: str, segments: Sequence[Segment], texts: Sequence[str]) -> str:

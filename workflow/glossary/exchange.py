@@ -34,8 +34,8 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
 from workflow.errors import GlossaryConflict, InputError, WorkflowError
-from workflow.glossary import COLUMNS, Entry, parse_table
-from workflow.glossary_edit import clash, validate_new
+from workflow.glossary.edit import clash, validate_new
+from workflow.glossary.terms import COLUMNS, Entry, parse_table
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 FORMATS = ("csv", "tsv", "tbx", "po")

@@ -17,15 +17,15 @@ from typing import Iterable, Sequence
 
 from markdown_it.token import Token
 
-from workflow import memory as memory_mod
-from workflow.check import Finding
 from workflow.config import Settings
 from workflow.errors import InputError, WorkflowError
-from workflow.files import read_bytes
-from workflow.glossary import HAN, Entry, Glossary, fold, renders, stale
-from workflow.memory import Memory, Record
-from workflow.post import Post, parse
-from workflow.segment import markdown as parser
+from workflow.findings import Finding
+from workflow.glossary.terms import HAN, Entry, Glossary, fold, renders, stale
+from workflow.store import memory as memory_mod
+from workflow.store.files import read_bytes
+from workflow.store.memory import Memory, Record
+from workflow.store.post import Post, parse
+from workflow.text.segment import markdown as parser
 
 URL = re.compile(r"(?:https?|ftp)://[!-~]+")
 

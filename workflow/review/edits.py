@@ -38,8 +38,8 @@ import re
 from dataclasses import dataclass
 from typing import Sequence
 
-from workflow.memory import Record
-from workflow.segment import Segment, segment_body
+from workflow.store.memory import Record
+from workflow.text.segment import Segment, segment_body
 
 OWNED = 0.35  # below this share of its words found in a record, an English segment is an addition
 MARGIN = 0.15  # the best record must beat the second by this much

@@ -22,12 +22,9 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from workflow.memory import SCHEMA, STATUSES, Memory, model_stale
-
-if TYPE_CHECKING:
-    from workflow.engines import EngineInfo
+from workflow.store.memory import SCHEMA, STATUSES, EngineInfo, Memory, model_stale
 
 SEGMENTS = b'\n "segments": ['
 STATUS = b'\n   "status": "'  # a segment's status line (segment keys are indented by three)

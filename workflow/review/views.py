@@ -18,13 +18,13 @@ from typing import Iterable, Sequence
 from diff_match_patch import diff_match_patch
 
 from workflow.config import Settings
+from workflow.document.output import output_bytes, write_pair
 from workflow.errors import WorkflowError
-from workflow.files import sha256
-from workflow.glossary import Glossary
-from workflow.glossary import load as load_glossary
-from workflow.memory import Record
-from workflow.pipeline import output_bytes, write_pair
-from workflow.review import NotTranslated, load, record_edit, sources
+from workflow.glossary.terms import Glossary
+from workflow.glossary.terms import load as load_glossary
+from workflow.review.record import NotTranslated, load, record_edit, sources
+from workflow.store.files import sha256
+from workflow.store.memory import Record
 
 DELETE, EQUAL, INSERT = -1, 0, 1
 

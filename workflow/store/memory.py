@@ -13,18 +13,29 @@ import dataclasses
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from workflow.errors import MemoryCorrupt
-
-if TYPE_CHECKING:
-    from workflow.engines import EngineInfo
 
 SCHEMA = 1
 STATUSES = ("machine", "needs-review", "reviewed")
 TOOL_REVIEWER = "workflow"  # the reviewer of segments with nothing to translate
 # Written even when empty: a final "" is a segment the editor deleted.
 REQUIRED = ("id", "kind", "line", "source_hash", "source", "machine", "final")
+
+
+@dataclass(frozen=True)
+class EngineInfo:
+    """What produced a machine translation; recorded with every segment."""
+
+    name: str
+    model: str = ""
+    version: str = ""
+    model_hash: str = ""
+
+    @property
+    def label(self) -> str:
+        return " ".join(part for part in (self.name, self.model, self.version) if part)
 
 
 @dataclass(frozen=True)

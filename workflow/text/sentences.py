@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from workflow.protect import PLACEHOLDER, Masked
+from workflow.text.protect import PLACEHOLDER, Masked
 
 ENDERS = "。！？；…!?"
 CLOSERS = "”’」』）)]】》\"'"

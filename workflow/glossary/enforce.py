@@ -30,8 +30,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from workflow.glossary import Entry, Glossary, renders
-from workflow.protect import PLACEHOLDER, canonical
+from workflow.glossary.terms import Entry, Glossary, renders
+from workflow.text.protect import PLACEHOLDER, canonical
 
 FIRST = 1001
 WORDCHAR = re.compile(r"[A-Za-z0-9]")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from workflow.protect import PLACEHOLDER
+from workflow.text.protect import PLACEHOLDER
 
 # Punctuation that takes a space after it in English (and none before).
 SPACED = {"，": ",", "。": ".", "：": ":", "；": ";", "！": "!", "？": "?", "、": ","}

@@ -20,7 +20,7 @@ from typing import Any, Callable, Mapping
 from markdown_it import MarkdownIt
 from markdown_it.rules_inline import StateInline
 
-from workflow.segment import new_parser
+from workflow.text.segment import new_parser
 
 PLACEHOLDER = re.compile(r"<(/?)([gx])(\d+)(/?)>")
 # What an engine may turn a placeholder into: spaces inside, upper case, full-width brackets.

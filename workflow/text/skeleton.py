@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 from markdown_it.token import Token
 
-from workflow.segment import parse_tokens
+from workflow.text.segment import parse_tokens
 
 VERBATIM_BLOCKS = ("fence", "code_block", "html_block")
 INLINE_KEPT: dict[str, Callable[[Token], tuple[Any, ...]]] = {

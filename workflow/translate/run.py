@@ -13,22 +13,24 @@ import datetime
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, ContextManager, Iterable, Sequence
+from typing import Any, Callable, ContextManager, Iterable
 
-from workflow import assemble, skeleton, typography
-from workflow.align import apply_patch, make_patch
 from workflow.config import Settings
-from workflow.enforce import Enforcer, Prepared, Stats
-from workflow.engines import Engine, EngineInfo, load_engine
+from workflow.document import assemble
+from workflow.document.output import output_bytes, record_at, write_pair
+from workflow.document.pairing import apply_patch, make_patch
+from workflow.document.plan import Plan, Work, line_of, plan_document, units_needing_engine
+from workflow.engines import Engine, load_engine
 from workflow.errors import ModelNotInstalled, SkeletonMismatch, UnrecordedEdits, WorkflowError
-from workflow.files import atomic_write, read_bytes, select, sha256
-from workflow.glossary import Glossary
-from workflow.glossary import load as load_glossary
-from workflow.memory import Memory, Record
-from workflow.plan import Plan, Work, line_of, plan_document, units_needing_engine
-from workflow.post import encode_text
-from workflow.protect import repair
-from workflow.sentences import join, needs_engine
+from workflow.glossary.enforce import Enforcer, Prepared, Stats
+from workflow.glossary.terms import Glossary
+from workflow.glossary.terms import load as load_glossary
+from workflow.review import record as review  # `translate --force` records the English file's edits first
+from workflow.store.files import atomic_write, select, sha256
+from workflow.store.memory import EngineInfo, Memory, Record
+from workflow.text import skeleton, typography
+from workflow.text.protect import repair
+from workflow.text.sentences import join, needs_engine
 
 ProgressFactory = Callable[[int], ContextManager[Any]]
 Outputs = dict[str, tuple[Prepared, str]]  # a sentence's core -> (what the engine saw, what it returned)
@@ -144,8 +146,6 @@ def _plan(settings: Settings, path: Path, glossary: Glossary, slot: EngineSlot, 
     except UnrecordedEdits:
         if not force:
             raise
-    from workflow import review  # review builds on this module
-
     if not review.has_memory(settings, path):
         return plan_document(settings, path, glossary, slot.info(), adopt=True)
     review.record_or_raise(settings, path)
@@ -231,8 +231,7 @@ def _finish(
         plan.records[index] = record
     _check_skeleton(plan)
     if plan.old is None and plan.output_hash is not None:
-        from workflow import review  # `translate --force` on an English file without memory
-
+        # `translate --force` on an English file without memory: its text becomes the editor's version
         review.adopt(settings, plan, glossary, now)
     _write(settings, plan, glossary, now, engine)
 
@@ -318,14 +317,14 @@ def _check_skeleton(plan: Plan) -> None:
     source = plan.post.body
 
     def english(override: dict[int, str] | None = None) -> str:
-        texts = [(override or {}).get(i, _record(plan, i).machine) for i, _ in body]
+        texts = [(override or {}).get(i, record_at(plan, i).machine) for i, _ in body]
         return assemble.body(source, [s for _, s in body], texts)
 
     if not skeleton.difference(source, english()):
         return
     for index in plan.work:
         if plan.segments[index].pieces and skeleton.difference(source, english({i: s.source for i, s in body if i != index})):
-            record = _record(plan, index)
+            record = record_at(plan, index)
             plan.records[index] = dataclasses.replace(record, machine=record.source, final=record.source, status="needs-review",
                 reasons=record.reasons + ("the translation broke the Markdown structure; the Chinese is kept",))
     problem = skeleton.difference(source, english())
@@ -334,24 +333,8 @@ def _check_skeleton(plan: Plan) -> None:
                                "Please report this as a bug.", path=plan.shown)
 
 
-def _record(plan: Plan, index: int) -> Record:
-    record = plan.records[index]
-    assert record is not None
-    return record
-
-
-def output_bytes(settings: Settings, plan: Plan, glossary: Glossary) -> bytes:
-    """The English file for the plan's records: finals in the Chinese markup, front matter by policy."""
-    records = [_record(plan, i) for i in range(len(plan.segments))]
-    body_records = [r for r, s in zip(records, plan.segments) if s.pieces]
-    meta = {s.kind.split(":", 1)[1]: r for r, s in zip(records, plan.segments) if not s.pieces}
-    english_body = assemble.body(plan.post.body, [s for s in plan.segments if s.pieces], [r.final for r in body_records])
-    changes = assemble.front_matter_changes(plan.post, meta, settings.front_matter, glossary, provenance(plan, records))
-    return encode_text(assemble.render(plan.post, english_body, changes), plan.post.encoding, plan.post.newline)
-
-
 def _write(settings: Settings, plan: Plan, glossary: Glossary, now: str, engine: Engine | None) -> None:
-    records = [_record(plan, i) for i in range(len(plan.segments))]
+    records = [record_at(plan, i) for i in range(len(plan.segments))]
     data = output_bytes(settings, plan, glossary)
     new_hash = sha256(data)
     memory = Memory(
@@ -361,28 +344,3 @@ def _write(settings: Settings, plan: Plan, glossary: Glossary, now: str, engine:
         segments=tuple(records), retired=tuple(plan.retired), glossary_hash=glossary.identity,
     )
     write_pair(plan.memory_path, memory, plan.output_path, data, plan.output_hash)
-
-
-def write_pair(memory_path: Path, memory: Memory, output_path: Path, data: bytes, current_hash: str | None) -> None:
-    """Memory (marked in flight) -> English -> memory, skipping writes that change nothing."""
-    old_memory = read_bytes(memory_path)
-    if current_hash == memory.output_hash:
-        if old_memory != memory.to_bytes():
-            atomic_write(memory_path, memory.to_bytes())
-        return
-    in_flight = dataclasses.replace(memory, output_hash_previous=current_hash or "")
-    atomic_write(memory_path, in_flight.to_bytes())
-    atomic_write(output_path, data)
-    atomic_write(memory_path, memory.to_bytes())
-
-
-def provenance(plan: Plan, records: Sequence[Record]) -> dict[str, Any]:
-    """The summary the English front matter carries, so a site can show the status."""
-    engines = sorted({" ".join(p for p in (r.engine, r.model) if p) for r in records if r.engine})
-    reviewed = sum(1 for r in records if r.status == "reviewed")
-    return {
-        "source": plan.shown,
-        "source_hash": plan.source_hash,
-        "engine": "; ".join(engines) or "none",
-        "reviewed": f"{reviewed}/{len(records)}",
-    }

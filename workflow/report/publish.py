@@ -16,14 +16,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from workflow import assemble
-from workflow import memory as memory_mod
 from workflow.config import Settings
+from workflow.document import assemble
+from workflow.document.plan import source_rel
 from workflow.errors import InputError, WorkflowError
-from workflow.files import atomic_write, read_bytes, select, sha256
-from workflow.plan import source_rel
-from workflow.post import encode_text, parse, render_front_matter
-from workflow.segment import Piece, Segment, line_offsets, parse_tokens, segment_body
+from workflow.store import memory as memory_mod
+from workflow.store.files import atomic_write, read_bytes, select, sha256
+from workflow.store.post import encode_text, parse, render_front_matter
+from workflow.text.segment import Piece, Segment, line_offsets, parse_tokens, segment_body
 
 
 @dataclass(frozen=True)

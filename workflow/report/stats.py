@@ -21,11 +21,11 @@ from typing import Iterable
 
 from diff_match_patch import diff_match_patch
 
-from workflow import memory as memory_mod
 from workflow.config import Settings
-from workflow.glossary import Glossary
-from workflow.glossary import load as load_glossary
-from workflow.memory import TOOL_REVIEWER, Record
+from workflow.glossary.terms import Glossary
+from workflow.glossary.terms import load as load_glossary
+from workflow.store import memory as memory_mod
+from workflow.store.memory import TOOL_REVIEWER, Record
 
 MAX_WORDS = 4  # longer replacements are rewrites, not terminology
 
