@@ -18,7 +18,7 @@ from conftest import REPO
 
 from workflow.config import load_settings
 from workflow.report import check as check_mod
-from workflow.report.check import KINDS, check
+from workflow.report.check import FINDING_KINDS, check
 from workflow.store import memory_scan
 from workflow.store.memory import Memory, parse
 
@@ -386,7 +386,7 @@ def test_the_model_rule_is_translates() -> None:
     from workflow.document import plan
     from workflow.store.memory import EngineInfo, Record, model_stale
 
-    records = [Record("s1", "paragraph", 1, "h", "中", "m", "m", status=status, engine=engine, model=model,
+    records = [Record(id="s1", kind="paragraph", line=1, source_hash="h", source="中", machine="m", final="m", status=status, engine=engine, model=model,
                       model_hash=digest, reviewer=reviewer)
                for status in ("machine", "needs-review", "reviewed") for engine in ("", "copy", "argos")
                for model, digest in (("", ""), ("zh_en", "abc")) for reviewer in ("", "workflow")]
@@ -415,7 +415,7 @@ def test_json_report_shape(translated: Path, run: Run) -> None:
         "detail": f"no Chinese source source_zh/{BOSTON}. Delete the English file, or restore the source (git)."}
     assert report["summary"] == {
         "documents": 4, "errors": 2, "warnings": 0,
-        "kinds": {kind: (2 if kind == "orphan" else 0) for kind in KINDS},
+        "kinds": {kind: (2 if kind == "orphan" else 0) for kind in FINDING_KINDS},
         "segments": {"total": 152, "reviewed": 33, "needs-review": 0, "machine": 119, "stale": 0}}
 
 
@@ -545,7 +545,7 @@ def test_pre_commit_hook() -> None:
 
 def test_every_finding_kind_is_documented() -> None:
     text = (REPO / "docs" / "check.md").read_text(encoding="utf-8")
-    assert all(f"`{kind}`" in text for kind in KINDS)
+    assert all(f"`{kind}`" in text for kind in FINDING_KINDS)
 
 
 def test_check_reads_only_the_header_of_a_current_document(translated: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -26,8 +26,8 @@ from review_support import (
     write,
 )
 
-from workflow.document.pairing import apply_patch
 from workflow.review.record import review
+from workflow.text.diff import apply_patch
 
 Run = Callable[..., Result]
 OUT = f"output_en/{BERLIN}"

@@ -8,7 +8,7 @@ import pytest
 from conftest import cli_runner
 from review_support import configure
 
-from workflow.review.edits import Unaligned, align, coverage, split_final
+from workflow.review.edits import Unaligned, attribute, coverage, split_final
 from workflow.store.memory import Record
 from workflow.store.memory import load as load_memory
 
@@ -28,7 +28,7 @@ def records(finals: list[str] | None = None) -> list[Record]:
 
 
 def owners(paragraphs: list[str], recs: list[Record] | None = None) -> tuple[tuple[int, ...], dict[int, str]]:
-    found = align(recs or records(), "\n\n".join(paragraphs) + "\n")
+    found = attribute(recs or records(), "\n\n".join(paragraphs) + "\n")
     return found.owners, found.finals
 
 

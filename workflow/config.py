@@ -61,7 +61,17 @@ SCHEMA: Schema = {
     "libretranslate": LIBRETRANSLATE_SCHEMA,
 }
 
-ENGINES = ("argos", "libretranslate", "copy", "pseudo")
+# The engine registry, the one list of engine names: name -> "module:class" of its
+# implementation in workflow/engines/. A new engine is a module there, an entry here (and
+# its settings table above, if it has settings). Config validation, the CLI's --engine
+# choices and `engines.load_engine` all read it. Kept here, not in engines/, because the
+# engines import the settings and the settings validate the name.
+ENGINES = {
+    "argos": "workflow.engines.argos:ArgosEngine",
+    "libretranslate": "workflow.engines.libretranslate:LibreTranslateEngine",
+    "copy": "workflow.engines.copy:CopyEngine",
+    "pseudo": "workflow.engines.pseudo:PseudoEngine",
+}
 MEMORY_DIR = ".workflow"
 
 
@@ -87,7 +97,7 @@ class FrontMatterPolicy:
         return "keep"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ArgosSettings:
     package: str
     device: str
@@ -108,7 +118,7 @@ class LibreTranslateSettings:
     batch_size: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Settings:
     """Everything a command needs to know, resolved and validated."""
 

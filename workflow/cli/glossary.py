@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING, Any, Sequence
 import click
 
 from workflow.cli import domain_errors, format_option, settings, warn
+from workflow.glossary.terms import ENTRY_KINDS
 
 if TYPE_CHECKING:
     from workflow.config import Settings
 
-KINDS = ("term", "keep", "name")
 
 
 @click.group(epilog="""\b
@@ -55,7 +55,7 @@ Examples:
   workflow glossary list 启动 --format json
 """)
 @click.argument("pattern", required=False)
-@click.option("--kind", type=click.Choice(KINDS), default=None, help="Only entries of this kind.")
+@click.option("--kind", type=click.Choice(ENTRY_KINDS), default=None, help="Only entries of this kind.")
 @click.option("--in-text", "text", default=None, metavar="TEXT",
               help="List the entries the matcher finds in TEXT (longest-leftmost), in order.")
 @format_option
@@ -123,7 +123,7 @@ Examples:
 """)
 @click.argument("zh")
 @click.argument("en")
-@click.option("--kind", type=click.Choice(KINDS), default="term", show_default=True,
+@click.option("--kind", type=click.Choice(ENTRY_KINDS), default="term", show_default=True,
               help="term: translate as EN; keep: never translate (EN = ZH); name: a proper name written EN.")
 @click.option("--case", type=click.Choice(["insensitive", "sensitive"]), default="insensitive", show_default=True,
               help="How a Latin ZH matches the Chinese text.")

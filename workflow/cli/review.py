@@ -129,7 +129,7 @@ def use_colour(ctx: click.Context) -> bool:
 
 
 def _show_segment(segment: Any, colour: bool, source: str) -> None:
-    from workflow.review.views import DELETE, INSERT, diff
+    from workflow.text.diff import DELETE, INSERT, diff
 
     status = click.style(segment.status, fg={"machine": "yellow", "needs-review": "red"}.get(segment.status, "green"))
     click.echo(f"  {source}:{segment.line}  {segment.kind}  {status}" + "".join(f"; {r}" for r in segment.reasons))

@@ -11,6 +11,7 @@ import click
 
 from workflow.cli import domain_errors, format_option, paths_argument, progress_file, settings, stderr_is_tty, warn
 from workflow.cli.engine_options import engine_options, engine_overrides
+from workflow.config import ENGINES
 
 PROGRESS_MIN = 20  # sentences; smaller runs finish before a bar would be read
 
@@ -26,7 +27,7 @@ Examples:
   workflow translate --format json --quiet       a report for programs
 """)
 @paths_argument()
-@click.option("--engine", type=click.Choice(["argos", "libretranslate", "copy", "pseudo"]), default=None,
+@click.option("--engine", type=click.Choice(list(ENGINES)), default=None,
               help="Translation engine (default: [tool.workflow] engine, else argos).")
 @engine_options
 @click.option("--dry-run", is_flag=True, help="List what would change; call no engine, write nothing.")

@@ -1,4 +1,4 @@
-"""Old records <-> new segments, and editors' patches carried across changes.
+"""Old records <-> new segments (the patches that carry editors' work across are `text.diff`).
 
 Segments are matched by the hash of their Chinese with difflib over the two
 sequences, so inserting a paragraph shifts nothing. Within a replaced run, old
@@ -11,8 +11,6 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 from typing import Sequence
-
-from diff_match_patch import diff_match_patch
 
 SIMILAR = 0.3  # below this a "changed" paragraph is treated as a different one
 
@@ -46,20 +44,3 @@ def pair(old_sources: Sequence[str], new_sources: Sequence[str]) -> Pairing:
 
 def similarity(a: str, b: str) -> float:
     return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
-
-
-def make_patch(machine: str, final: str) -> str:
-    """diff-match-patch patch text from machine English to final English ("" when equal)."""
-    if machine == final:
-        return ""
-    dmp = diff_match_patch()
-    diffs = dmp.diff_main(machine, final)
-    dmp.diff_cleanupSemantic(diffs)
-    return str(dmp.patch_toText(dmp.patch_make(machine, diffs)))
-
-
-def apply_patch(patch: str, machine: str) -> str | None:
-    """The editor's patch applied to new machine text; None when any hunk fails."""
-    dmp = diff_match_patch()
-    result, applied = dmp.patch_apply(dmp.patch_fromText(patch), machine)
-    return str(result) if all(applied) else None

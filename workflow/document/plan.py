@@ -21,6 +21,7 @@ from workflow.document.assemble import plain_text
 from workflow.document.pairing import pair
 from workflow.errors import InputError, UnrecordedEdits, WorkflowError
 from workflow.glossary.terms import Glossary
+from workflow.glossary.terms import stale as glossary_stale
 from workflow.store import memory as memory_mod
 from workflow.store.files import read_bytes, sha256
 from workflow.store.memory import EngineInfo, Memory, Record, model_stale
@@ -40,7 +41,7 @@ class Work:
     relation: str  # new | changed | model | glossary
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Plan:
     source_path: Path
     source_rel: str  # inside the source folder
@@ -90,8 +91,8 @@ def open_plan(settings: Settings, path: Path) -> tuple[Plan, bytes | None]:
     memory_path = memory_mod.memory_path(settings.memory_root, rel)
     old = memory_mod.load(memory_path, settings.rel(memory_path))
     english = read_bytes(output_path)
-    plan = Plan(path, rel, shown, output_path, memory_path, sha256(data), post,
-                sha256(english) if english is not None else None, old)
+    plan = Plan(source_path=path, source_rel=rel, shown=shown, output_path=output_path, memory_path=memory_path, source_hash=sha256(data), post=post,
+                output_hash=sha256(english) if english is not None else None, old=old)
     return plan, english
 
 
@@ -106,7 +107,7 @@ def plan_document(
     # An English file at `output_hash_previous` is a write that did not finish: write it again.
     glossary_current = old is not None and old.glossary_hash == glossary.identity
     if old is not None and old.source_hash == plan.source_hash and plan.output_hash == old.output_hash and not any(
-        (not glossary_current and _glossary_stale(r, glossary)) or model_stale(r, engine_info) for r in old.segments
+        (not glossary_current and glossary_stale(r, glossary)) or model_stale(r, engine_info) for r in old.segments
     ):
         plan.unchanged = True
         plan.refresh = not glossary_current  # no segment affected: memory just learns the new glossary
@@ -180,10 +181,6 @@ def _refuse_unrecorded(settings: Settings, plan: Plan) -> None:
         )
 
 
-def _glossary_stale(record: Record, glossary: Glossary) -> bool:
-    return record.glossary != glossary.fingerprint(record.source)
-
-
 def _decide(plan: Plan, env: dict[str, Any], glossary: Glossary, info: EngineInfo | None, settings: Settings) -> None:
     old = list(plan.old.segments) if plan.old else []
     pairing = pair([r.source for r in old], [s.source for s in plan.segments])
@@ -192,11 +189,12 @@ def _decide(plan: Plan, env: dict[str, Any], glossary: Glossary, info: EngineInf
     for index, (segment, (old_index, relation)) in enumerate(zip(plan.segments, pairing.matches)):
         previous = old[old_index] if old_index is not None else None
         if relation == "same" and previous is not None:
-            fingerprint = glossary.fingerprint(segment.source)
-            if previous.glossary != fingerprint and previous.human:
-                plan.records[index] = _flag_glossary(previous, fingerprint, segment, plan.ids[index])
+            stale = glossary_stale(previous, glossary)  # same Chinese: previous.source is segment.source
+            if stale and previous.human:
+                plan.records[index] = _flag_glossary(previous, glossary.fingerprint(segment.source), segment,
+                                                     plan.ids[index])
                 continue
-            if previous.glossary != fingerprint:
+            if stale:
                 relation = "glossary"
             elif model_stale(previous, info):
                 relation = "model"

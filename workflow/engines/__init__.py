@@ -12,19 +12,10 @@ from __future__ import annotations
 import importlib
 from typing import Callable, Protocol
 
-from workflow.config import Settings
+from workflow.config import ENGINES, Settings
 from workflow.store.memory import EngineInfo
 
 Progress = Callable[[int], None]
-
-# name -> "module:class"; a new engine is a new entry.
-REGISTRY = {
-    "copy": "workflow.engines.copy:CopyEngine",
-    "pseudo": "workflow.engines.pseudo:PseudoEngine",
-    "argos": "workflow.engines.argos:ArgosEngine",
-    "libretranslate": "workflow.engines.libretranslate:LibreTranslateEngine",
-}
-
 
 class Engine(Protocol):
     #: True when the output is the input (copy): no typography, no Markdown escaping.
@@ -37,7 +28,7 @@ class Engine(Protocol):
 
 
 def load_engine(settings: Settings) -> Engine:
-    module_name, _, class_name = REGISTRY[settings.engine].partition(":")
+    module_name, _, class_name = ENGINES[settings.engine].partition(":")
     module = importlib.import_module(module_name)
     engine: Engine = getattr(module, class_name)(settings)
     return engine

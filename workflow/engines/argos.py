@@ -31,9 +31,10 @@ from workflow.engines import Progress
 from workflow.engines import argos_packages as packages
 from workflow.errors import ConfigError, EngineFailed, EngineUnavailable, ModelNotInstalled
 from workflow.store.memory import EngineInfo
+from workflow.text.chars import CJK_RANGES
 
 DEVICES = ("auto", "cpu", "cuda")
-CJK = r"\u2e80-\u2fff\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
+CJK = CJK_RANGES
 CJK_BREAK = re.compile(rf"(?<=[{CJK}])[ \t]*\r?\n[ \t\u3000]*(?=[{CJK}])")
 OTHER_BREAK = re.compile(r"[ \t]*(?:\r\n|\r|\n)[ \t\u3000]*")
 

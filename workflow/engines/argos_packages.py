@@ -49,7 +49,7 @@ class IndexUnreachable(EngineUnavailable):
         super().__init__(f"cannot read the Argos package index {url} ({reason}). " + offline_hint())
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class PackageInfo:
     """An installed package (`path` set) or one from the index (`links` set)."""
 
@@ -149,8 +149,8 @@ def find_installed(name: str) -> Any | None:
 def describe(pkg: Any) -> PackageInfo:
     path = Path(pkg.package_path)
     size = sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
-    return PackageInfo(package_name(pkg), pkg.package_version, pkg.from_code or "", pkg.to_code or "",
-                       pkg.from_name or "", pkg.to_name or "", path, size)
+    return PackageInfo(name=package_name(pkg), version=pkg.package_version, from_code=pkg.from_code or "", to_code=pkg.to_code or "",
+                       from_name=pkg.from_name or "", to_name=pkg.to_name or "", path=path, size=size)
 
 
 def list_installed() -> list[PackageInfo]:
@@ -226,9 +226,9 @@ def fetch_index(timeout: float = INDEX_TIMEOUT) -> list[PackageInfo]:
     for metadata in entries:
         if isinstance(metadata, dict):
             pkg = package.AvailablePackage(metadata)
-            out.append(PackageInfo(package_name(pkg), pkg.package_version, pkg.from_code or "", pkg.to_code or "",
-                                   pkg.from_name or "", pkg.to_name or "", None, _index_size(metadata),
-                                   tuple(pkg.links)))
+            out.append(PackageInfo(name=package_name(pkg), version=pkg.package_version, from_code=pkg.from_code or "", to_code=pkg.to_code or "",
+                                   from_name=pkg.from_name or "", to_name=pkg.to_name or "", path=None, size=_index_size(metadata),
+                                   links=tuple(pkg.links)))
     return sorted(out, key=lambda p: (p.name, _version_key(p.version)))
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from workflow.config import Settings
 from workflow.engines import Progress
 from workflow.store.memory import EngineInfo
+from workflow.text.chars import is_han
 from workflow.text.protect import PLACEHOLDER
 
 ACCENTS = str.maketrans("aceinouyACEINOUY", "áçéîñöüýÁÇÉÎÑÖÜÝ")
@@ -29,7 +30,7 @@ def pseudo(text: str) -> str:
 def _letters(text: str) -> str:
     chars = []
     for ch in text.translate(ACCENTS):
-        if "\u4e00" <= ch <= "\u9fff":
+        if is_han(ch):
             code = ord(ch) - 0x4E00
             chars.append(chr(0x61 + code % 26) + chr(0x61 + (code // 26) % 26))
         else:

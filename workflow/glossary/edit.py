@@ -18,7 +18,6 @@ from workflow.errors import GlossaryConflict, WorkflowError
 from workflow.findings import Finding
 from workflow.glossary.terms import (
     COLUMNS,
-    HAN,
     Entry,
     Glossary,
     Row,
@@ -33,6 +32,7 @@ from workflow.glossary.terms import (
     shown_path,
 )
 from workflow.store.files import atomic_write
+from workflow.text.chars import HAN
 
 UTF8_BOM = "\ufeff"
 

@@ -20,11 +20,13 @@ from markdown_it.token import Token
 from workflow.config import Settings
 from workflow.errors import InputError, WorkflowError
 from workflow.findings import Finding
-from workflow.glossary.terms import HAN, Entry, Glossary, fold, renders, stale
+from workflow.glossary.terms import Entry, Glossary, fold, renders, stale
 from workflow.store import memory as memory_mod
+from workflow.store.documents import recorded_lines
 from workflow.store.files import read_bytes
 from workflow.store.memory import Memory, Record
 from workflow.store.post import Post, parse
+from workflow.text.chars import HAN
 from workflow.text.segment import markdown as parser
 
 URL = re.compile(r"(?:https?|ftp)://[!-~]+")
@@ -133,27 +135,15 @@ def _under(memory: Memory, wanted: str) -> bool:
 
 
 class _Lines:
-    """A segment's line in the English file: its Chinese line, moved by the difference in front matter."""
+    """A segment's line in the English file, by the one line map (`store.documents.recorded_lines`)."""
 
     def __init__(self, settings: Settings, memory: Memory) -> None:
-        self.english = _post(settings.root / memory.output, memory.output)
-        source = _post(settings.root / memory.source, memory.source)
-        self.offset = self.english.body_line - source.body_line if self.english and source else 0
+        source = read_bytes(settings.root / memory.source) or b""
+        english = read_bytes(settings.root / memory.output) or b""
+        self.lines = recorded_lines(memory, source, english, memory.source, memory.output)
 
     def of(self, record: Record) -> int:
-        if not record.kind.startswith("meta:"):
-            return max(1, record.line + self.offset)
-        return self._key_line(record.kind.split(":", 1)[1]) or record.line
-
-    def _key_line(self, key: str) -> int:
-        front = self.english.front if self.english else None
-        if front is None:
-            return 0
-        pattern = re.compile(rf"^\s*[\"']?{re.escape(key)}[\"']?\s*[:=]")
-        for number, line in enumerate(front.raw.split("\n"), start=1):
-            if pattern.match(line):
-                return number
-        return 0
+        return max(1, self.lines.get(record.id, record.line))
 
 
 def _post(path: Path, shown: str) -> Post | None:

@@ -27,9 +27,10 @@ from pathlib import Path
 from typing import Iterable, Protocol, Sequence
 
 from workflow.errors import GlossaryConflict
+from workflow.text.chars import HAN, HAN_RANGES
 
 COLUMNS = ("zh", "en", "kind", "case", "note", "source")
-KINDS = ("term", "keep", "name")
+ENTRY_KINDS = ("term", "keep", "name")
 CASES = ("", "sensitive")
 GLOSSARY_SUFFIXES = (".tsv", ".csv")
 DEFAULT_FILE = "openstack.tsv"
@@ -37,8 +38,6 @@ DEFAULT_FILE = "openstack.tsv"
 FULLWIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
 WORD = "A-Za-z0-9"
 LATIN = re.compile(r"[A-Za-z]")
-HAN_CLASS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-HAN = re.compile(f"[{HAN_CLASS}]")
 SPACE = r"[ \t\n\u00a0\u3000]+"
 HYPHEN_OR_SPACE = r"(?:[ \t\n\u00a0]*[-\u2010\u2011][ \t\n\u00a0]*|[ \t\n\u00a0]+)"
 
@@ -93,6 +92,7 @@ class Glossary:
         # groups: they disable the regex engine's literal-prefix optimisation, 30x slower.)
         ordered = sorted(first.values(), key=lambda e: (-len(e.zh), e.zh))
         self._regex = re.compile("|".join(_pattern(e) for e in ordered)) if ordered else None
+        self._fingerprints: dict[str, str] = {}  # text -> fingerprint; a glossary never changes
 
     @functools.cached_property
     def identity(self) -> str:
@@ -130,6 +130,12 @@ class Glossary:
 
     def fingerprint(self, text: str) -> str:
         """A hash of the entries `text` matches: changes exactly when one of them is added, edited or removed."""
+        known = self._fingerprints.get(text)
+        if known is None:
+            known = self._fingerprints[text] = self._fingerprint(text)
+        return known
+
+    def _fingerprint(self, text: str) -> str:
         entries = sorted({(m.entry.zh, m.entry.en, m.entry.kind, m.entry.case) for m in self.match(text)})
         if not entries:
             return ""
@@ -147,6 +153,8 @@ class HasSource(Protocol):
 def stale(record: HasSource, glossary: Glossary) -> bool:
     """True when the glossary entries the record's Chinese matches changed since it was translated.
 
+    The one glossary-staleness rule: translate's plan, `check` and `glossary check` ask it.
+
     `record` is a memory Record (anything with `source` and `glossary`, the
     fingerprint recorded when its English was made).
     """
@@ -161,7 +169,7 @@ def fold(text: str) -> str:
 def normalize(text: str) -> str:
     """Folded, white space collapsed, no space at a Latin/Han junction: what a matched text is looked up by."""
     text = re.sub(SPACE, " ", fold(text).strip())
-    return re.sub(f"(?<=[A-Za-z]) (?=[{HAN_CLASS}])|(?<=[{HAN_CLASS}]) (?=[A-Za-z])", "", text)
+    return re.sub(f"(?<=[A-Za-z]) (?=[{HAN_RANGES}])|(?<=[{HAN_RANGES}]) (?=[A-Za-z])", "", text)
 
 
 def _pattern(entry: Entry) -> str:
@@ -315,8 +323,8 @@ def problem(entry: Entry) -> str:
     """Why an entry cannot be used ('' when it can)."""
     if not entry.zh or not entry.en:
         return "empty zh or en field. Fill both or delete the row."
-    if entry.kind not in KINDS:
-        return f"kind {entry.kind!r} is not one of {', '.join(KINDS)}."
+    if entry.kind not in ENTRY_KINDS:
+        return f"kind {entry.kind!r} is not one of {', '.join(ENTRY_KINDS)}."
     if entry.case not in CASES:
         return f"case {entry.case!r} must be 'sensitive' or empty."
     return ""

@@ -32,7 +32,7 @@ from workflow.config import Settings
 from workflow.errors import MemoryCorrupt, WorkflowError
 from workflow.findings import Finding
 from workflow.store import memory_scan
-from workflow.store.documents import Roots, documents, english_lines, join
+from workflow.store.documents import Roots, documents, join, recorded_lines
 from workflow.store.files import sha256
 from workflow.store.memory import Memory, Record, model_stale
 from workflow.store.memory import parse as parse_memory
@@ -44,13 +44,13 @@ if TYPE_CHECKING:
 JSON_SCHEMA = 1  # of the `--format json` report; bump on any incompatible change
 
 # Every kind of finding, in the order a summary lists them.
-KINDS = ("missing", "stale", "glossary-stale", "model-stale", "unrecorded-edits", "unreviewed", "needs-review",
+FINDING_KINDS = ("missing", "stale", "glossary-stale", "model-stale", "unrecorded-edits", "unreviewed", "needs-review",
          "orphan", "corrupt-memory")
 EXCERPT = 30  # characters of Chinese quoted in a detail
 PARALLEL_MIN = 2000  # documents; below this a second process costs more than it saves
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class DocumentStatus:
     """One row of `workflow status`."""
 
@@ -83,7 +83,7 @@ class Report:
 
     def counts(self) -> dict[str, int]:
         """Findings per kind (every kind, zeros included)."""
-        counts = dict.fromkeys(KINDS, 0)
+        counts = dict.fromkeys(FINDING_KINDS, 0)
         for finding in self.findings:
             counts[finding.kind] += 1
         return counts
@@ -115,7 +115,7 @@ def check(settings: Settings, paths: Iterable[Path] = (), *, require_reviewed: b
     else:
         parts = [check_documents(settings, rels, require_reviewed)]
     findings = sorted((f for part in parts for f in part[0]),
-                      key=lambda f: (f.path, f.line, KINDS.index(f.kind), f.detail))
+                      key=lambda f: (f.path, f.line, FINDING_KINDS.index(f.kind), f.detail))
     statuses = [s for part in parts for s in part[1]]
     notes = list(dict.fromkeys(n for part in parts for n in part[2]))
     return Report(tuple(findings), tuple(statuses), tuple(notes), require_reviewed)
@@ -210,7 +210,6 @@ class _Run:
         self._glossary: Glossary | None = None
         self._glossary_entries: list[Entry] | None = None
         self._glossary_hash = ""
-        self._fingerprints: dict[str, str] = {}
 
     # -- context, loaded once ---------------------------------------------------------------
 
@@ -262,10 +261,9 @@ class _Run:
         return recorded == self._glossary_hash
 
     def glossary_stale(self, record: Record) -> bool:
-        fingerprint = self._fingerprints.get(record.source)
-        if fingerprint is None:
-            fingerprint = self._fingerprints[record.source] = self.glossary().fingerprint(record.source)
-        return fingerprint != record.glossary
+        from workflow.glossary.terms import stale  # the glossary is imported only when a fingerprint is needed
+
+        return stale(record, self.glossary())  # the glossary caches fingerprints by text
 
     def add(self, path: str, line: int, kind: str, detail: str, severity: str = "error") -> None:
         self.findings.append(Finding(path, max(line, 1), kind, detail, severity))
@@ -299,7 +297,7 @@ class _Run:
             self._current(doc, header, lambda: mem_data if mem_data is not None else (_read(mem_path) or b""), memory)
         except MemoryCorrupt as exc:
             self.add(doc.memory, exc.line or 1, "corrupt-memory", exc.message)
-            self.statuses.append(DocumentStatus(doc.source, doc.output, "corrupt-memory"))
+            self.statuses.append(DocumentStatus(source=doc.source, output=doc.output, state="corrupt-memory"))
 
     def _orphan(self, doc: _Doc, has_memory: bool) -> None:
         if doc.out_data is not None:
@@ -316,7 +314,7 @@ class _Run:
             detail = (f"{doc.output} has no memory ({doc.memory}): workflow did not write it, or its memory was "
                       "deleted. Restore the memory from git, or run `workflow translate --force` to adopt the English.")
         self.add(doc.source, 1, "missing", detail)
-        self.statuses.append(DocumentStatus(doc.source, doc.output, "missing"))
+        self.statuses.append(DocumentStatus(source=doc.source, output=doc.output, state="missing"))
 
     def _current(self, doc: _Doc, header: memory_scan.Header, mem_data: Callable[[], bytes],
                  memory: Memory | None) -> None:
@@ -342,8 +340,8 @@ class _Run:
             state = "stale"
         counts = header.counts
         self.statuses.append(DocumentStatus(
-            doc.source, doc.output, state, counts["total"], counts["reviewed"], counts["needs-review"],
-            counts["machine"], stale, header.translated_at, header.engine))
+            source=doc.source, output=doc.output, state=state, segments=counts["total"], reviewed=counts["reviewed"], needs_review=counts["needs-review"],
+            machine=counts["machine"], stale=stale, translated_at=header.translated_at, engine=header.engine))
 
     # -- segments of an unchanged source -----------------------------------------------------
 
@@ -388,7 +386,7 @@ class _Run:
         machine = [r for r in memory.segments if r.status == "machine"]
         if not flagged and not (machine and self.require_reviewed):
             return
-        lines = english_lines(memory, doc.data, doc.out_data or b"", doc.source, doc.output)
+        lines = recorded_lines(memory, doc.data, doc.out_data or b"", doc.source, doc.output)
         for record in flagged:
             reasons = "; ".join(record.reasons) or "flagged for review"
             self.add(doc.output, lines.get(record.id, record.line), "needs-review",

@@ -21,12 +21,13 @@ from workflow.document import assemble
 from workflow.document.plan import source_rel
 from workflow.errors import InputError, WorkflowError
 from workflow.store import memory as memory_mod
-from workflow.store.files import atomic_write, read_bytes, select, sha256
+from workflow.store.documents import sources
+from workflow.store.files import atomic_write, read_bytes, sha256
 from workflow.store.post import encode_text, parse, render_front_matter
 from workflow.text.segment import Piece, Segment, line_offsets, parse_tokens, segment_body
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Written:
     source: str
     english: str
@@ -73,11 +74,11 @@ def bilingual_path(settings: Settings, rel: str) -> Path:
 def publish(settings: Settings, paths: Iterable[Path] = ()) -> list[Written]:
     """Write `output_en/<bilingual>/<path>` for every source whose English is current."""
     results = []
-    for path in select(settings.source, map(settings.resolve, paths)):
+    for path in sources(settings, paths):
         try:
             results.append(_publish_one(settings, path))
         except WorkflowError as exc:
-            results.append(Written(settings.rel(path), "", "", "error", str(exc), exc.exit_code))
+            results.append(Written(source=settings.rel(path), english="", bilingual="", state="error", message=str(exc), exit_code=exc.exit_code))
     return results
 
 
@@ -107,4 +108,4 @@ def _publish_one(settings: Settings, path: Path) -> Written:
     state = "unchanged" if read_bytes(out) == encoded else "written"
     if state == "written":
         atomic_write(out, encoded)
-    return Written(shown, settings.rel(english_path), settings.rel(out), state)
+    return Written(source=shown, english=settings.rel(english_path), bilingual=settings.rel(out), state=state)

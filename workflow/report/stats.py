@@ -19,13 +19,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Iterable
 
-from diff_match_patch import diff_match_patch
-
 from workflow.config import Settings
 from workflow.glossary.terms import Glossary
 from workflow.glossary.terms import load as load_glossary
 from workflow.store import memory as memory_mod
 from workflow.store.memory import TOOL_REVIEWER, Record
+from workflow.text.diff import diff, distance
 
 MAX_WORDS = 4  # longer replacements are rewrites, not terminology
 
@@ -107,7 +106,6 @@ def counted(record: Record) -> bool:
 def stats(settings: Settings, *, minimum: int = 2) -> Stats:
     """Statistics over every memory file; replacements seen at least `minimum` times."""
     result = Stats()
-    dmp = diff_match_patch()
     seen: Counter[tuple[str, str]] = Counter()
     for path in sorted(settings.memory_root.rglob("*.json")) if settings.memory_root.is_dir() else []:
         memory = memory_mod.load(path, settings.rel(path))
@@ -117,24 +115,16 @@ def stats(settings: Settings, *, minimum: int = 2) -> Stats:
         for record in memory.segments:
             if not counted(record):
                 continue
-            ops = _diff(dmp, record.machine, record.final)
-            distance = int(dmp.diff_levenshtein(ops)) if ops else 0
+            ops = diff(record.machine, record.final) if record.machine != record.final else []
+            changed = distance(ops)
             engine = " ".join(p for p in (record.engine, record.model) if p) or "none"
             for target in (tally, result.engines.setdefault(engine, Tally()), result.overall):
-                target.add(record, distance)
+                target.add(record, changed)
             seen.update(replacements(ops))
     glossary = load_glossary(settings.glossary, settings.root)
     result.replacements = [Replacement(a, b, n, _term(glossary, a)) for (a, b), n in
                            sorted(seen.items(), key=lambda kv: (-kv[1], kv[0])) if n >= minimum]
     return result
-
-
-def _diff(dmp: diff_match_patch, machine: str, final: str) -> list[tuple[int, str]]:
-    if machine == final:
-        return []
-    ops = dmp.diff_main(machine, final)
-    dmp.diff_cleanupSemantic(ops)
-    return [(int(op), str(text)) for op, text in ops]
 
 
 def replacements(ops: list[tuple[int, str]]) -> Iterable[tuple[str, str]]:

@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from workflow.store.memory import Record
+from workflow.text.chars import HAN_RANGES
 from workflow.text.segment import Segment, segment_body
 
 OWNED = 0.35  # below this share of its words found in a record, an English segment is an addition
@@ -48,7 +49,7 @@ MERGE_EACH, MERGE_BOTH = 0.25, 0.7  # a merge: two neighbours cover this much ea
 MAX_PAIRS = 2500  # records x segments compared in one region at most
 WINDOW = 3  # positional pairing looks this many records away for a shift
 
-_TOKEN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]|[^\W\u3400-\u9fff\uf900-\ufaff]+|[^\w\s]")
+_TOKEN = re.compile(f"[{HAN_RANGES}]|[^\\W{HAN_RANGES}]+|[^\\w\\s]")  # a Han character, a word, a mark
 
 
 class Unaligned(Exception):
@@ -70,7 +71,7 @@ class Part:
 
 
 @dataclass(frozen=True)
-class Alignment:
+class Attribution:
     finals: dict[int, str]  # body record index -> new final (only records whose English changed)
     owners: tuple[int, ...]  # for each English segment, the record that owns it
 
@@ -91,7 +92,7 @@ def expected_parts(records: Sequence[Record]) -> list[Part]:
     return [Part(i, kind, text) for i, r in enumerate(records) for kind, text in split_final(r.kind, r.final)]
 
 
-def align(records: Sequence[Record], body: str, english: Sequence[Segment] | None = None) -> Alignment:
+def attribute(records: Sequence[Record], body: str, english: Sequence[Segment] | None = None) -> Attribution:
     """Attribute every English segment of `body` to a body record; raise `Unaligned` when unsure."""
     segments = list(english if english is not None else segment_body(body))
     parts = expected_parts(records)
@@ -114,7 +115,7 @@ def align(records: Sequence[Record], body: str, english: Sequence[Segment] | Non
     assert len(final_owners) == len(segments)
     _check_order(final_owners, segments)
     _check_moved(records, segments, final_owners, anchored)
-    return Alignment(_finals(records, parts, segments, final_owners, body), final_owners)
+    return Attribution(_finals(records, parts, segments, final_owners, body), final_owners)
 
 
 def _check_order(owners: Sequence[int], segments: Sequence[Segment]) -> None:

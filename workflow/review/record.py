@@ -1,7 +1,7 @@
 """`review`: the editors' corrections of the English, recorded as diffs in memory.
 
 Editors edit `output_en/X.md` in any editor. `review` parses the file, attributes each
-English paragraph to its recorded segment (`workflow.review.edits.align`) and the front-matter
+English paragraph to its recorded segment (`workflow.review.edits.attribute`) and the front-matter
 values to their `meta:` records, and for every segment whose English changed records
 the final text, the diff-match-patch patch from the machine text, status `reviewed`,
 the reviewer and the time. `approve` also accepts the untouched machine segments.
@@ -30,16 +30,17 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from workflow.config import Settings
 from workflow.document.output import output_bytes, provenance, write_pair
-from workflow.document.pairing import make_patch
 from workflow.document.plan import Plan, meta_segments, open_plan, segment_ids
 from workflow.errors import ConfigError, WorkflowError
 from workflow.glossary.terms import Glossary
 from workflow.glossary.terms import load as load_glossary
-from workflow.review.edits import Alignment, Unaligned, align, split_final
+from workflow.review.edits import Attribution, Unaligned, attribute, split_final
 from workflow.store import memory as memory_mod
-from workflow.store.files import markdown_files, read_bytes, select, sha256
+from workflow.store.documents import inside, rel_to, sources
+from workflow.store.files import read_bytes, sha256
 from workflow.store.memory import Memory, Record
-from workflow.store.post import Post, encode_text, parse, render_front_matter
+from workflow.store.post import Post, encode_text, key_line, parse, render_front_matter
+from workflow.text.diff import make_patch
 from workflow.text.segment import Segment, segment_body
 
 
@@ -67,7 +68,7 @@ class Change:
     action: str  # edited | deleted | approved
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class DocumentReview:
     source: str
     output: str
@@ -129,44 +130,8 @@ def utc_now() -> str:
     return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
 
 
-# -- which documents --------------------------------------------------------------------
-
-
-def sources(settings: Settings, paths: Iterable[Path] = ()) -> list[Path]:
-    """Chinese sources named by `paths`: English files, Chinese files or folders of either; all if none."""
-    given = [_existing(settings, p) for p in paths]
-    if not given:
-        return select(settings.source, ())
-    found: list[Path] = []
-    everything = select(settings.source, ())
-    for path in given:
-        if _inside(path, settings.output):
-            if path.is_dir():
-                found += [s for s in everything if _inside(settings.output / _rel(s, settings.source), path)]
-            else:
-                found.append(settings.source / _rel(path, settings.output))
-        elif path.is_dir():
-            found += markdown_files(path)
-        else:
-            found.append(path)
-    return sorted(dict.fromkeys(p.resolve() for p in found))
-
-
-def _existing(settings: Settings, path: Path) -> Path:
-    """Relative paths are relative to the project root (`-C` runs as if started there)."""
-    return settings.resolve(path).resolve()
-
-
-def _inside(path: Path, folder: Path) -> bool:
-    return path.resolve().is_relative_to(folder.resolve())
-
-
-def _rel(path: Path, folder: Path) -> str:
-    return path.resolve().relative_to(folder.resolve()).as_posix()
-
-
 def has_memory(settings: Settings, source: Path) -> bool:
-    rel = _rel(source, settings.source)
+    rel = rel_to(source, settings.source)
     return memory_mod.memory_path(settings.memory_root, rel).exists()
 
 
@@ -224,8 +189,8 @@ def review(
             if isinstance(exc, NotTranslated) and not named and not exc.english:
                 continue  # nothing to review yet
             state = "refused" if exc.exit_code == 1 else "error"
-            output = settings.rel(settings.output / _rel(source, settings.source)) if _inside(source, settings.source) else ""
-            report.documents.append(DocumentReview(settings.rel(source), output, state, message=str(exc),
+            output = settings.rel(settings.output / rel_to(source, settings.source)) if inside(source, settings.source) else ""
+            report.documents.append(DocumentReview(source=settings.rel(source), output=output, state=state, message=str(exc),
                                                    exit_code=exc.exit_code))
     report.reviewer = who.name
     return report
@@ -260,14 +225,14 @@ def review_document(settings: Settings, source: Path, glossary: Glossary, who: R
     if data != doc.english or memory.to_bytes() != doc.memory.to_bytes():
         write_pair(doc.plan.memory_path, memory, doc.plan.output_path, data, doc.plan.output_hash)
     reviewed = sum(1 for r in records if r.status == "reviewed")
-    return DocumentReview(doc.plan.shown, out, state, reviewed, len(records), tuple(changes))
+    return DocumentReview(source=doc.plan.shown, output=out, state=state, reviewed=reviewed, total=len(records), changes=tuple(changes))
 
 
 def edits(doc: Document, english: Post, who: Reviewer, now: str) -> tuple[list[Record], list[Change]]:
     """The memory's records with the English file's edits recorded, and what changed."""
     records = doc.records
     new = new_finals(records, english)
-    lines = english_lines(records, english)
+    lines = edited_lines(records, english)
     changes: list[Change] = []
     for index, final in sorted(new.items()):
         record = records[index]
@@ -277,33 +242,34 @@ def edits(doc: Document, english: Post, who: Reviewer, now: str) -> tuple[list[R
     return records, changes
 
 
-def _body_alignment(records: Sequence[Record], english: Post) -> tuple[list[int], Alignment, list[Segment]]:
+def _body_alignment(records: Sequence[Record], english: Post) -> tuple[list[int], Attribution, list[Segment]]:
     body_index = [i for i, r in enumerate(records) if not r.kind.startswith("meta:")]
     segments = segment_body(english.body)
     try:
-        return body_index, align([records[i] for i in body_index], english.body, segments), segments
+        return body_index, attribute([records[i] for i in body_index], english.body, segments), segments
     except Unaligned as exc:
         line = exc.segment.line + english.body_line - 1 if exc.segment else None
         raise UnalignedEdits(f"{exc.message}. Nothing was recorded for this file.", path=english.path, line=line) from None
 
 
-def english_lines(records: Sequence[Record], english: Post) -> dict[int, int]:
-    """Record index -> its line in the English file (front-matter values: their key's line), where known."""
+def edited_lines(records: Sequence[Record], english: Post) -> dict[int, int]:
+    """Record index -> its line in the English file as the editor left it, by attributing its paragraphs
+    (front-matter values: their key's line). `store.documents.recorded_lines` is the cheap map for an
+    English file that is as memory recorded it."""
     lines: dict[int, int] = {}
     try:
         body_index, alignment, segments = _body_alignment(records, english)
     except UnalignedEdits:
-        body_index, alignment, segments = [], Alignment({}, ()), []
+        body_index, alignment, segments = [], Attribution({}, ()), []
     for segment, owner in zip(segments, alignment.owners):
         lines.setdefault(body_index[owner], segment.line + english.body_line - 1)
     following = english.body_line + english.body.count("\n")
     for index in reversed(body_index):  # a deleted segment: where the next one starts now
         following = lines.setdefault(index, following)
-    raw = english.front.raw.split("\n") if english.front else []
+    raw = english.front.raw if english.front else ""
     for index, record in enumerate(records):
         if record.kind.startswith("meta:"):
-            key = record.kind.split(":", 1)[1]
-            lines[index] = next((n for n, text in enumerate(raw, start=1) if text.startswith(f"{key}:")), 1)
+            lines[index] = key_line(raw, record.kind.split(":", 1)[1])
     return lines
 
 
@@ -338,7 +304,7 @@ def approve_machine(records: Sequence[Record], english: Post, who: Reviewer, now
     """Machine segments accepted as they are (needs-review ones still need a person's look)."""
     out: list[Record] = []
     changes: list[Change] = []
-    lines = english_lines(records, english) if any(r.status == "machine" for r in records) else {}
+    lines = edited_lines(records, english) if any(r.status == "machine" for r in records) else {}
     for index, record in enumerate(records):
         if record.status == "machine":
             changes.append(Change(record.id, lines.get(index, 0), record.kind, "approved"))

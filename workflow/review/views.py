@@ -15,21 +15,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from diff_match_patch import diff_match_patch
-
 from workflow.config import Settings
 from workflow.document.output import output_bytes, write_pair
 from workflow.errors import WorkflowError
 from workflow.glossary.terms import Glossary
 from workflow.glossary.terms import load as load_glossary
-from workflow.review.record import NotTranslated, load, record_edit, sources
+from workflow.review.record import NotTranslated, load, record_edit
+from workflow.store.documents import sources
 from workflow.store.files import sha256
 from workflow.store.memory import Record
+from workflow.text.diff import DELETE, INSERT, diff
 
-DELETE, EQUAL, INSERT = -1, 0, 1
 
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class SegmentView:
     id: str
     line: int
@@ -52,7 +50,7 @@ class SegmentView:
         return self.final != self.machine
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class DocumentView:
     source: str
     output: str
@@ -63,22 +61,14 @@ class DocumentView:
     current: bool  # memory describes the current Chinese
 
 
-def diff(machine: str, final: str) -> list[tuple[int, str]]:
-    """(op, text) from machine to final: the diff the recorded patch encodes."""
-    dmp = diff_match_patch()
-    ops = dmp.diff_main(machine, final)
-    dmp.diff_cleanupSemantic(ops)
-    return [(int(op), str(text)) for op, text in ops]
-
-
 def hints(glossary: Glossary, chinese: str) -> tuple[tuple[str, str], ...]:
     return tuple(dict.fromkeys((m.entry.zh, m.entry.en) for m in glossary.match(chinese)))
 
 
 def view(record: Record, glossary: Glossary) -> SegmentView:
-    return SegmentView(record.id, record.line, record.kind, record.status, record.reasons, record.source,
-                       record.machine, record.final, record.previous_final, record.reviewer,
-                       hints(glossary, record.source))
+    return SegmentView(id=record.id, line=record.line, kind=record.kind, status=record.status, reasons=record.reasons, source=record.source,
+                       machine=record.machine, final=record.final, previous_final=record.previous_final, reviewer=record.reviewer,
+                       hints=hints(glossary, record.source))
 
 
 def views(settings: Settings, paths: Iterable[Path] = (), *, everything: bool = False) -> list[DocumentView]:
@@ -93,9 +83,9 @@ def views(settings: Settings, paths: Iterable[Path] = (), *, everything: bool = 
         records = doc.records
         shown = [view(r, glossary) for r in records if everything or r.status != "reviewed" or r.edited]
         found.append(DocumentView(
-            doc.plan.shown, settings.rel(doc.plan.output_path), tuple(shown), len(records),
-            sum(1 for r in records if r.status == "reviewed"),
-            not doc.memory.output_is_recorded(doc.plan.output_hash), doc.current,
+            source=doc.plan.shown, output=settings.rel(doc.plan.output_path), segments=tuple(shown), total=len(records),
+            reviewed=sum(1 for r in records if r.status == "reviewed"),
+            unrecorded=not doc.memory.output_is_recorded(doc.plan.output_hash), current=doc.current,
         ))
     return found
 

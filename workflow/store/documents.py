@@ -5,20 +5,60 @@ All three share one path relative to their folder (`2018/x.md`: `source_zh/2018/
 that relative path, and any of its files, or a folder of any of them, names it. A
 document may lack any of the three files; one whose Chinese is gone is an orphan.
 Pages `workflow publish` writes into the output folder are not documents. A segment's
-line in the English file follows from its line in the Chinese (`english_lines`).
+line in the English file follows from its line in the Chinese (`recorded_lines`).
 """
 
 from __future__ import annotations
 
 import os
-import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from workflow.config import Settings
 from workflow.errors import InputError, WorkflowError
-from workflow.store.files import MARKDOWN_SUFFIXES
+from workflow.store.files import MARKDOWN_SUFFIXES, markdown_files
 from workflow.store.memory import Memory
+
+# -- the Chinese sources paths name (translate, review, publish) -----------------------------
+
+
+def sources(settings: Settings, paths: Iterable[Path] = ()) -> list[Path]:
+    """The document selector of translate, review and publish: the Chinese sources `paths` name.
+
+    A path is a Chinese file, an English file (its document's source) or a folder of either;
+    no paths: every source. Relative paths are relative to the project root (`-C`). A path
+    that names nothing is kept, so the command reports it per document and goes on.
+    (`documents` below is check's: it also names documents whose Chinese is gone.)"""
+    given = [_existing(settings, p) for p in paths]
+    if not given:
+        return markdown_files(settings.source)
+    found: list[Path] = []
+    everything = markdown_files(settings.source)
+    for path in given:
+        if inside(path, settings.output):
+            if path.is_dir():
+                found += [s for s in everything if inside(settings.output / rel_to(s, settings.source), path)]
+            else:
+                found.append(settings.source / rel_to(path, settings.output))
+        elif path.is_dir():
+            found += markdown_files(path)
+        else:
+            found.append(path)
+    return sorted(dict.fromkeys(p.resolve() for p in found))
+
+
+def _existing(settings: Settings, path: Path) -> Path:
+    """Relative paths are relative to the project root (`-C` runs as if started there)."""
+    return settings.resolve(path).resolve()
+
+
+def inside(path: Path, folder: Path) -> bool:
+    return path.resolve().is_relative_to(folder.resolve())
+
+
+def rel_to(path: Path, folder: Path) -> str:
+    return path.resolve().relative_to(folder.resolve()).as_posix()
 
 
 def documents(settings: Settings, paths: list[Path]) -> list[str]:
@@ -104,10 +144,11 @@ def walk(root: str, sub: str, suffixes: tuple[str, ...]) -> list[str]:
     return found
 
 
-def english_lines(memory: Memory, source: bytes, english: bytes, shown_source: str, shown_english: str) -> dict[str, int]:
-    """Segment id -> line in the English file: the line in the Chinese, shifted by the front matter and by
+def recorded_lines(memory: Memory, source: bytes, english: bytes, shown_source: str, shown_english: str) -> dict[str, int]:
+    """Segment id -> line in the English file as memory recorded it (the English file's hash is the
+    recorded one, or the lines are a best guess): the line in the Chinese, shifted by the front matter and by
     the extra or missing lines of the English of the paragraphs before it; front-matter values at their key."""
-    from workflow.store.post import parse
+    from workflow.store.post import key_line, parse
 
     try:
         post = parse(english, shown_english)
@@ -118,14 +159,8 @@ def english_lines(memory: Memory, source: bytes, english: bytes, shown_source: s
     lines: dict[str, int] = {}
     for record in sorted(memory.segments, key=lambda r: r.line):
         if record.kind.startswith("meta:"):
-            lines[record.id] = _key_line(front, record.kind[5:])
+            lines[record.id] = key_line(front, record.kind[5:])
             continue
         lines[record.id] = record.line + shift
         shift += record.final.count("\n") - record.source.count("\n")
     return lines
-
-
-def _key_line(front: str, key: str) -> int:
-    """The line of `key` in a YAML, TOML or JSON front-matter block (1 when not found)."""
-    found = re.search(rf'^[ \t]*"?{re.escape(key)}"?[ \t]*[:=]', front, re.MULTILINE)
-    return front.count("\n", 0, found.start()) + 1 if found else 1

@@ -11,7 +11,7 @@ import hashlib
 import os
 import tempfile
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable
 
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd")
 
@@ -73,17 +73,3 @@ def markdown_files(root: Path) -> list[Path]:
             if name.endswith(MARKDOWN_SUFFIXES) and not name.startswith("."):
                 found.append(Path(dirpath) / name)
     return sorted(found)
-
-
-def select(root: Path, paths: Iterable[Path]) -> list[Path]:
-    """The Markdown files named by `paths` (files or folders); all under `root` if none."""
-    chosen: list[Path] = []
-    given = list(paths)
-    if not given:
-        return markdown_files(root)
-    for path in given:
-        if path.is_dir():
-            chosen += markdown_files(path)
-        else:
-            chosen.append(path)
-    return sorted(dict.fromkeys(p.resolve() for p in chosen))

@@ -38,7 +38,7 @@ class EngineInfo:
         return " ".join(part for part in (self.name, self.model, self.version) if part)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Record:
     """One segment's state. `final` is what the English file holds for it."""
 
@@ -90,7 +90,7 @@ class Record:
         return cls(**values)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Memory:
     source: str  # project-relative path of the Chinese file
     output: str  # project-relative path of the English file

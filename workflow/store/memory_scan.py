@@ -36,7 +36,7 @@ CONFLICT = b"\n<<<<<<<"  # a git merge conflict left in the file
 Engine = tuple[str, str, str]  # (engine, model, model_hash), as model staleness compares them
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Header:
     schema: int
     source_hash: str
@@ -53,9 +53,10 @@ class Header:
 
     @classmethod
     def of(cls, memory: Memory, info: EngineInfo | None) -> Header:
-        return cls(SCHEMA, memory.source_hash, memory.output_hash, memory.output_hash_previous, memory.engine,
-                   memory.translated_at, memory.glossary_hash, memory.counts(),
-                   not any(model_stale(r, info) for r in memory.segments))
+        return cls(schema=SCHEMA, source_hash=memory.source_hash, output_hash=memory.output_hash,
+                   output_hash_previous=memory.output_hash_previous, engine=memory.engine,
+                   translated_at=memory.translated_at, glossary_hash=memory.glossary_hash, counts=memory.counts(),
+                   model_current=not any(model_stale(r, info) for r in memory.segments))
 
 
 def scan(data: bytes, info: EngineInfo | None) -> Header | None:
@@ -82,7 +83,7 @@ def scan(data: bytes, info: EngineInfo | None) -> Header | None:
             return None
         counts, current = scanned, _model_current(data, seg, info)
     source_hash, output_hash, previous, engine, translated_at, glossary_hash = strings
-    return Header(SCHEMA, source_hash, output_hash, previous, engine, translated_at, glossary_hash, counts, current)
+    return Header(schema=SCHEMA, source_hash=source_hash, output_hash=output_hash, output_hash_previous=previous, engine=engine, translated_at=translated_at, glossary_hash=glossary_hash, counts=counts, model_current=current)
 
 
 HEAD = 2048  # bytes: a header (paths, hashes, glossary identity, summary) takes about 700
@@ -142,7 +143,7 @@ def _header(top: dict[str, Any], info: EngineInfo | None) -> Header | None:
     counts, engines = found
     current = info is None or all(e == (info.name, info.model, info.model_hash) for e in engines)
     source_hash, output_hash, previous, engine, translated_at, glossary_hash = strings
-    return Header(SCHEMA, source_hash, output_hash, previous, engine, translated_at, glossary_hash, counts, current)
+    return Header(schema=SCHEMA, source_hash=source_hash, output_hash=output_hash, output_hash_previous=previous, engine=engine, translated_at=translated_at, glossary_hash=glossary_hash, counts=counts, model_current=current)
 
 
 def _conflict(data: bytes) -> bool:

@@ -19,6 +19,7 @@ import yaml
 from frontmatter.default_handlers import BaseHandler, JSONHandler, YAMLHandler
 
 from workflow.errors import InputError
+from workflow.text.chars import has_han
 
 UTF8_BOM = b"\xef\xbb\xbf"
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
@@ -113,8 +114,7 @@ def _utf8(data: bytes, path: str) -> str:
 
 def _plausible_chinese(text: str) -> bool:
     controls = sum(1 for c in text if unicodedata.category(c) == "Cc" and c not in "\t\n\r\f")
-    han = sum(1 for c in text if "\u4e00" <= c <= "\u9fff")
-    return controls == 0 and han > 0
+    return controls == 0 and has_han(text)
 
 
 def split_newlines(text: str) -> tuple[str, str, list[str]]:
@@ -251,3 +251,9 @@ def _render_json(front: FrontMatter, changes: Mapping[str, Any]) -> str:
     data.update(changes)
     tail = "\n" if front.raw.endswith("\n") else ""
     return json.dumps(data, ensure_ascii=False, indent=2, default=str) + tail
+
+
+def key_line(front: str, key: str) -> int:
+    """The line of `key` in a YAML, TOML or JSON front-matter block (1 when not found)."""
+    found = re.search(rf"""^[ \t]*["']?{re.escape(key)}["']?[ \t]*[:=]""", front, re.MULTILINE)
+    return front.count("\n", 0, found.start()) + 1 if found else 1

@@ -20,17 +20,19 @@ from typing import Any, Callable, Mapping
 from markdown_it import MarkdownIt
 from markdown_it.rules_inline import StateInline
 
+from workflow.text.chars import CJK_PUNCTUATION, FULLWIDTH, HAN_RANGES
 from workflow.text.segment import new_parser
 
 PLACEHOLDER = re.compile(r"<(/?)([gx])(\d+)(/?)>")
 # What an engine may turn a placeholder into: spaces inside, upper case, full-width brackets.
 LOOSE_PLACEHOLDER = re.compile(r"[<＜]\s*(/?)\s*([gxGX])\s*(\d+)\s*(/?)\s*[>＞]")
+_URL_STOP = CJK_PUNCTUATION + HAN_RANGES + FULLWIDTH  # a bare URL ends at Chinese text
 REGEX_PROTECTED = re.compile(
     r"\{%.*?%\}"  # Liquid tags
     r"|\{\{.*?\}\}"  # Liquid output, Hugo shortcodes
     # Bare URLs: parentheses only when balanced (Wikipedia style), trailing punctuation left out.
-    r"|(?:https?|ftp)://(?:[^\s<>\"'()\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]|\([^\s<>\"'()]*\))*"
-    r"(?:[^\s<>\"'().,;:!?\]\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]|\([^\s<>\"'()]*\))"
+    rf"|(?:https?|ftp)://(?:[^\s<>\"'(){_URL_STOP}]|\([^\s<>\"'()]*\))*"
+    rf"(?:[^\s<>\"'().,;:!?\]{_URL_STOP}]|\([^\s<>\"'()]*\))"
     r"|" + LOOSE_PLACEHOLDER.pattern,
     re.DOTALL,
 )

@@ -12,12 +12,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from workflow.text.chars import HAN
 from workflow.text.protect import PLACEHOLDER, Masked
 
 ENDERS = "。！？；…!?"
 CLOSERS = "”’」』）)]】》\"'"
 OPENERS = {"《": "》", "“": "”", "（": "）", "【": "】", "「": "」", "『": "』", "(": ")"}
-HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]")
 EDGE_SPACE = " \t\n\u3000"
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from workflow.text.chars import HAN
 from workflow.text.protect import PLACEHOLDER
 
 # Punctuation that takes a space after it in English (and none before).
@@ -18,7 +19,6 @@ SPACED = {"，": ",", "。": ".", "：": ":", "；": ";", "！": "!", "？": "?"
 PAIRED = {"（": " (", "）": ") ", "《": ' "', "》": '" ', "“": ' "', "”": '" ', "‘": " '", "’": "' ",
           "【": " [", "】": "] ", "「": ' "', "」": '" ', "『": ' "', "』": '" '}
 OTHER = {"……": "...", "…": "...", "——": " — ", "～": "~", "·": " · ", "\u3000": " "}
-HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
 def english(text: str) -> str:

@@ -18,7 +18,6 @@ from typing import Any, Callable, ContextManager, Iterable
 from workflow.config import Settings
 from workflow.document import assemble
 from workflow.document.output import output_bytes, record_at, write_pair
-from workflow.document.pairing import apply_patch, make_patch
 from workflow.document.plan import Plan, Work, line_of, plan_document, units_needing_engine
 from workflow.engines import Engine, load_engine
 from workflow.errors import ModelNotInstalled, SkeletonMismatch, UnrecordedEdits, WorkflowError
@@ -26,9 +25,11 @@ from workflow.glossary.enforce import Enforcer, Prepared, Stats
 from workflow.glossary.terms import Glossary
 from workflow.glossary.terms import load as load_glossary
 from workflow.review import record as review  # `translate --force` records the English file's edits first
-from workflow.store.files import atomic_write, select, sha256
+from workflow.store.documents import sources
+from workflow.store.files import atomic_write, sha256
 from workflow.store.memory import EngineInfo, Memory, Record
 from workflow.text import skeleton, typography
+from workflow.text.diff import apply_patch, make_patch
 from workflow.text.protect import repair
 from workflow.text.sentences import join, needs_engine
 
@@ -37,7 +38,7 @@ Outputs = dict[str, tuple[Prepared, str]]  # a sentence's core -> (what the engi
 NOTHING_TO_TRANSLATE = "nothing to translate: no Chinese text"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class DocumentResult:
     source: str
     output: str
@@ -112,11 +113,11 @@ def translate(
     slot = EngineSlot(settings, engine, install_model)
     report = RunReport()
     plans: list[Plan] = []
-    for path in select(settings.source, map(settings.resolve, paths)):
+    for path in sources(settings, paths):
         try:
             plan = _plan(settings, path, glossary, slot, force and not dry_run)
         except WorkflowError as exc:
-            report.documents.append(DocumentResult(settings.rel(path), "", _state(exc), message=str(exc), exit_code=exc.exit_code))
+            report.documents.append(DocumentResult(source=settings.rel(path), output="", state=_state(exc), message=str(exc), exit_code=exc.exit_code))
             continue
         report.warnings += plan.post.warnings
         if plan.unchanged:
