@@ -551,7 +551,9 @@ def test_every_finding_kind_is_documented() -> None:
 def test_check_reads_only_the_header_of_a_current_document(translated: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The memory's segments are read only when a document needs them; a truncated file is still caught."""
     reads: list[str] = []
-    monkeypatch.setattr(check_mod, "_read", lambda path: reads.append(path) or open(path, "rb").read())
+    from workflow.report import reader
+
+    monkeypatch.setattr(reader, "read", lambda path: reads.append(path) or open(path, "rb").read())
     settings = load_settings(translated)
     assert check(settings).findings == ()
     assert not [p for p in reads if p.endswith(".json")]
