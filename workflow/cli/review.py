@@ -25,6 +25,9 @@ Examples:
   workflow review --show                           pending and edited segments, diff coloured
   workflow review --html review.html               a side-by-side report for a browser
   workflow review --interactive                    accept / edit in $EDITOR / skip, one by one
+  workflow review --set-aside output_en/2018-11-15-x.md
+                                                   after a refusal: keep the English next to the
+                                                   memory and write the page again from memory
 """)
 @paths_argument()
 @click.option("--reviewer", default=None, metavar="NAME",
@@ -35,10 +38,13 @@ Examples:
               help="Write a self-contained side-by-side HTML report to FILE; records nothing.")
 @click.option("-i", "--interactive", is_flag=True,
               help="Walk the pending segments: accept, edit in $EDITOR, skip or quit; saved after each one.")
+@click.option("--set-aside", "aside", is_flag=True,
+              help="After a refusal: copy the unrecorded English next to the memory (never deleted) and write "
+                   "the page again from memory, to redo the edit in smaller steps.")
 @format_option
 @click.pass_context
 def review(ctx: click.Context, paths: tuple[Path, ...], reviewer: str | None, approve: bool, show: bool,
-           html_file: Path | None, interactive: bool, fmt: str) -> None:
+           html_file: Path | None, interactive: bool, aside: bool, fmt: str) -> None:
     """Record the corrections editors made to the English in output_en/.
 
     Aligns each edited English file with its recorded segments and records, for every
@@ -51,6 +57,11 @@ def review(ctx: click.Context, paths: tuple[Path, ...], reviewer: str | None, ap
     if interactive and (show or html_file or fmt == "json"):
         raise click.UsageError("--interactive cannot be combined with --show, --html or --format json.")
     conf = settings(ctx)
+    if aside:
+        if show or html_file or interactive or approve:
+            raise click.UsageError("--set-aside cannot be combined with --show, --html, --interactive or --approve.")
+        _set_aside(ctx, conf, paths, fmt)
+        return
     if show or html_file:
         _look(ctx, conf, paths, show, html_file, fmt)
         return
@@ -90,6 +101,26 @@ def _print_report(report: Any) -> None:
     summary = ", ".join(f"{n} {state}" for state, n in sorted(counts.items())) or "nothing to review"
     who = f" Reviewer: {report.reviewer}." if report.reviewer else ""
     click.echo(f"{len(report.documents)} documents: {summary}.{who}")
+
+
+def _set_aside(ctx: click.Context, conf: Any, paths: tuple[Path, ...], fmt: str) -> None:
+    from workflow.review.aside import set_aside
+    from workflow.review.record import utc_now
+
+    with domain_errors():
+        done = set_aside(conf, paths, utc_now())
+    if fmt == "json":
+        click.echo(json.dumps([asdict(d) for d in done], ensure_ascii=False, indent=2))
+    else:
+        for item in done:
+            if item.message:
+                click.echo(click.style("refused: ", fg="yellow") + item.message, err=True)
+            elif item.aside:
+                click.echo(f"set aside  {item.output} -> {item.aside}; {item.output} written again from memory")
+        moved = sum(1 for d in done if d.aside)
+        click.echo(f"{len(done)} documents: {moved} set aside, {len(done) - moved - sum(1 for d in done if d.message)} "
+                   "had nothing unrecorded.")
+    ctx.exit(max((d.exit_code for d in done), default=0))
 
 
 # -- --show and --html: read memory, write nothing but the report ------------------------------

@@ -50,6 +50,13 @@ class UnalignedEdits(WorkflowError):
     exit_code = 1
 
 
+def way_out(exc: UnalignedEdits) -> UnalignedEdits:
+    """The refusal with the way out named: set the English aside and redo the edit in smaller steps."""
+    hint = (f" To start again from memory (your file is kept next to the memory): "
+            f"`workflow review --set-aside {exc.path}`, then redo the edit in smaller steps.")
+    return UnalignedEdits(exc.message + hint, path=exc.path, line=exc.line)
+
+
 class NotTranslated(WorkflowError):
     """There is nothing to review: no memory, or no English file."""
 
@@ -184,7 +191,10 @@ def review(
     named = bool(list(paths))
     for source in sources(settings, paths):
         try:
-            report.documents.append(review_document(settings, source, glossary, who, approve, stamp))
+            try:
+                report.documents.append(review_document(settings, source, glossary, who, approve, stamp))
+            except UnalignedEdits as exc:
+                raise way_out(exc) from None
         except WorkflowError as exc:
             if isinstance(exc, NotTranslated) and not named and not exc.english:
                 continue  # nothing to review yet
@@ -199,7 +209,10 @@ def review(
 def record_or_raise(settings: Settings, source: Path) -> DocumentReview:
     """`translate --force`: record the English file's edits, or raise why not."""
     glossary = load_glossary(settings.glossary, settings.root)
-    return review_document(settings, source, glossary, Reviewer(settings), False, utc_now())
+    try:
+        return review_document(settings, source, glossary, Reviewer(settings), False, utc_now())
+    except UnalignedEdits as exc:
+        raise way_out(exc) from None
 
 
 def review_document(settings: Settings, source: Path, glossary: Glossary, who: Reviewer, approve: bool,
@@ -242,11 +255,13 @@ def edits(doc: Document, english: Post, who: Reviewer, now: str) -> tuple[list[R
     return records, changes
 
 
-def _body_alignment(records: Sequence[Record], english: Post) -> tuple[list[int], Attribution, list[Segment]]:
+def _body_alignment(records: Sequence[Record], english: Post,
+                    trust_position: bool = False) -> tuple[list[int], Attribution, list[Segment]]:
     body_index = [i for i, r in enumerate(records) if not r.kind.startswith("meta:")]
     segments = segment_body(english.body)
     try:
-        return body_index, attribute([records[i] for i in body_index], english.body, segments), segments
+        found = attribute([records[i] for i in body_index], english.body, segments, trust_position=trust_position)
+        return body_index, found, segments
     except Unaligned as exc:
         line = exc.segment.line + english.body_line - 1 if exc.segment else None
         raise UnalignedEdits(f"{exc.message}. Nothing was recorded for this file.", path=english.path, line=line) from None
@@ -273,9 +288,9 @@ def edited_lines(records: Sequence[Record], english: Post) -> dict[int, int]:
     return lines
 
 
-def new_finals(records: Sequence[Record], english: Post) -> dict[int, str]:
+def new_finals(records: Sequence[Record], english: Post, trust_position: bool = False) -> dict[int, str]:
     """Record index -> the final the English file now holds, for records whose English changed."""
-    body_index, alignment, _ = _body_alignment(records, english)
+    body_index, alignment, _ = _body_alignment(records, english, trust_position)
     finals = {body_index[k]: text for k, text in alignment.finals.items()}
     metadata = english.front.metadata if english.front else {}
     for index, record in enumerate(records):
@@ -390,7 +405,7 @@ def adopt(settings: Settings, plan: Plan, glossary: Glossary, now: str) -> None:
     records = [r for r in plan.records if r is not None]
     metadata: Mapping[str, Any] = english.front.metadata if english.front else {}
     present = [r for r in records if not r.kind.startswith("meta:") or r.kind.split(":", 1)[1] in metadata]
-    finals = new_finals(present, english)
+    finals = new_finals(present, english, trust_position=True)
     changed = {present[i].id: final for i, final in finals.items()}
     plan.records = [record_edit(r, changed[r.id], who(), now) if r.id in changed else r for r in records]
     verify(settings, english, parse(output_bytes(settings, plan, glossary), shown), shown, adopting=True)
