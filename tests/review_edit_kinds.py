@@ -6,8 +6,8 @@ each changed segment by label (`{A}` is segment A's machine English, `""` a dele
 refusal with a phrase of its message. `tests/test_review_edit_kinds.py` runs them all and
 checks, besides the records, that a refusal names the line and the way out and writes
 nothing, and that a recorded edit is written back byte for byte by `translate` and survives
-a later change of the Chinese elsewhere in the article. `bench`-style tally: `python
-tests/review_edit_kinds.py` prints how many kinds are recorded, refused and wrong.
+a later change of the Chinese elsewhere in the article. The tally the README gives:
+`python tests/test_review_edit_kinds.py` prints how many kinds are recorded, refused and wrong.
 """
 
 from __future__ import annotations

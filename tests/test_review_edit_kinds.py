@@ -115,3 +115,20 @@ def test_edit_kind(kind: Kind, tmp_path: Path) -> None:
     outcome, detail = run_kind(kind, tmp_path / "site")
     assert outcome != "WRONG", detail
     assert outcome == ("refused" if kind.refused else "recorded" if kind.recorded else "unchanged"), detail
+
+
+if __name__ == "__main__":  # the README's pass rate: python tests/test_review_edit_kinds.py
+    import collections
+    import tempfile
+
+    tally: collections.Counter[str] = collections.Counter()
+    for each in KINDS:
+        with tempfile.TemporaryDirectory() as folder:
+            outcome, detail = run_kind(each, Path(folder) / "site")
+        tally[outcome] += 1
+        if outcome == "WRONG":
+            print(f"WRONG  {each.name}: {detail}")
+    passed = len(KINDS) - tally["WRONG"]
+    print(f"{len(KINDS)} edit kinds: {tally['recorded']} recorded, {tally['unchanged']} nothing to record, "
+          f"{tally['refused']} refused with the line and the way out, {tally['WRONG']} wrong; "
+          f"pass rate {100 * passed / len(KINDS):.0f}%")

@@ -31,6 +31,8 @@ COMMANDS = {
     "glossary": "workflow.cli.glossary:glossary",
     "review": "workflow.cli.review:review",
     "stats": "workflow.cli.stats:stats",
+    "export": "workflow.cli.exchange:export_command",
+    "import": "workflow.cli.exchange:import_command",
 }
 
 EPILOG = """\b
