@@ -40,6 +40,7 @@ class SegmentView:
     previous_final: str
     reviewer: str
     hints: tuple[tuple[str, str], ...]  # glossary (zh, en) the Chinese matches
+    matches: tuple[tuple[int, str, str], ...] = ()  # fuzzy matches of the translation memory: (score, zh, en)
 
     @property
     def pending(self) -> bool:
@@ -68,7 +69,18 @@ def hints(glossary: Glossary, chinese: str) -> tuple[tuple[str, str], ...]:
 def view(record: Record, glossary: Glossary) -> SegmentView:
     return SegmentView(id=record.id, line=record.line, kind=record.kind, status=record.status, reasons=record.reasons, source=record.source,
                        machine=record.machine, final=record.final, previous_final=record.previous_final, reviewer=record.reviewer,
-                       hints=hints(glossary, record.source))
+                       hints=hints(glossary, record.source), matches=fuzzy(record))
+
+
+def fuzzy(record: Record) -> tuple[tuple[int, str, str], ...]:
+    """The record's `matches` (the translation memory's, best first), when it has them; read defensively."""
+    found = getattr(record, "matches", None) or ()
+    out = []
+    for match in found:
+        if isinstance(match, dict) and isinstance(match.get("target"), str):
+            score = match.get("score")
+            out.append((score if isinstance(score, int) else 0, str(match.get("source", "")), match["target"]))
+    return tuple(out)
 
 
 def views(settings: Settings, paths: Iterable[Path] = (), *, everything: bool = False) -> list[DocumentView]:
