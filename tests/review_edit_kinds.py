@@ -71,10 +71,13 @@ class Kind:
     finals: dict[str, str] = field(default_factory=dict)  # label -> final after the last step
     refused: str = ""  # a phrase of the refusal of the last step
     recorded: bool = True  # False: recorded nothing (no edit)
+    markups: dict[str, str] = field(default_factory=dict)  # label -> the editor's markup override
 
 
-def k(name: str, *steps: tuple[str, str], refused: str = "", **finals: str) -> Kind:
-    return Kind(name, tuple(steps), dict(finals), refused, recorded=bool(finals) or bool(refused))
+def k(name: str, *steps: tuple[str, str], refused: str = "", markups: dict[str, str] | None = None,
+      **finals: str) -> Kind:
+    return Kind(name, tuple(steps), dict(finals), refused, recorded=bool(finals or refused or markups),
+                markups=markups or {})
 
 
 KINDS = [
@@ -120,8 +123,12 @@ KINDS = [
       refused="resemble none of their recorded segments"),
     k("a paragraph moved before another", ("{C}\n\n{D}", "{D}\n\n{C}"), refused="looks moved"),
     k("two paragraphs swapped and edited", ("{A}\n\n{B}", "{B} Yes.\n\n{A} Yes."), refused="moved"),
-    k("a heading's level changed", ("## {H2}", "### {H2}"), refused="changes the structure"),
-    k("a list marker changed", ("- {L1}\n- {L2}", "* {L1}\n* {L2}"), refused="changes the structure"),
+    k("a heading's level changed", ("## {H2}", "### {H2}"), markups={"H2": "### "}),
+    k("a heading's level changed and its text edited", ("## {H2}", "### {H2} now"), H2="{H2} now",
+      markups={"H2": "### "}),
+    k("a list marker changed", ("- {L1}\n- {L2}", "* {L1}\n* {L2}"), markups={"L1": "* ", "L2": "* "}),
+    k("a heading's level changed back", ("## {H2}", "### {H2}"), ("### {H2}", "## {H2}"), markups={"H2": ""}),
+    k("a heading made a list item", ("## {H2}", "- {H2}"), refused="changes the structure"),
     k("a list item added", ("- {L2}\n", "- {L2}\n- A third item the editor added.\n"), refused="a new list item"),
     k("a table row added", ("| {T3} | {T4} |\n", "| {T3} | {T4} |\n| Kata | Containers |\n"), refused="a new table row"),
     k("a code comment translated", ("# 创建 文件系统", "# create a file system"), refused="outside the translatable text"),

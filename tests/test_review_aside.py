@@ -44,8 +44,9 @@ def test_set_aside_keeps_every_earlier_file(empty_project: Path) -> None:
     assert run("translate").exit_code == 0
     english = empty_project / "output_en" / "c.md"
     for n in range(2):
-        english.write_text(english.read_text(encoding="utf-8").replace("# 标题", f"### 标题{n}"), encoding="utf-8")
+        english.write_text(english.read_text(encoding="utf-8").replace("- 第二项内容\n", f"- 第二项内容\n- Item {n}\n"),
+                           encoding="utf-8")
         assert run("review").exit_code == 1
         assert run("review", "--set-aside").exit_code == 0
     kept = sorted((empty_project / "output_en" / ".workflow").glob("c.md.aside-*.md"))
-    assert len(kept) == 2 and {p.read_text(encoding="utf-8").count("### 标题") for p in kept} == {1}
+    assert len(kept) == 2 and {p.read_text(encoding="utf-8").count("- Item ") for p in kept} == {1}

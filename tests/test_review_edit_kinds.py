@@ -77,6 +77,8 @@ def run_kind(kind: Kind, root: Path) -> tuple[str, str]:
             return "WRONG", f"{label}: recorded {record.final!r}, expected {want!r}"
         if label in kind.finals and record.status != "reviewed":
             return "WRONG", f"{label} is {record.status}"
+        if record.markup != kind.markups.get(label, records[label].markup):
+            return "WRONG", f"{label}: markup {record.markup!r}, expected {kind.markups.get(label)!r}"
     return survives(root, english, kind)
 
 
@@ -87,12 +89,16 @@ def survives(root: Path, english: Path, kind: Kind) -> tuple[str, str]:
     if again.state != "unchanged" or english.read_bytes() != written:
         return "WRONG", f"translate after review: {again.state}"
     edited = {label: r.final for label, r in labelled(memory(root)).items() if label in kind.finals}
+    overridden = {label: r.markup for label, r in labelled(memory(root)).items() if label in kind.markups}
     source = root / "source_zh" / NAME
     source.write_text(source.read_text(encoding="utf-8").replace("最后一段总结了", "最后一段回顾了"), encoding="utf-8")
     changed = translate(load_settings(root)).documents[0]
     if changed.state != "translated":
         return "WRONG", f"translate after a source change: {changed.state} {changed.message}"
     kept = labelled_after_change(memory(root))
+    marks = {label: r.markup for label, chinese in LABELS.items() for r in memory(root).segments if chinese in r.source}
+    if any(marks.get(label) != markup for label, markup in overridden.items()):
+        return "WRONG", f"a markup override was lost after a source change: {marks}"
     for label, final in edited.items():
         if label == "Z":
             continue  # its own Chinese changed: carried over, checked by test_review_carry
@@ -115,6 +121,20 @@ def test_edit_kind(kind: Kind, tmp_path: Path) -> None:
     outcome, detail = run_kind(kind, tmp_path / "site")
     assert outcome != "WRONG", detail
     assert outcome == ("refused" if kind.refused else "recorded" if kind.recorded else "unchanged"), detail
+
+
+def test_a_markup_override_survives_a_change_of_its_own_chinese(tmp_path: Path) -> None:
+    root = tmp_path / "site"
+    english, records = setup(root)
+    heading = records["H2"].machine
+    english.write_text(english.read_text(encoding="utf-8").replace(f"## {heading}", f"### {heading}"), encoding="utf-8")
+    assert review(load_settings(root), [english]).documents[0].state == "recorded"
+    source = root / "source_zh" / NAME
+    source.write_text(source.read_text(encoding="utf-8").replace("## 社区的变化", "## 社区的新变化"), encoding="utf-8")
+    assert translate(load_settings(root)).documents[0].state == "translated"
+    changed = [r for r in memory(root).segments if r.source == "社区的新变化"][0]
+    assert changed.markup == "### " and changed.status == "needs-review"
+    assert f"\n### {changed.final}\n" in english.read_text(encoding="utf-8")
 
 
 if __name__ == "__main__":  # the README's pass rate: python tests/test_review_edit_kinds.py

@@ -32,7 +32,8 @@ def output_bytes(settings: Settings, plan: Plan, glossary: Glossary) -> bytes:
     records = [record_at(plan, i) for i in range(len(plan.segments))]
     body_records = [r for r, s in zip(records, plan.segments) if s.pieces]
     meta = {s.kind.split(":", 1)[1]: r for r, s in zip(records, plan.segments) if not s.pieces}
-    english_body = assemble.body(plan.post.body, [s for s in plan.segments if s.pieces], [r.final for r in body_records])
+    english_body = assemble.body(plan.post.body, [s for s in plan.segments if s.pieces], [r.final for r in body_records],
+                                 [r.markup for r in body_records])
     changes = assemble.front_matter_changes(plan.post, meta, settings.front_matter, glossary, provenance(plan, records))
     return encode_text(assemble.render(plan.post, english_body, changes), plan.post.encoding, plan.post.newline)
 

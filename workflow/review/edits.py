@@ -107,8 +107,8 @@ def attribute(records: Sequence[Record], body: str, english: Sequence[Segment] |
     parts = expected_parts(records)
     owners: list[int | None] = [None] * len(segments)
     anchored: set[int] = set()
-    matcher = difflib.SequenceMatcher(None, [(p.kind, p.text) for p in parts], [(s.kind, s.source) for s in segments],
-                                      autojunk=False)
+    matcher = difflib.SequenceMatcher(None, [(family(p.kind), p.text) for p in parts],
+                                      [(family(s.kind), s.source) for s in segments], autojunk=False)
     written = [(r.source, r.final) for r in records if r.human and r.final.strip() and r.final != r.source]
     scale = english_scale(written) if len(written) >= 3 else -1.0
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
@@ -195,7 +195,7 @@ class _Region:
         record = self.records[owner]
         if all(self._cover(owner, s) >= OWNED for s in self.segments):
             return [owner] * len(self.segments)  # its English is back
-        if all(s.kind != record.kind for s in self.segments):
+        if all(family(s.kind) != family(record.kind) for s in self.segments):
             return self._attach_outside()  # a quote or note where a paragraph was deleted
         raise Unaligned(f"this paragraph stands where the deleted segment of Chinese line {record.line} was, and "
                         "does not resemble its machine English: cannot tell its translation from an added "
@@ -225,7 +225,7 @@ class _Region:
     def _pairs_by_position(self) -> bool:
         if len(self.parts) != len(self.segments):
             return False
-        if any(p.kind != s.kind for p, s in zip(self.parts, self.segments)):
+        if any(family(p.kind) != family(s.kind) for p, s in zip(self.parts, self.segments)):
             return False
         for k, (part, segment) in enumerate(zip(self.parts, self.segments)):
             near = [p.owner for p in self.parts[max(0, k - WINDOW):k + WINDOW + 1] if p.owner != part.owner]
@@ -281,7 +281,7 @@ class _Region:
         if scale <= 0 and len(parts) >= 4:  # no English of this document's editors to learn from
             ratios = sorted(len(e) / w for e, w in zip(english, expected))
             scale = ratios[len(ratios) // 2]
-        if length_reading(expected, english, scale, ([p.kind for p in parts], [s.kind for s in segments])):
+        if length_reading(expected, english, scale, ([family(p.kind) for p in parts], [family(s.kind) for s in segments])):
             return
         raise Unaligned(f"{len(segments)} paragraphs here resemble none of their recorded segments, and neither "
                         "names nor lengths show which Chinese paragraph each one translates (a paragraph deleted "
@@ -290,7 +290,7 @@ class _Region:
 
     def _by_kinds(self) -> list[int] | None:
         """The one way to keep the kinds in order (a paragraph deleted next to an edited heading), if unique."""
-        short, long = ([p.kind for p in self.parts], [s.kind for s in self.segments])
+        short, long = ([family(p.kind) for p in self.parts], [family(s.kind) for s in self.segments])
         flipped = len(short) > len(long)
         if flipped:
             short, long = long, short
@@ -392,6 +392,11 @@ def _unique_embedding(short: Sequence[str], long: Sequence[str]) -> list[int] | 
         found.append(j)
         j += 1
     return found
+
+
+def family(kind: str) -> str:
+    """Kinds that one segment may change between by an editor's markup override (a heading's level)."""
+    return "heading" if kind.startswith("heading") else kind
 
 
 def _single_line(kind: str) -> bool:

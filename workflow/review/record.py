@@ -35,6 +35,7 @@ from workflow.errors import ConfigError, WorkflowError
 from workflow.glossary.terms import Glossary
 from workflow.glossary.terms import load as load_glossary
 from workflow.review.edits import Attribution, Unaligned, attribute, split_final
+from workflow.review.markup import overrides
 from workflow.store import memory as memory_mod
 from workflow.store.documents import inside, rel_to, sources
 from workflow.store.files import read_bytes, sha256
@@ -72,7 +73,7 @@ class Change:
     id: str
     line: int  # in the English file
     kind: str
-    action: str  # edited | deleted | approved
+    action: str  # edited | deleted | approved | markup
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -88,7 +89,7 @@ class DocumentReview:
 
     @property
     def edited(self) -> int:
-        return sum(1 for c in self.changes if c.action in ("edited", "deleted"))
+        return sum(1 for c in self.changes if c.action in ("edited", "deleted", "markup"))
 
     @property
     def approved(self) -> int:
@@ -252,7 +253,23 @@ def edits(doc: Document, english: Post, who: Reviewer, now: str) -> tuple[list[R
         action = "deleted" if final == "" else "edited"
         records[index] = record_edit(record, final, who(), now)
         changes.append(Change(record.id, lines.get(index, 0), record.kind, action))
+    if doc.current:
+        for index, markup in sorted(markup_edits(doc, records, english).items()):
+            record = records[index]
+            records[index] = dataclasses.replace(record, markup=markup, status="reviewed", reviewer=who(),
+                                                 reviewed_at=now)
+            if index not in new:
+                changes.append(Change(record.id, lines.get(index, 0), record.kind, "markup"))
     return records, changes
+
+
+def markup_edits(doc: Document, records: Sequence[Record], english: Post) -> dict[int, str]:
+    """Record index -> the heading level or list marker the editor changed it to (see review.markup)."""
+    body_index, alignment, segments = _body_alignment(records, english)
+    chinese = [doc.plan.segments[i] for i in body_index]
+    found = overrides([records[i] for i in body_index], doc.plan.post.body, chinese, english.body, segments,
+                      alignment.owners)
+    return {body_index[k]: markup for k, markup in found.items()}
 
 
 def _body_alignment(records: Sequence[Record], english: Post,

@@ -62,6 +62,7 @@ class Record:
     translated_at: str = ""
     previous_source: str = ""  # the Chinese this segment had before its last change
     previous_final: str = ""  # the English it had then (kept for reference)
+    markup: str = ""  # an editor's override of the block's markup before its first line ("### ", "* "); "" = the Chinese's
 
     @property
     def edited(self) -> bool:

@@ -288,7 +288,7 @@ def carry_over(record: Record, previous: Record | None) -> Record:
         return record
     own = previous.status == "reviewed" or not previous.previous_source
     base = dataclasses.replace(
-        record, status="needs-review",
+        record, status="needs-review", markup=previous.markup,
         previous_source=previous.source if own else previous.previous_source,
         previous_final=previous.final if own else previous.previous_final,
     )

@@ -1,0 +1,48 @@
+"""An editor's markup override: a heading's level or a list item's marker changed in the English.
+
+The English is the Chinese markup with each record's final in it, so a changed `## ` or `- `
+cannot be written as a final. It is recorded as the record's `markup` (what stands before
+the block's first line in the English), which `document.assemble.body` puts in place of the
+Chinese's markers; it stays when the Chinese changes, since it belongs to the record. Only
+marker changes count: the container structure (quote depth, a list or none, a heading or
+none) must stay, or it is a structural change `review` refuses.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Sequence
+
+from workflow.document.assemble import line_prefix
+from workflow.store.memory import Record
+from workflow.text.segment import Segment
+
+_MARKERS = re.compile(r"(?P<quote>[ \t>]*)(?P<list>(?:[-+*]|\d{1,9}[.)])[ \t]+)?(?P<heading>#{1,6}[ \t]+)?")
+
+
+def _shape(prefix: str) -> tuple[int, bool, bool] | None:
+    m = _MARKERS.fullmatch(prefix)
+    if m is None:
+        return None
+    return m.group("quote").count(">"), m.group("list") is not None, m.group("heading") is not None
+
+
+def overrides(records: Sequence[Record], chinese_body: str, chinese: Sequence[Segment], english_body: str,
+              english: Sequence[Segment], owners: Sequence[int]) -> dict[int, str]:
+    """Body record index -> its new `markup`, for records whose English markers differ from memory's."""
+    first: dict[int, Segment] = {}
+    for segment, owner in zip(english, owners):
+        first.setdefault(owner, segment)
+    changed: dict[int, str] = {}
+    for index, segment in first.items():
+        if index >= len(chinese) or not chinese[index].pieces:
+            continue
+        theirs = line_prefix(chinese_body, chinese[index].pieces[0].start)
+        mine = line_prefix(english_body, segment.start)
+        wanted = "" if mine == theirs else mine
+        if wanted == records[index].markup:
+            continue
+        shape_mine, shape_theirs = _shape(mine), _shape(theirs)
+        if shape_mine is not None and shape_mine == shape_theirs and (shape_mine[1] or shape_mine[2]):
+            changed[index] = wanted
+    return changed
