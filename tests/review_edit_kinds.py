@@ -72,12 +72,13 @@ class Kind:
     refused: str = ""  # a phrase of the refusal of the last step
     recorded: bool = True  # False: recorded nothing (no edit)
     markups: dict[str, str] = field(default_factory=dict)  # label -> the editor's markup override
+    front: dict[str, object] = field(default_factory=dict)  # front-matter key -> the English value it must keep
 
 
 def k(name: str, *steps: tuple[str, str], refused: str = "", markups: dict[str, str] | None = None,
-      **finals: str) -> Kind:
-    return Kind(name, tuple(steps), dict(finals), refused, recorded=bool(finals or refused or markups),
-                markups=markups or {})
+      front: dict[str, object] | None = None, **finals: str) -> Kind:
+    return Kind(name, tuple(steps), dict(finals), refused, recorded=bool(finals or refused or markups or front),
+                markups=markups or {}, front=front or {})
 
 
 KINDS = [
@@ -132,8 +133,10 @@ KINDS = [
     k("a list item added", ("- {L2}\n", "- {L2}\n- A third item the editor added.\n"), refused="a new list item"),
     k("a table row added", ("| {T3} | {T4} |\n", "| {T3} | {T4} |\n| Kata | Containers |\n"), refused="a new table row"),
     k("a code comment translated", ("# 创建 文件系统", "# create a file system"), refused="outside the translatable text"),
-    k("a tag translated differently", ("- 容器", "- containers"), refused="front matter"),
-    k("a category edited", ("- 峰会", "- Summit"), refused="front matter"),
+    k("a tag translated differently", ("- 容器", "- containers"), front={"tags": ["containers"]}),
+    k("a category edited", ("- 峰会", "- Summit"), front={"categories": ["Summit"]}),
+    k("a tag edited, then edited back", ("- 容器", "- containers"), ("- containers", "- 容器"), front={"tags": ["容器"]}),
+    k("a tag added", ("  - 容器\n", "  - 容器\n  - Kubernetes\n"), refused="front matter"),
     k("the title removed", ("title: {title}\n", ""), refused="front-matter key `title` was removed"),
     k("a front-matter key added", ("title: {title}\n", "title: {title}\nauthor: Ada\n"), refused="front matter"),
     k("a paragraph added before the first heading", ("# {H1}", NEW + "\n\n# {H1}"), refused="attach"),

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 from review_edit_kinds import CHINESE, KINDS, LABELS, Kind
 
 from workflow.config import load_settings
@@ -79,7 +80,15 @@ def run_kind(kind: Kind, root: Path) -> tuple[str, str]:
             return "WRONG", f"{label} is {record.status}"
         if record.markup != kind.markups.get(label, records[label].markup):
             return "WRONG", f"{label}: markup {record.markup!r}, expected {kind.markups.get(label)!r}"
+    if front_wrong := front_differs(english, kind):
+        return "WRONG", front_wrong
     return survives(root, english, kind)
+
+
+def front_differs(english: Path, kind: Kind) -> str:
+    found = yaml.safe_load(english.read_text(encoding="utf-8").split("---\n", 2)[1])
+    wrong = {key: found.get(key) for key, value in kind.front.items() if found.get(key) != value}
+    return f"front matter {wrong}, expected {kind.front}" if wrong else ""
 
 
 def survives(root: Path, english: Path, kind: Kind) -> tuple[str, str]:
@@ -96,6 +105,8 @@ def survives(root: Path, english: Path, kind: Kind) -> tuple[str, str]:
     if changed.state != "translated":
         return "WRONG", f"translate after a source change: {changed.state} {changed.message}"
     kept = labelled_after_change(memory(root))
+    if front_wrong := front_differs(english, kind):
+        return "WRONG", f"after a source change: {front_wrong}"
     marks = {label: r.markup for label, chinese in LABELS.items() for r in memory(root).segments if chinese in r.source}
     if any(marks.get(label) != markup for label, markup in overridden.items()):
         return "WRONG", f"a markup override was lost after a source change: {marks}"

@@ -66,10 +66,12 @@ def front_matter_changes(
     policy: FrontMatterPolicy,
     glossary: Glossary,
     provenance: Mapping[str, Any],
+    terms: Mapping[str, Mapping[str, str]] | None = None,
 ) -> dict[str, Any]:
     """What the English front matter changes; new keys in the order they should appear.
 
-    `meta` holds the records of translated (and derived) values by key.
+    `meta` holds the records of translated (and derived) values by key; `terms`, per
+    glossary-mapped key (`tags`, `categories`), the editors' own English for a Chinese value.
     """
     source = dict(post.front.metadata) if post.front else {}
     changes: dict[str, Any] = {}
@@ -78,7 +80,7 @@ def front_matter_changes(
             changes[key] = record.final
     for key, value in source.items():
         if policy.action(key) == "glossary":
-            mapped = _through_glossary(value, glossary)
+            mapped = through_glossary(value, glossary, (terms or {}).get(key, {}))
             if mapped != value:
                 changes[key] = mapped
     for key, value in policy.set:
@@ -87,12 +89,15 @@ def front_matter_changes(
     return changes
 
 
-def _through_glossary(value: Any, glossary: Glossary) -> Any:
+def through_glossary(value: Any, glossary: Glossary, own: Mapping[str, str] | None = None) -> Any:
+    """A front-matter value mapped term by term: the editors' English (`own`), else the glossary's."""
     if isinstance(value, str):
+        if own and isinstance(own.get(value), str):
+            return own[value]
         entry = glossary.lookup(value)
         return entry.en if entry else value
     if isinstance(value, list):
-        return [_through_glossary(v, glossary) for v in value]
+        return [through_glossary(v, glossary, own) for v in value]
     return value
 
 

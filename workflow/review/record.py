@@ -29,13 +29,14 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
 from workflow.config import Settings
-from workflow.document.output import output_bytes, provenance, write_pair
+from workflow.document.output import TERMS_KEY, output_bytes, provenance, write_pair
+from workflow.document.output import front_matter_terms as front_matter_terms_of
 from workflow.document.plan import Plan, meta_segments, open_plan, segment_ids
 from workflow.errors import ConfigError, WorkflowError
 from workflow.glossary.terms import Glossary
 from workflow.glossary.terms import load as load_glossary
 from workflow.review.edits import Attribution, Unaligned, attribute, split_final
-from workflow.review.markup import overrides
+from workflow.review.markup import front_matter_terms, overrides
 from workflow.store import memory as memory_mod
 from workflow.store.documents import inside, rel_to, sources
 from workflow.store.files import read_bytes, sha256
@@ -228,13 +229,19 @@ def review_document(settings: Settings, source: Path, glossary: Glossary, who: R
         records, approved = approve_machine(records, english, who, now)
         changes += approved
     doc.plan.records = list(records)
+    extra = doc.memory.extra
+    if doc.current and not recorded:
+        extra, term_changes = _front_terms(settings, doc, english, glossary)
+        changes += term_changes
+        doc.plan.old = dataclasses.replace(doc.memory, extra=extra)  # output_bytes reads the terms there
     if doc.current:
         data = output_bytes(settings, doc.plan, glossary)
         if not recorded:
             verify(settings, english, parse(data, out), out)
     else:
         data = _keep_editors_file(settings, doc, english, records)
-    memory = dataclasses.replace(doc.memory, segments=tuple(records), output_hash=sha256(data), output_hash_previous="")
+    memory = dataclasses.replace(doc.memory, segments=tuple(records), output_hash=sha256(data), output_hash_previous="",
+                                 extra=extra)
     state = "recorded" if any(c.action != "approved" for c in changes) else ("approved" if changes else "unchanged")
     if data != doc.english or memory.to_bytes() != doc.memory.to_bytes():
         write_pair(doc.plan.memory_path, memory, doc.plan.output_path, data, doc.plan.output_hash)
@@ -261,6 +268,20 @@ def edits(doc: Document, english: Post, who: Reviewer, now: str) -> tuple[list[R
             if index not in new:
                 changes.append(Change(record.id, lines.get(index, 0), record.kind, "markup"))
     return records, changes
+
+
+def _front_terms(settings: Settings, doc: Document, english: Post, glossary: Glossary) -> tuple[dict[str, Any], list[Change]]:
+    """Memory's header with the editors' English for `tags`/`categories` values, and what changed."""
+    old = front_matter_terms_of(doc.memory)
+    chinese = doc.plan.post.front.metadata if doc.plan.post.front else {}
+    mine = english.front.metadata if english.front else {}
+    terms = front_matter_terms(settings.front_matter, chinese, mine, glossary, old)
+    extra = {k: v for k, v in doc.memory.extra.items() if k != TERMS_KEY}
+    if terms:
+        extra[TERMS_KEY] = terms
+    raw = english.front.raw if english.front else ""
+    changed = sorted(k for k in set(terms) | set(old) if terms.get(k) != old.get(k))
+    return extra, [Change(f"meta:{k}", key_line(raw, k), f"meta:{k}", "edited") for k in changed]
 
 
 def markup_edits(doc: Document, records: Sequence[Record], english: Post) -> dict[int, str]:
