@@ -122,3 +122,34 @@ def test_the_lock_file_name_fits_any_document_name(tmp_path: Path) -> None:
     assert report.exit_code == 0, report.documents
     assert (conf.memory_root / (name + ".json")).is_file()
     assert all(len(p.encode()) <= 255 for p in os.listdir(conf.memory_root / ".locks"))
+
+
+# -- nothing written outside the project's output folder ------------------------------------------
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def test_a_symlinked_folder_in_the_output_is_refused(tmp_path: Path) -> None:
+    conf = small_project(tmp_path / "site", **{"a.md": ARTICLE, "sub/b.md": ARTICLE})
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (conf.output).mkdir()
+    (conf.output / "sub").symlink_to(elsewhere, target_is_directory=True)
+    for force in (False, True):
+        report = translate(conf, force=force)
+        states = {d.source: d.state for d in report.documents}
+        assert states == {"source_zh/a.md": "translated" if not force else "unchanged", "source_zh/sub/b.md": "error"}
+        assert "outside output_en/" in next(d.message for d in report.documents if d.state == "error")
+        assert report.exit_code == 2
+        assert list(elsewhere.iterdir()) == []
+
+
+@pytest.mark.parametrize(("source", "output"), [("docs", "docs"), ("docs", "docs/en"), ("out/zh", "out"), ("docs", "./docs/")])
+def test_source_and_output_folders_must_be_apart(tmp_path: Path, source: str, output: str) -> None:
+    from workflow.errors import ConfigError
+
+    (tmp_path / "pyproject.toml").write_text(f'[tool.workflow]\nsource = "{source}"\noutput = "{output}"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="Give two separate folders"):
+        load_settings(tmp_path)
