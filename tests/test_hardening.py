@@ -153,3 +153,28 @@ def test_source_and_output_folders_must_be_apart(tmp_path: Path, source: str, ou
     (tmp_path / "pyproject.toml").write_text(f'[tool.workflow]\nsource = "{source}"\noutput = "{output}"\n', encoding="utf-8")
     with pytest.raises(ConfigError, match="Give two separate folders"):
         load_settings(tmp_path)
+
+
+# -- silent wrong results ---------------------------------------------------------------------------
+
+
+def nested_list(depth: int) -> str:
+    return "".join("  " * i + f"- 第{i}层的中文\n" for i in range(depth))
+
+
+def test_a_list_nested_twelve_levels_is_translated_to_the_bottom(tmp_path: Path) -> None:
+    conf = small_project(tmp_path, **{"a.md": nested_list(12)})
+    assert translate(conf).exit_code == 0
+    english = (conf.output / "a.md").read_text(encoding="utf-8")
+    assert "第" not in english and english.count("- ") == 12
+
+
+@pytest.mark.parametrize("text", [">" * 3000 + " 深层引用中文\n", nested_list(200)])
+def test_nesting_deeper_than_the_parser_follows_is_a_clear_error(tmp_path: Path, text: str) -> None:
+    conf = small_project(tmp_path, **{"a.md": ARTICLE, "deep.md": text})
+    report = translate(conf)
+    states = {d.source: (d.state, d.message) for d in report.documents}
+    assert states["source_zh/a.md"][0] == "translated"
+    assert states["source_zh/deep.md"][0] == "error" and "nest deeper than" in states["source_zh/deep.md"][1]
+    assert report.exit_code == 2
+    assert not (conf.output / "deep.md").exists()  # so `check` reports it untranslated

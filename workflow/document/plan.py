@@ -113,7 +113,10 @@ def plan_document(
         plan.refresh = not glossary_current  # no segment affected: memory just learns the new glossary
         return plan
     env: dict[str, Any] = {}
-    body = segment_body(post.body, env)
+    try:
+        body = segment_body(post.body, env)
+    except InputError as exc:  # the text stages know lines of the body, not the file
+        raise InputError(exc.message, path=post.path, line=(exc.line or 1) + post.body_line - 1) from None
     plan.segments = body + meta_segments(settings, post, body)
     plan.ids = segment_ids(plan.segments)
     _decide(plan, env, glossary, engine_info, settings)
