@@ -9,6 +9,7 @@ dotted keys (``argos.beam-size``) and go through the same validation.
 from __future__ import annotations
 
 import difflib
+import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -151,6 +152,8 @@ class Settings:
             return path.resolve().relative_to(self.root.resolve()).as_posix()
         except ValueError:
             return str(path)
+        except (RuntimeError, OSError):  # a symbolic link loop: shown as given
+            return os.path.relpath(path, self.root) if path.is_absolute() else str(path)
 
 
 def defaults(schema: Schema = SCHEMA) -> dict[str, Any]:

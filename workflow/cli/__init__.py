@@ -61,7 +61,7 @@ class LazyGroup(click.Group):
 
 @click.group(cls=LazyGroup, epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="workflow")
-@click.option("-C", "--directory", type=click.Path(file_okay=False, path_type=Path), default=None,
+@click.option("-C", "--directory", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
               help="Run as if started in this folder (the project root).")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Read [tool.workflow] from this file instead of ./pyproject.toml.")

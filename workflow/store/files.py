@@ -151,6 +151,19 @@ def markdown_files(root: Path) -> list[Path]:
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in filenames:
-            if name.endswith(MARKDOWN_SUFFIXES) and not name.startswith("."):
+            if name.endswith(MARKDOWN_SUFFIXES) and not name.startswith(".") and os.path.exists(Path(dirpath) / name):
                 found.append(Path(dirpath) / name)
+    return sorted(found)
+
+
+def links_not_followed(root: Path) -> list[Path]:
+    """Symbolic links under `root` that discovery does not follow: to folders (os.walk's rule, which
+    `check` shares), and links that lead nowhere (broken, or a loop)."""
+    found = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        for name in dirnames + filenames:
+            path = Path(dirpath) / name
+            if not name.startswith(".") and path.is_symlink() and (path.is_dir() or not os.path.exists(path)):
+                found.append(path)
     return sorted(found)
