@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import threading
 from pathlib import Path
 
@@ -178,3 +179,168 @@ def test_nesting_deeper_than_the_parser_follows_is_a_clear_error(tmp_path: Path,
     assert states["source_zh/deep.md"][0] == "error" and "nest deeper than" in states["source_zh/deep.md"][1]
     assert report.exit_code == 2
     assert not (conf.output / "deep.md").exists()  # so `check` reports it untranslated
+
+
+def cli(root: Path, *args: str) -> tuple[int, str]:
+    from click.testing import CliRunner
+
+    from workflow.cli import cli as main
+
+    result = CliRunner().invoke(main, ["-C", str(root), *args], catch_exceptions=False)
+    return result.exit_code, result.output
+
+
+def test_check_never_passes_on_nothing(tmp_path: Path) -> None:
+    assert cli(tmp_path, "check")[0] == 2  # no source folder here: the wrong root or a misnamed folder
+    code, output = cli(tmp_path / "nope", "check")
+    assert code == 2 and "does not exist" in output
+    (tmp_path / "pyproject.toml").write_text('[tool.workflow]\nsource = "sources_zh"\n', encoding="utf-8")
+    (tmp_path / "source_zh").mkdir()
+    (tmp_path / "source_zh" / "a.md").write_text(ARTICLE, encoding="utf-8")
+    code, output = cli(tmp_path, "check")
+    assert code == 2 and "sources_zh/ does not exist" in output
+    assert cli(tmp_path, "translate")[0] == 2
+    (tmp_path / "pyproject.toml").write_text('[tool.workflow]\nengine = "copy"\n', encoding="utf-8")
+    (tmp_path / "source_zh" / "a.md").unlink()
+    code, output = cli(tmp_path, "check")
+    assert code == 2 and "nothing to check" in output
+
+
+# -- front matter: bounded, and read as authors write it ---------------------------------------------
+
+BOMB = "---\na: &a [" + ",".join(["中"] * 9) + "]\n" + "".join(
+    f"{b}: &{b} [" + ",".join([f"*{a}"] * 9) + "]\n" for a, b in zip("abcdef", "bcdefg")) + "tags: [" + ",".join(["*g"] * 9) + "]\n---\n中文。\n"
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    (BOMB, "expands to more than"),
+    ("---\ntags: &a [*a]\n---\n中文。\n", "refers to itself"),
+    ("{\n\"a\": " + "[" * 100_000 + "]" * 100_000 + "\n}\n中文。\n", "nests too deeply"),
+    ("---\na: " + "[" * 100_000 + "]" * 100_000 + "\n---\n中文。\n", "YAML front matter"),
+])
+def test_hostile_front_matter_is_a_clear_error_and_the_run_goes_on(tmp_path: Path, text: str, message: str) -> None:
+    conf = small_project(tmp_path, **{"a.md": ARTICLE, "bad.md": text})
+    report = translate(conf)
+    states = {d.source: (d.state, d.message) for d in report.documents}
+    assert states["source_zh/a.md"][0] == "translated"
+    assert states["source_zh/bad.md"][0] == "error" and message in states["source_zh/bad.md"][1]
+    assert report.exit_code == 2
+
+
+def test_hexo_front_matter_is_front_matter(tmp_path: Path) -> None:
+    conf = small_project(tmp_path, **{"a.md": "title: 你好\ndate: 2018-01-01\ntags:\n- 云\n---\n中文。\n"})
+    assert translate(conf).exit_code == 0
+    english = (conf.output / "a.md").read_text(encoding="utf-8")
+    assert english.startswith("title: ondj\ndate: 2018-01-01\ntags:\n- 云\n")  # no opening `---` added
+    assert english.count("---\n") == 1 and english.endswith("---\ntbrx.\n")
+    from workflow.store.post import parse
+
+    assert parse(b"key: value\n\nSome text.\n---\nmore\n", "b.md").front is None  # a paragraph, not front matter
+
+
+def test_an_aliased_title_is_replaced_not_repeated(tmp_path: Path) -> None:
+    conf = small_project(tmp_path, **{"a.md": "---\nx: &t 你好\ntitle: *t\n---\n中文。\n"})
+    assert translate(conf).exit_code == 0
+    english = (conf.output / "a.md").read_text(encoding="utf-8")
+    assert english.count("title:") == 1 and "title: ondj\n" in english and "x: &t 你好\n" in english
+
+
+def test_a_derived_title_drops_markdown_escapes_and_attributes(tmp_path: Path) -> None:
+    conf = small_project(tmp_path, **{"a.md": "# 1\\. 标题 {#intro}\n\n中文。\n"})
+    assert translate(conf).exit_code == 0
+    assert "title: 1. hwmg\n" in (conf.output / "a.md").read_text(encoding="utf-8")
+
+
+def test_mixed_line_endings_are_kept_line_by_line(tmp_path: Path) -> None:
+    source = "# 标题\r\n\r\n中文。\n\n二。\r\n".encode()
+    conf = small_project(tmp_path, engine="copy")
+    (conf.source / "a.md").write_bytes(source)
+    assert translate(conf).exit_code == 0
+    english = (conf.output / "a.md").read_bytes()
+    assert english.endswith(source)  # the copy engine's body is the Chinese, byte for byte
+
+
+def test_documented_snippets_pin_no_tag_that_does_not_exist() -> None:
+    import re
+
+    repo = Path(__file__).resolve().parent.parent
+    for doc in [repo / "README.md", *sorted((repo / "docs").glob("*.md"))]:
+        text = doc.read_text(encoding="utf-8")
+        assert not re.search(r"workflow@v\d|rev: v\d", text), doc  # no release is tagged: pin a commit
+
+
+def test_translate_accepts_english_paths_and_errors_name_the_path_given(tmp_path: Path) -> None:
+    conf = small_project(tmp_path)
+    assert translate(conf, [Path("output_en/a.md")]).documents[0].state == "translated"
+    [doc] = review(conf, [Path("output_en/nope.md")]).documents
+    assert doc.message.startswith("output_en/nope.md: no such file")
+    [doc] = translate(conf, [Path("output_en/nope.md")]).documents
+    assert doc.message.startswith("output_en/nope.md: no such file")
+
+
+def test_a_crashed_runs_temporary_files_are_removed_and_said(tmp_path: Path) -> None:
+    conf = small_project(tmp_path)
+    assert translate(conf).exit_code == 0
+    left = [conf.output / ".a.md.abcd1234.tmp", conf.memory_root / ".wf.zz_9y8x7.tmp"]
+    mine = conf.output / ".notes.tmp"  # not a name the tool makes: kept
+    for path in [*left, mine]:
+        path.write_text("half", encoding="utf-8")
+        os.utime(path, (1, 1))
+    report = translate(conf)
+    assert not any(p.exists() for p in left) and mine.exists()
+    assert sum("removed a temporary file" in w for w in report.warnings) == 2
+
+
+# -- no traceback: a clear message naming the file, the run goes on -------------------------------------
+
+
+def test_glossary_files_no_codec_or_csv_reads_are_clear_errors(tmp_path: Path) -> None:
+    small_project(tmp_path, engine="copy")
+    po = tmp_path / "g.po"
+    po.write_bytes(b'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=base64\\n"\n\nmsgid "Nova"\nmsgstr "Nova"\n')
+    code, output = cli(tmp_path, "glossary", "import", str(po))
+    assert code == 2 and "g.po" in output and "is not a readable PO file" in output
+    big = tmp_path / "big.csv"
+    big.write_text('zh,en\n"云,' + "x" * 200_000 + '\n', encoding="utf-8")
+    code, output = cli(tmp_path, "glossary", "import", str(big))
+    assert code == 2 and "big.csv:2" in output and "quote not closed" in output
+
+
+@pytest.mark.parametrize("error", [28, 30])  # ENOSPC, EROFS
+def test_a_failed_write_names_the_file_and_the_run_goes_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                           error: int) -> None:
+    conf = small_project(tmp_path, **{"a.md": ARTICLE, "b.md": ARTICLE + "\n又一段。\n"})
+
+    def full(path: Path) -> None:
+        if path.name.startswith("a.md"):
+            raise OSError(error, os.strerror(error))
+
+    monkeypatch.setattr(workflow.store.files, "before_write", full)
+    report = translate(conf)
+    states = {d.source: (d.state, d.message) for d in report.documents}
+    assert states["source_zh/b.md"][0] == "translated"
+    assert states["source_zh/a.md"][0] == "error" and "cannot write" in states["source_zh/a.md"][1]
+    assert states["source_zh/a.md"][1].startswith("output_en/a.md: ")
+    assert report.exit_code == 2
+
+
+@pytest.mark.parametrize("corrupt", ["truncated", "version"])
+def test_corrupt_memory_is_a_clear_message_in_every_command(tmp_path: Path, corrupt: str) -> None:
+    """MemoryCorrupt (the memory's own validation is issue 10's) reaches the user as a message naming the file."""
+    import json
+
+    small_project(tmp_path, engine="copy", **{"a.md": ARTICLE, "b.md": ARTICLE + "\n又一段。\n"})
+    assert cli(tmp_path, "translate")[0] == 0
+    memory = tmp_path / "output_en" / ".workflow" / "a.md.json"
+    text = memory.read_text(encoding="utf-8")
+    data = json.loads(text)
+    memory.write_text(text[: len(text) // 2] if corrupt == "truncated" else json.dumps({**data, "schema": 999}),
+                      encoding="utf-8")
+    (tmp_path / "source_zh" / "a.md").write_text(ARTICLE + "\n新的一段。\n", encoding="utf-8")
+    for command in (["translate"], ["check"], ["review"], ["publish"], ["stats"]):
+        code, output = cli(tmp_path, *command)
+        assert "Traceback" not in output
+        assert code in (1, 2), (command, output)
+        assert "a.md.json" in output, (command, output)
+    code, output = cli(tmp_path, "status")  # a table, exit 0 by its contract; the row says it
+    assert code == 0 and re.search(r"source_zh/a\.md .* corrupt-memory", output), output

@@ -37,7 +37,9 @@ def output_bytes(settings: Settings, plan: Plan, glossary: Glossary) -> bytes:
     meta = {s.kind.split(":", 1)[1]: r for r, s in zip(records, plan.segments) if not s.pieces}
     english_body = assemble.body(plan.post.body, [s for s in plan.segments if s.pieces], [r.final for r in body_records])
     changes = assemble.front_matter_changes(plan.post, meta, settings.front_matter, glossary, provenance(plan, records))
-    return encode_text(assemble.render(plan.post, english_body, changes), plan.post.encoding, plan.post.newline)
+    text = assemble.render(plan.post, english_body, changes)
+    first_body_line = text.count("\n", 0, len(text) - len(english_body))
+    return encode_text(text, plan.post.encoding, plan.post.newline, plan.post.body_endings, first_body_line)
 
 
 def write_pair(memory_path: Path, memory: Memory, output_path: Path, data: bytes, current_hash: str | None) -> None:
