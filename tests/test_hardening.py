@@ -270,7 +270,8 @@ def test_documented_snippets_pin_no_tag_that_does_not_exist() -> None:
 
 
 def test_translate_accepts_english_paths_and_errors_name_the_path_given(tmp_path: Path) -> None:
-    conf = small_project(tmp_path)
+    conf = small_project(tmp_path, **{"a.md": ARTICLE, "sub/b.md": ARTICLE})
+    assert [d.state for d in translate(conf, [Path("output_en/sub/")]).documents] == ["translated"]  # not written yet
     assert translate(conf, [Path("output_en/a.md")]).documents[0].state == "translated"
     [doc] = review(conf, [Path("output_en/nope.md")]).documents
     assert doc.message.startswith("output_en/nope.md: no such file")

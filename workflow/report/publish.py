@@ -24,7 +24,7 @@ from workflow.document.plan import source_rel
 from workflow.errors import InputError, WorkflowError
 from workflow.store import memory as memory_mod
 from workflow.store.documents import sources
-from workflow.store.files import atomic_write, confined, read_bytes, sha256
+from workflow.store.files import atomic_write, confined, read_bytes, sha256, write_error
 from workflow.store.post import encode_text, parse, render_front_matter
 from workflow.text.segment import Piece, Segment, line_offsets, parse_tokens, segment_body
 
@@ -120,7 +120,10 @@ def _publish_one(settings: Settings, path: Path) -> Written:
     encoded = encode_text(text, target.encoding, target.newline)
     state = "unchanged" if read_bytes(out) == encoded else "written"
     if state == "written":
-        atomic_write(out, encoded)
+        try:
+            atomic_write(out, encoded)
+        except OSError as exc:
+            raise write_error(exc, settings.rel(out)) from None
     return Written(source=shown, english=settings.rel(english_path), bilingual=settings.rel(out), state=state)
 
 

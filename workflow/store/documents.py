@@ -42,8 +42,10 @@ def sources(settings: Settings, paths: Iterable[Path] = ()) -> list[Path]:
                 found += [s for s in everything if inside(settings.output / rel_to(s, settings.source), path)]
             else:
                 source = settings.source / rel_to(path, settings.output)
-                # neither file exists: keep the path given, so the error names what the user typed
-                found.append(source if source.exists() or path.exists() else path)
+                if source.is_dir():  # an English folder not written yet names its Chinese folder
+                    found += markdown_files(source)
+                else:  # neither file exists: keep the path given, so the error names what the user typed
+                    found.append(source if source.exists() or path.exists() else path)
         elif path.is_dir():
             found += markdown_files(path)
         else:
@@ -82,6 +84,10 @@ def documents(settings: Settings, paths: list[Path]) -> list[str]:
     roots = Roots(settings)
     if not paths:
         found_all = sorted(roots.all(""))
+        unnamed = [rel for rel in found_all if "\\x" in rel and not os.path.exists(join(roots.source, rel))]
+        if unnamed:
+            raise InputError(f"file names that are not valid UTF-8: {', '.join(unnamed)}. Rename them "
+                             "(translate refuses them too).", path=settings.rel(settings.source))
         if not found_all:
             raise InputError(f"no documents in {settings.rel(settings.source)}/ or {settings.rel(settings.output)}/: "
                              "nothing to check. Add Chinese Markdown files, or check the `source` setting.")
@@ -156,8 +162,18 @@ def walk(root: str, sub: str, suffixes: tuple[str, ...]) -> list[str]:
             if entry.is_dir(follow_symlinks=False):
                 stack.append((entry.path, prefix + entry.name + "/"))
             elif entry.name.endswith(suffixes) and os.path.exists(entry.path):  # not a link to nowhere
-                found.append(prefix + entry.name)
+                found.append(_printable(prefix + entry.name))
     return found
+
+
+def _printable(rel: str) -> str:
+    """A name whose bytes are not UTF-8 is shown with them escaped (`\\xff`): it can be printed and
+    reported (translate refuses it), never silently skipped."""
+    try:
+        rel.encode("utf-8")
+        return rel
+    except UnicodeEncodeError:
+        return rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def recorded_lines(memory: Memory, source: bytes, english: bytes, shown_source: str, shown_english: str) -> dict[str, int]:

@@ -141,6 +141,8 @@ def read_bytes(path: Path) -> bytes | None:
         return path.read_bytes()
     except FileNotFoundError:
         return None
+    except OSError as exc:  # a folder, a link loop, no permission: a message naming the file, not a traceback
+        raise WorkflowError(f"cannot be read ({exc.strerror or exc}).", path=str(path)) from None
 
 
 def markdown_files(root: Path) -> list[Path]:

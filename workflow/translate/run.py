@@ -26,7 +26,7 @@ from workflow.glossary.terms import Glossary
 from workflow.glossary.terms import load as load_glossary
 from workflow.review import record as review  # `translate --force` records the English file's edits first
 from workflow.store.documents import sources
-from workflow.store.files import atomic_write, links_not_followed, sha256, stale_temp_files
+from workflow.store.files import atomic_write, links_not_followed, sha256, stale_temp_files, write_error
 from workflow.store.memory import EngineInfo, Memory, Record
 from workflow.text import skeleton, typography
 from workflow.text.diff import apply_patch, make_patch
@@ -128,7 +128,12 @@ def translate(
         report.warnings += plan.post.warnings
         if plan.unchanged:
             if plan.refresh and plan.old is not None and not dry_run:  # memory learns the new glossary
-                atomic_write(plan.memory_path, dataclasses.replace(plan.old, glossary_hash=glossary.identity).to_bytes())
+                try:
+                    atomic_write(plan.memory_path, dataclasses.replace(plan.old, glossary_hash=glossary.identity).to_bytes())
+                except OSError as exc:
+                    error = write_error(exc, settings.rel(plan.memory_path))
+                    report.documents.append(_result(settings, plan, "error", error))
+                    continue
             report.documents.append(_result(settings, plan, "unchanged"))
         else:
             plans.append(plan)
