@@ -74,10 +74,8 @@ def test_an_editors_save_during_review_is_kept(tmp_path: Path, monkeypatch: pyte
     second_save = edited + "\nA second save.\n"
     save_during_write(monkeypatch, english, second_save)
     report = review(conf)
-    assert english.read_text(encoding="utf-8") == second_save or english.read_text(encoding="utf-8") == edited
-    if english.read_text(encoding="utf-8") != second_save:
-        pytest.fail("review overwrote a save made while it ran")
-    assert report.exit_code == 1
+    assert english.read_text(encoding="utf-8") == second_save  # not overwritten by what review rendered
+    assert report.exit_code == 1 and "saved while this run" in report.documents[0].message
 
 
 def test_a_first_translation_does_not_replace_a_file_an_editor_created_meanwhile(tmp_path: Path,
@@ -345,3 +343,17 @@ def test_corrupt_memory_is_a_clear_message_in_every_command(tmp_path: Path, corr
         assert "a.md.json" in output, (command, output)
     code, output = cli(tmp_path, "status")  # a table, exit 0 by its contract; the row says it
     assert code == 0 and re.search(r"source_zh/a\.md .* corrupt-memory", output), output
+
+
+def test_a_full_disk_under_any_command_is_a_message_not_a_traceback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    small_project(tmp_path, engine="copy")
+    (tmp_path / "glossary").mkdir()
+    (tmp_path / "glossary" / "terms.tsv").write_text("zh\ten\n云\tcloud\n", encoding="utf-8")
+
+    def full(path: Path) -> None:
+        raise OSError(28, os.strerror(28), str(path))
+
+    monkeypatch.setattr(workflow.store.files, "before_write", full)
+    code, output = cli(tmp_path, "glossary", "add", "边缘", "edge")
+    assert code == 2 and "terms.tsv" in output and os.strerror(28) in output
+    assert (tmp_path / "glossary" / "terms.tsv").read_text(encoding="utf-8") == "zh\ten\n云\tcloud\n"

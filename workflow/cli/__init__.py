@@ -101,6 +101,10 @@ def domain_errors() -> Iterator[None]:
         yield
     except WorkflowError as exc:
         raise Failed(str(exc), exc.exit_code) from None
+    except OSError as exc:  # a write the library did not expect to fail (disk full, read-only): no traceback
+        where = f"{exc.filename}: " if exc.filename else ""
+        raise Failed(f"{where}{exc.strerror or exc}. Check the disk and the folder's permissions, then run again.",
+                     2) from None
 
 
 def settings(ctx: click.Context, **overrides: Any) -> Settings:
