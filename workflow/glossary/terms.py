@@ -2,8 +2,10 @@
 
 Columns: zh, en, kind (term | keep | name), case (sensitive | empty), note, source.
 
-Matching the Chinese: there are no word boundaries in Chinese, so Han terms match
-anywhere; Latin terms match case-insensitively on word boundaries (case-sensitively
+Matching the Chinese: Han terms are found anywhere, then each candidate passes one
+per-match rule (`Glossary.accept`: a term that begins or ends inside a Chinese word of
+the text, by the segmenter of `words`, is dropped; nothing matches in commands and
+identifiers); Latin terms match case-insensitively on word boundaries (case-sensitively
 when `case` says so). Full-width Latin letters (ＯｐｅｎＳｔａｃｋ) match their ASCII
 forms, a space inside a Latin term matches any run of white space, and a Latin/Han
 junction inside a term (`OpenStack基金会`) also matches with one space. Among the
