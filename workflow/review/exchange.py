@@ -165,7 +165,8 @@ def _xliff(chosen: Sequence[tuple[str, list[Record]]], glossary: Glossary) -> by
 
 def _po(chosen: Sequence[tuple[str, list[Record]]], glossary: Glossary) -> bytes:
     po = polib.POFile(wrapwidth=0)
-    po.metadata = {"Project-Id-Version": "workflow export", "Language": "en", "MIME-Version": "1.0",
+    po.metadata = {"Project-Id-Version": "workflow export", "PO-Revision-Date": "", "Last-Translator": "",
+                   "Language-Team": "English", "Language": "en", "MIME-Version": "1.0",
                    "Content-Type": "text/plain; charset=UTF-8", "Content-Transfer-Encoding": "8bit",
                    "X-Source-Language": "zh_CN", "X-Generator": f"workflow {__version__}"}
     for document, records in chosen:
