@@ -110,7 +110,8 @@ def plan_document(
         (not glossary_current and glossary_stale(r, glossary)) or model_stale(r, engine_info) for r in old.segments
     ):
         plan.unchanged = True
-        plan.refresh = not glossary_current  # no segment affected: memory just learns the new glossary
+        # no segment affected: memory just learns the new glossary, or is migrated to the current schema
+        plan.refresh = not glossary_current or old.schema != memory_mod.SCHEMA
         return plan
     env: dict[str, Any] = {}
     body = segment_body(post.body, env)
