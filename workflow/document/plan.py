@@ -19,6 +19,7 @@ from typing import Any
 from workflow.config import Settings
 from workflow.document.assemble import plain_text
 from workflow.document.pairing import pair
+from workflow.document.reuse import Reuse, neighbours
 from workflow.errors import InputError, UnrecordedEdits, WorkflowError
 from workflow.glossary.terms import Glossary
 from workflow.glossary.terms import stale as glossary_stale
@@ -26,6 +27,7 @@ from workflow.store import memory as memory_mod
 from workflow.store.files import read_bytes, sha256
 from workflow.store.memory import EngineInfo, Memory, Record, model_stale
 from workflow.store.post import Post, parse
+from workflow.store.tm import LazyIndex
 from workflow.text.protect import Masked, mask
 from workflow.text.segment import Segment, segment_body
 from workflow.text.sentences import Unit, needs_engine, split
@@ -39,6 +41,7 @@ class Work:
     units: list[Unit]
     previous: Record | None  # the record it continues, for carrying an edit over
     relation: str  # new | changed | model | glossary
+    matches: tuple[dict[str, Any], ...] = ()  # fuzzy suggestions from the translation memory
 
 
 @dataclass(kw_only=True)
@@ -97,9 +100,11 @@ def open_plan(settings: Settings, path: Path) -> tuple[Plan, bytes | None]:
 
 
 def plan_document(
-    settings: Settings, path: Path, glossary: Glossary, engine_info: EngineInfo | None, *, adopt: bool = False
+    settings: Settings, path: Path, glossary: Glossary, engine_info: EngineInfo | None, *, adopt: bool = False,
+    tm: LazyIndex | None = None,
 ) -> Plan:
-    """`adopt`: an English file without memory is not refused (`translate --force` keeps its text)."""
+    """`adopt`: an English file without memory is not refused (`translate --force` keeps its text).
+    `tm`: the project's translation memory, read only when a segment needs new text."""
     plan, _ = open_plan(settings, path)
     old, post = plan.old, plan.post
     if not (adopt and old is None):
@@ -117,7 +122,7 @@ def plan_document(
     body = segment_body(post.body, env)
     plan.segments = body + meta_segments(settings, post, body)
     plan.ids = segment_ids(plan.segments)
-    _decide(plan, env, glossary, engine_info, settings)
+    _decide(plan, env, glossary, engine_info, settings, tm)
     return plan
 
 
@@ -182,13 +187,17 @@ def _refuse_unrecorded(settings: Settings, plan: Plan) -> None:
         )
 
 
-def _decide(plan: Plan, env: dict[str, Any], glossary: Glossary, info: EngineInfo | None, settings: Settings) -> None:
+def _decide(plan: Plan, env: dict[str, Any], glossary: Glossary, info: EngineInfo | None, settings: Settings,
+            tm: LazyIndex | None) -> None:
     old = list(plan.old.segments) if plan.old else []
-    pairing = pair([r.source for r in old], [s.source for s in plan.segments])
-    plan.retired = [old[i] for i in pairing.retired if old[i].human] + list(plan.old.retired if plan.old else ())
+    old_retired = list(plan.old.retired) if plan.old else []
+    sources = [s.source for s in plan.segments]
+    pairing = pair([r.source for r in old], sources)
+    reuse = Reuse(settings, plan.shown, old, old_retired, tm, glossary, info)
     plan.records = [None] * len(plan.segments)
     for index, (segment, (old_index, relation)) in enumerate(zip(plan.segments, pairing.matches)):
         previous = old[old_index] if old_index is not None else None
+        line = line_of(plan, segment)
         if relation == "same" and previous is not None:
             stale = glossary_stale(previous, glossary)  # same Chinese: previous.source is segment.source
             if stale and previous.human:
@@ -200,11 +209,25 @@ def _decide(plan: Plan, env: dict[str, Any], glossary: Glossary, info: EngineInf
             elif model_stale(previous, info):
                 relation = "model"
             else:
-                plan.records[index] = dataclasses.replace(previous, id=plan.ids[index], kind=segment.kind, line=line_of(plan, segment))
+                same = neighbours(sources, index) == neighbours([r.source for r in old], old_index or 0)
+                plan.records[index] = dataclasses.replace(previous, id=plan.ids[index], kind=segment.kind, line=line,
+                                                          match="context" if same else "exact", matches=())
+                continue
+        if relation == "new" or (relation == "changed" and previous is not None and not previous.human):
+            found = reuse.exact(segment.source, plan.ids[index], segment.kind, line)
+            if found is not None:
+                plan.records[index] = found
                 continue
         masked = mask(segment.source, env, markdown_inline=bool(segment.pieces))
         units = split(masked)
-        plan.work[index] = Work(masked, units, previous, relation)
+        suggestions = reuse.suggestions(segment.source) if needs_engine_any(units, settings) else ()
+        plan.work[index] = Work(masked, units, previous, relation, suggestions)
+    back = {id(r) for r in reuse.used}  # English put back on the page is no longer retired
+    plan.retired = [r for r in [old[i] for i in pairing.retired if old[i].human] + old_retired if id(r) not in back]
+
+
+def needs_engine_any(units: list[Unit], settings: Settings) -> bool:
+    return any(needs_engine(u.core, settings.copy_untranslatable) for u in units)
 
 
 def _flag_glossary(previous: Record, fingerprint: str, segment: Segment, id_: str) -> Record:

@@ -93,7 +93,7 @@ class Record:
         return reviewed or bool(self.patch) or bool(self.previous_source)
 
     @property
-    def lost(self) -> bool:
+    def awaits_decision(self) -> bool:
         """A retired record holding English a person wrote or approved, that nobody has decided on."""
         return self.human and bool(self.final.strip()) and not self.decision
 
@@ -160,8 +160,10 @@ class Memory:
         return {**self.counts(), "engines": [list(e) for e in engines], "lost": len(self.lost())}
 
     def lost(self) -> list[Record]:
-        """Retired English a person wrote or approved, awaiting a decision (restore or dismiss)."""
-        return [r for r in self.retired if r.lost]
+        """Retired English a person wrote or approved that is not on the page (nor kept beside the English
+        that replaced it, as a live segment's `previous_final`), awaiting a decision: restore or dismiss."""
+        shown = {r.final for r in self.segments} | {r.previous_final for r in self.segments}
+        return [r for r in self.retired if r.awaits_decision and r.final not in shown]
 
     def to_bytes(self) -> bytes:
         """Stable JSON: the document's header first, in a fixed order, then the segments.
