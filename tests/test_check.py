@@ -488,8 +488,8 @@ def test_status_table(translated: Path, run: Run) -> None:
     assert total == "5 documents, 181 segments: 44 reviewed, 0 need review, 1 stale."
     data = json.loads(run("status", "--format", "json").stdout)
     assert sorted(data) == ["documents", "notes", "schema", "totals"]
-    assert sorted(data["documents"][0]) == ["engine", "machine", "needs_review", "output", "reviewed", "segments",
-                                           "source", "stale", "state", "translated_at"]
+    assert sorted(data["documents"][0]) == ["engine", "lost", "machine", "needs_review", "output", "reviewed",
+                                           "segments", "source", "stale", "state", "translated_at"]
 
 
 def test_status_of_an_untranslated_project(project: Path, run: Run) -> None:

@@ -12,11 +12,14 @@ Chinese and English are kept in `previous_source` / `previous_final` for the vie
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 
+from workflow.document.pairing import similarity
 from workflow.glossary.qa import terms_in
 from workflow.glossary.terms import Glossary, renders
 from workflow.store.memory import Record
 from workflow.text.diff import apply_patch, make_patch
+from workflow.text.segment import segment_body
 from workflow.text.typography import han_left
 
 RE_APPLIED = "the Chinese changed; the earlier edit was re-applied to the new machine text"
@@ -72,3 +75,46 @@ def superseded(previous: Record, record: Record) -> bool:
     """True when carrying over drops an older `previous_final` (the old record then retires with it)."""
     return bool(previous.previous_source) and (
         (record.previous_source, record.previous_final) != (previous.previous_source, previous.previous_final))
+
+
+# -- an editor's additions whose paragraph went away -------------------------------------------
+
+MOVED_ADDITION = ("an editor's addition moved here: the paragraph it was added to lost its Chinese; "
+                  "check it still belongs")
+
+
+def additions(record: Record) -> list[str]:
+    """The paragraphs an editor added to a record's English (all but the one closest to its machine text)."""
+    if "\n" not in record.final:
+        return []
+    parts = [s.source for s in segment_body(record.final)]
+    if len(parts) < 2:
+        return []
+    own = max(range(len(parts)), key=lambda i: similarity(parts[i], record.machine))
+    return [p for i, p in enumerate(parts) if i != own]
+
+
+def move_additions(records: list[Record | None], kept: dict[int, int], retired: Sequence[tuple[int, Record]],
+                   count: int) -> None:
+    """Each retired record's added paragraphs onto the nearest surviving record of its kind (in place).
+
+    `kept`: old index -> new index of the records kept as they were; `retired`: (old index,
+    record); `count`: old records. The preceding neighbour takes them (after its English),
+    else the following one (before it); with neither, they stay in retired, reported lost.
+    """
+    for old_index, record in retired:
+        added = additions(record) if record.human else []
+        if not added:
+            continue
+        for step, after in ((-1, True), (1, False)):
+            near = next((kept[i] for i in range(old_index + step, -1 if step < 0 else count, step) if i in kept), None)
+            target = records[near] if near is not None else None
+            if target is None or target.kind != record.kind or target.kind.startswith(("heading", "meta:", "table")):
+                continue
+            text = "\n\n".join(added)
+            final = f"{target.final}\n\n{text}" if after else f"{text}\n\n{target.final}"
+            assert near is not None
+            records[near] = dataclasses.replace(
+                target, final=final, patch=make_patch(target.machine, final), status="needs-review",
+                reasons=tuple(dict.fromkeys(target.reasons + (MOVED_ADDITION,))))
+            break

@@ -18,6 +18,7 @@ from typing import Any
 
 from workflow.config import Settings
 from workflow.document.assemble import plain_text
+from workflow.document.carry import move_additions
 from workflow.document.pairing import pair
 from workflow.document.reuse import Reuse, neighbours
 from workflow.errors import InputError, UnrecordedEdits, WorkflowError
@@ -60,6 +61,7 @@ class Plan:
     records: list[Record | None] = field(default_factory=list)
     work: dict[int, Work] = field(default_factory=dict)
     retired: list[Record] = field(default_factory=list)
+    levels: dict[int, str] = field(default_factory=dict)  # match level of each segment kept or reused this run
     unchanged: bool = False
     refresh: bool = False  # unchanged, but memory should record the current glossary's identity
 
@@ -201,6 +203,7 @@ def _decide(plan: Plan, env: dict[str, Any], glossary: Glossary, info: EngineInf
         if relation == "same" and previous is not None:
             stale = glossary_stale(previous, glossary)  # same Chinese: previous.source is segment.source
             if stale and previous.human:
+                plan.levels[index] = "context"
                 plan.records[index] = _flag_glossary(previous, glossary.fingerprint(segment.source), segment,
                                                      plan.ids[index])
                 continue
@@ -210,20 +213,32 @@ def _decide(plan: Plan, env: dict[str, Any], glossary: Glossary, info: EngineInf
                 relation = "model"
             else:
                 same = neighbours(sources, index) == neighbours([r.source for r in old], old_index or 0)
-                plan.records[index] = dataclasses.replace(previous, id=plan.ids[index], kind=segment.kind, line=line,
-                                                          match="context" if same else "exact", matches=())
+                plan.levels[index] = "context" if same else "exact"  # the record itself is kept as it was
+                plan.records[index] = dataclasses.replace(previous, id=plan.ids[index], kind=segment.kind, line=line)
                 continue
         if relation == "new" or (relation == "changed" and previous is not None and not previous.human):
             found = reuse.exact(segment.source, plan.ids[index], segment.kind, line)
             if found is not None:
-                plan.records[index] = found
+                plan.records[index], plan.levels[index] = found, "exact"
                 continue
         masked = mask(segment.source, env, markdown_inline=bool(segment.pieces))
         units = split(masked)
         suggestions = reuse.suggestions(segment.source) if needs_engine_any(units, settings) else ()
         plan.work[index] = Work(masked, units, previous, relation, suggestions)
+    kept = {o: n for n, (o, rel) in enumerate(pairing.matches) if o is not None and plan.records[n] is not None}
+    move_additions(plan.records, kept, [(i, old[i]) for i in pairing.retired], len(old))
     back = {id(r) for r in reuse.used}  # English put back on the page is no longer retired
     plan.retired = [r for r in [old[i] for i in pairing.retired if old[i].human] + old_retired if id(r) not in back]
+
+
+def match_levels(plan: Plan, levels: tuple[str, ...]) -> dict[str, int]:
+    """Segments per match level: planned ones (context, exact) and those the run made (their `match`)."""
+    counts = dict.fromkeys(levels, 0)
+    for index, record in enumerate(plan.records):
+        level = plan.levels.get(index) or (record.match if record is not None and index in plan.work else "")
+        if level in counts:
+            counts[level] += 1
+    return counts
 
 
 def needs_engine_any(units: list[Unit], settings: Settings) -> bool:

@@ -20,7 +20,7 @@ from workflow.config import Settings
 from workflow.glossary.terms import Glossary
 from workflow.glossary.terms import stale as glossary_stale
 from workflow.store.files import sha256
-from workflow.store.memory import EngineInfo, Record, model_stale
+from workflow.store.memory import TOOL_REVIEWER, EngineInfo, Record, model_stale
 from workflow.store.tm import LazyIndex, Unit, normalise
 from workflow.text.diff import make_patch
 
@@ -86,3 +86,18 @@ class Reuse:
 
 def _flag(record: Record, reason: str) -> Record:
     return dataclasses.replace(record, status="needs-review", reasons=tuple(dict.fromkeys(record.reasons + (reason,))))
+
+
+def settle_moves(retired_lists: Sequence[list[Record]], records: Sequence[Record | None], now: str) -> None:
+    """Retired English that an exact match put on another page in this run is decided: `moved` (in place).
+
+    A paragraph moved to another file retires in its old document and reappears in the new
+    one through the translation memory; its English is on a page, so it is not lost.
+    """
+    placed = {(normalise(r.source), r.final) for r in records if r is not None and r.match == "exact"}
+    if not placed:
+        return
+    for retired in retired_lists:
+        for i, record in enumerate(retired):
+            if record.awaits_decision and (normalise(record.source), record.final) in placed:
+                retired[i] = dataclasses.replace(record, decision="moved", decided_by=TOOL_REVIEWER, decided_at=now)

@@ -60,6 +60,7 @@ class DocumentStatus:
     needs_review: int = 0
     machine: int = 0
     stale: int = 0  # segments `translate` would re-translate or flag: changed, new, glossary- or model-stale
+    lost: int = 0  # English a person wrote that is no longer on the page, awaiting restore or dismiss
     translated_at: str = ""
     engine: str = ""
 
@@ -189,6 +190,8 @@ def check_document(ctx: Context, rel: str) -> tuple[list[Finding], DocumentStatu
         if changed or _needs_segments(ctx, header):
             more, stale = (_changed_source if changed else _unchanged_source)(ctx, doc, doc.data, mem.memory())
             found += more
+        if header.lost:
+            found += [kinds.lost_english(doc, r) for r in mem.memory().lost()]
     except MemoryCorrupt as exc:
         found.append(kinds.corrupt_memory(doc, exc.line or 1, exc.message))
         return found, DocumentStatus(source=doc.source, output=doc.output, state="corrupt-memory")
@@ -197,7 +200,7 @@ def check_document(ctx: Context, rel: str) -> tuple[list[Finding], DocumentStatu
     counts = header.counts
     return found, DocumentStatus(
         source=doc.source, output=doc.output, state=state, segments=counts["total"], reviewed=counts["reviewed"],
-        needs_review=counts["needs-review"], machine=counts["machine"], stale=stale,
+        needs_review=counts["needs-review"], machine=counts["machine"], stale=stale, lost=header.lost,
         translated_at=header.translated_at, engine=header.engine)
 
 

@@ -19,7 +19,8 @@ from workflow.config import Settings
 from workflow.document import assemble
 from workflow.document.carry import carry_over, superseded
 from workflow.document.output import output_bytes, record_at, write_pair
-from workflow.document.plan import Plan, Work, line_of, plan_document, units_needing_engine
+from workflow.document.plan import Plan, Work, line_of, match_levels, plan_document, units_needing_engine
+from workflow.document.reuse import settle_moves
 from workflow.engines import Engine, load_engine
 from workflow.errors import ModelNotInstalled, SkeletonMismatch, UnrecordedEdits, WorkflowError
 from workflow.glossary.enforce import Enforcer, Prepared, Stats
@@ -145,6 +146,7 @@ def translate(
         return report
     outputs = _run_engine(settings, plans, slot, glossary, report, progress)
     now = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+    settle_moves([p.retired for p in plans], [r for p in plans for r in p.records], now)
     for plan in plans:
         try:
             _finish(settings, plan, outputs, slot, glossary, report.glossary, now)
@@ -180,18 +182,10 @@ def _result(settings: Settings, plan: Plan, state: str, exc: WorkflowError | Non
         segments=len(plan.segments) if not plan.unchanged else len(records),
         translated=len(plan.work) if state != "unchanged" else 0,
         needs_review=sum(1 for r in records if r.status == "needs-review"),
-        matches=_levels(records) if state != "unchanged" else {},
+        matches=match_levels(plan, MATCH_LEVELS) if state != "unchanged" else {},
         message=str(exc) if exc else "",
         exit_code=exc.exit_code if exc else 0,
     )
-
-
-def _levels(records: list[Record]) -> dict[str, int]:
-    levels = dict.fromkeys(MATCH_LEVELS, 0)
-    for record in records:
-        if record.match in levels:
-            levels[record.match] += 1
-    return levels
 
 
 # -- the engine, once for the whole run --------------------------------------------------
