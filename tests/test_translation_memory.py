@@ -317,3 +317,24 @@ def test_a_run_with_nothing_new_reads_no_other_memory(tmp_path: Path, monkeypatc
     assert translate(conf).exit_code == 0  # nothing changed
     write_source(conf, "a", document(*P[:4]))  # a deletion needs no new text
     assert translate(conf).exit_code == 0
+
+
+def test_review_views_show_fuzzy_matches_previous_text_and_lost_english(tmp_path: Path) -> None:
+    conf = site(tmp_path, a=document(*P))
+    edit(conf, P[1], "The community looks far beyond.")
+    edit(conf, P[2], "Containers and VMs converge.")
+    write_source(conf, "a", document(P[0], P[1][:-3] + "很多领域。", *P[3:]))  # P[1] changed, P[2] deleted
+    write_source(conf, "b", document("社区的视野早已扩展到了云计算的所有领域。"))
+    assert translate(conf).exit_code == 0
+    run = cli_runner(conf.root)
+    shown = run("review", "--show", env={"NO_COLOR": "1"}).stdout
+    assert "tm " in shown and "The community looks far beyond.  (source_zh/a.md, reviewed)" in shown
+    assert f"zh then: {P[1]}" in shown
+    assert "lost English" in shown and "Containers and VMs converge." in shown
+    assert run("review", "--html", "report.html").exit_code == 0
+    page = (conf.root / "report.html").read_text(encoding="utf-8")
+    assert "% match</b> (source_zh/a.md, reviewed): The community looks far beyond." in page
+    assert "English no longer on the page (1)" in page and "Containers and VMs converge." in page
+    data = json.loads(run("review", "--show", "--format", "json").stdout)
+    (b,) = [d for d in data if d["source"] == "source_zh/b.md"]
+    assert any(s["matches"] for s in b["segments"])
