@@ -7,9 +7,11 @@ files (`output_en/.workflow/tm/*.tm`). It answers:
 - `exact(zh)`: the best unit whose normalised Chinese is `zh`'s: one dict lookup;
 - `fuzzy(zh)`: the closest units by rapidfuzz's normalised Indel similarity (0..100),
   at least the threshold, best first. Candidates are pre-filtered through an inverted
-  index of character bigrams: only sources sharing the most bigrams with `zh` are
-  scored, and bigrams so common that their posting lists are long are skipped, so a
-  lookup costs a bounded number of comparisons however large the memory.
+  index of character bigrams: the query's rarest bigrams (at most `PROBES`, none in more
+  than `COMMON` sources) vote for the sources that hold them, and only the `CANDIDATES`
+  with most votes are scored. A source 75% similar shares most of the query's bigrams,
+  so it holds some of the rarest; a lookup costs at most PROBES x COMMON votes and
+  CANDIDATES comparisons however large the memory.
 
 `LazyIndex` builds the index once per run, on first use: a run in which nothing needs
 new text never reads another document's memory.
@@ -31,7 +33,8 @@ from workflow.store.memory import TOOL_REVIEWER
 TM_DIR = "tm"  # inside the memory folder: the imported translation memories
 TM_SUFFIX = ".tm"  # JSON; not `.json`, so nothing takes it for a document's memory
 RANK = {"reviewed": 0, "imported": 1, "needs-review": 2}
-COMMON = 2000  # a bigram in more sources than this prefilters nothing: skipped
+COMMON = 500  # a bigram in more sources than this prefilters nothing: skipped
+PROBES = 12  # the query's rarest bigrams that vote for candidates
 CANDIDATES = 40  # sources scored per fuzzy lookup, at most
 LIMIT = 3  # suggestions offered per segment
 
@@ -100,11 +103,10 @@ class Index:
     def fuzzy(self, source: str, threshold: int, limit: int = LIMIT) -> list[tuple[int, Unit]]:
         """(score, best unit) of the closest other sources, >= threshold, best first."""
         query = normalise(source)
+        postings = [p for p in (self._grams.get(g) for g in set(bigrams(query))) if p and len(p) <= COMMON]
         shared: Counter[int] = Counter()
-        for gram in set(bigrams(query)):
-            posting = self._grams.get(gram, ())
-            if len(posting) <= COMMON:
-                shared.update(posting)
+        for posting in sorted(postings, key=len)[:PROBES]:
+            shared.update(posting)
         found = []
         for n, _ in shared.most_common(CANDIDATES):
             candidate = self._sources[n]
