@@ -7,11 +7,13 @@ files (`output_en/.workflow/tm/*.tm`). It answers:
 - `exact(zh)`: the best unit whose normalised Chinese is `zh`'s: one dict lookup;
 - `fuzzy(zh)`: the closest units by rapidfuzz's normalised Indel similarity (0..100),
   at least the threshold, best first. Candidates are pre-filtered through an inverted
-  index of character bigrams: the query's rarest bigrams (at most `PROBES`, none in more
-  than `COMMON` sources) vote for the sources that hold them, and only the `CANDIDATES`
-  with most votes are scored. A source 75% similar shares most of the query's bigrams,
-  so it holds some of the rarest; a lookup costs at most PROBES x COMMON votes and
-  CANDIDATES comparisons however large the memory.
+  index of character bigrams, MinHash-style: each source is indexed under its `SKETCH`
+  bigrams of smallest hash (a bottom-k sketch of its bigram set), the query's sketch
+  bigrams (none in more than `COMMON` sources) vote for the sources indexed under them,
+  and only the `CANDIDATES` with most votes are scored. Two texts 75% similar share
+  most bigrams, so their sketches overlap (the overlap estimates the sets' Jaccard
+  similarity); building costs SKETCH entries per unit, a lookup at most SKETCH x COMMON
+  votes and CANDIDATES comparisons, however large the memory.
 
 `LazyIndex` builds the index once per run, on first use: a run in which nothing needs
 new text never reads another document's memory.
@@ -20,6 +22,7 @@ new text never reads another document's memory.
 from __future__ import annotations
 
 import json
+import operator
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
@@ -33,15 +36,17 @@ from workflow.store.memory import TOOL_REVIEWER
 TM_DIR = "tm"  # inside the memory folder: the imported translation memories
 TM_SUFFIX = ".tm"  # JSON; not `.json`, so nothing takes it for a document's memory
 RANK = {"reviewed": 0, "imported": 1, "needs-review": 2}
-COMMON = 500  # a bigram in more sources than this prefilters nothing: skipped
-PROBES = 12  # the query's rarest bigrams that vote for candidates
+COMMON = 1000  # a sketch bigram in more sources than this prefilters nothing: skipped
+SKETCH = 16  # bigrams per text in the inverted index (those of smallest hash)
 CANDIDATES = 40  # sources scored per fuzzy lookup, at most
 LIMIT = 3  # suggestions offered per segment
 
 
 def normalise(text: str) -> str:
     """The Chinese as the memory compares it: NFKC (full-width forms folded), spaces collapsed."""
-    return " ".join(unicodedata.normalize("NFKC", text).split())
+    if not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text)
+    return " ".join(text.split())
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -88,7 +93,7 @@ class Index:
         self._sources = list(by_source)
         self._grams: dict[str, list[int]] = {}
         for n, source in enumerate(self._sources):
-            for gram in set(bigrams(source)):
+            for gram in sketch(source):
                 self._grams.setdefault(gram, []).append(n)
 
     def __len__(self) -> int:
@@ -103,10 +108,11 @@ class Index:
     def fuzzy(self, source: str, threshold: int, limit: int = LIMIT) -> list[tuple[int, Unit]]:
         """(score, best unit) of the closest other sources, >= threshold, best first."""
         query = normalise(source)
-        postings = [p for p in (self._grams.get(g) for g in set(bigrams(query))) if p and len(p) <= COMMON]
         shared: Counter[int] = Counter()
-        for posting in sorted(postings, key=len)[:PROBES]:
-            shared.update(posting)
+        for gram in sketch(query):
+            posting = self._grams.get(gram)
+            if posting and len(posting) <= COMMON:
+                shared.update(posting)
         found = []
         for n, _ in shared.most_common(CANDIDATES):
             candidate = self._sources[n]
@@ -119,8 +125,10 @@ class Index:
         return [(score, self._exact[candidate][0]) for score, candidate in found[:limit]]
 
 
-def bigrams(text: str) -> list[str]:
-    return [text[i:i + 2] for i in range(len(text) - 1)] or [text]
+def sketch(text: str) -> list[str]:
+    """The text's SKETCH distinct bigrams of smallest hash (str hashes are stable within a process)."""
+    grams = set(map(operator.add, text, text[1:])) or {text}
+    return sorted(grams, key=hash)[:SKETCH]
 
 
 def _negated(stamp: str) -> tuple[int, ...]:

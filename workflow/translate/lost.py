@@ -17,9 +17,11 @@ from pathlib import Path
 
 from workflow.config import Settings
 from workflow.document.output import output_bytes, write_pair
+from workflow.document.plan import source_rel
 from workflow.errors import WorkflowError
 from workflow.glossary.terms import load as load_glossary
 from workflow.review.record import Reviewer, load, utc_now
+from workflow.store import memory as memory_mod
 from workflow.store.files import atomic_write, sha256
 from workflow.store.memory import Memory, Record
 from workflow.text.diff import make_patch
@@ -53,14 +55,19 @@ def lost_record(memory: Memory, key: str, shown: str) -> Record:
 
 
 def dismiss(settings: Settings, source: Path, key: str, reviewer: str | None = None, now: str = "") -> Decision:
-    """Record that a lost English may go: memory only, the English file is untouched."""
-    doc = load(settings, source)
+    """Record that a lost English may go: memory only, the English file is untouched.
+
+    Works for a deleted or renamed source too: its memory is all that is left of it."""
     shown = settings.rel(source)
-    record = lost_record(doc.memory, key, shown)
+    path = memory_mod.memory_path(settings.memory_root, source_rel(settings, source))
+    old = memory_mod.load(path, settings.rel(path))
+    if old is None:
+        raise WorkflowError("has no memory: nothing to dismiss.", path=shown)
+    record = lost_record(old, key, shown)
     who = Reviewer(settings, reviewer)()
     decided = dataclasses.replace(record, decision="dismissed", decided_by=who, decided_at=now or utc_now())
-    memory = dataclasses.replace(doc.memory, retired=tuple(decided if r is record else r for r in doc.memory.retired))
-    atomic_write(doc.plan.memory_path, memory.to_bytes())
+    memory = dataclasses.replace(old, retired=tuple(decided if r is record else r for r in old.retired))
+    atomic_write(path, memory.to_bytes())
     return Decision(source=shown, key=key, action="dismissed", reviewer=who)
 
 
