@@ -338,3 +338,20 @@ def test_review_views_show_fuzzy_matches_previous_text_and_lost_english(tmp_path
     data = json.loads(run("review", "--show", "--format", "json").stdout)
     (b,) = [d for d in data if d["source"] == "source_zh/b.md"]
     assert any(s["matches"] for s in b["segments"])
+
+
+@pytest.mark.parametrize(("table", "message"), [
+    ("fuzzy-threshold = 0", "`fuzzy-threshold` must be a percentage from 1 to 100, not 0."),
+    ('fuzzy-threshold = "high"', "`fuzzy-threshold` must be an integer"),
+    ('[tool.workflow.exact-match-status]\nother-document = "yes"',
+     "`exact-match-status.other-document` must be one of reviewed, needs-review, not 'yes'."),
+    ('[tool.workflow.exact-match-status]\nsame-doc = "reviewed"', "Did you mean `same-document`?"),
+])
+def test_translation_memory_settings_are_validated(tmp_path: Path, table: str, message: str) -> None:
+    from workflow.config import load_settings
+    from workflow.errors import ConfigError
+
+    (tmp_path / "pyproject.toml").write_text(f"[tool.workflow]\n{table}\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(tmp_path)
+    assert message in str(caught.value)
