@@ -28,7 +28,7 @@ from workflow.glossary.terms import Glossary
 from workflow.glossary.terms import load as load_glossary
 from workflow.review import record as review  # `translate --force` records the English file's edits first
 from workflow.store.documents import sources
-from workflow.store.files import atomic_write, sha256
+from workflow.store.files import atomic_write, links_not_followed, sha256, stale_temp_files, write_error
 from workflow.store.memory import EngineInfo, Memory, Record
 from workflow.store.tm import LazyIndex
 from workflow.text import skeleton, typography
@@ -125,7 +125,13 @@ def translate(
     glossary = load_glossary(settings.glossary, settings.root)
     slot = EngineSlot(settings, engine, install_model)
     report = RunReport()
+    paths = list(paths)
+    report.warnings += [] if paths else [
+        f"{settings.rel(link)}: a symbolic link to a folder or to nothing; not followed (check does not follow it "
+        "either). Replace it with the real folder or file." for link in links_not_followed(settings.source)]
     plans: list[Plan] = []
+    if not dry_run:
+        report.warnings += _remove_stale_temp_files(settings)
     tm = LazyIndex(settings.memory_root, settings.rel(settings.memory_root))  # read on first need only
     for path in sources(settings, paths):
         try:
@@ -136,7 +142,12 @@ def translate(
         report.warnings += plan.post.warnings
         if plan.unchanged:
             if plan.refresh and plan.old is not None and not dry_run:  # memory learns the new glossary
-                atomic_write(plan.memory_path, dataclasses.replace(plan.old, glossary_hash=glossary.identity).to_bytes())
+                try:
+                    atomic_write(plan.memory_path, dataclasses.replace(plan.old, glossary_hash=glossary.identity).to_bytes())
+                except OSError as exc:
+                    error = write_error(exc, settings.rel(plan.memory_path))
+                    report.documents.append(_result(settings, plan, "error", error))
+                    continue
             report.documents.append(_result(settings, plan, "unchanged"))
         else:
             plans.append(plan)
@@ -155,6 +166,18 @@ def translate(
             report.documents.append(_result(settings, plan, _state(exc), exc))
     report.documents.sort(key=lambda d: d.source)
     return report
+
+
+def _remove_stale_temp_files(settings: Settings) -> list[str]:
+    """A crashed run's temporary files (the tool's own names, in the output tree only): removed, and said."""
+    said = []
+    for path in stale_temp_files(settings.output):
+        try:
+            path.unlink()
+            said.append(f"{settings.rel(path)}: removed a temporary file a crashed run left")
+        except OSError as exc:
+            said.append(f"{settings.rel(path)}: a temporary file a crashed run left cannot be removed ({exc.strerror})")
+    return said
 
 
 def _plan(settings: Settings, path: Path, glossary: Glossary, slot: EngineSlot, force: bool, tm: LazyIndex) -> Plan:
@@ -279,13 +302,15 @@ def machine_text(
         out, problems = repair(out, unit.core)
         reasons += problems
         if not identity:
-            out = typography.escape_inline(typography.english(out))
+            out = typography.english(out)
+            out = out if kind.startswith("meta:") else typography.escape_inline(out)  # front matter is not Markdown
             if not out.strip():
                 reasons.append("engine returned no text for a sentence")
         cores.append(out)
     joined = join(work.units, cores)
     if not identity and joined != work.masked.text:
-        joined = typography.escape_block_starts(joined, single_line)
+        if not kind.startswith("meta:"):
+            joined = typography.escape_block_starts(joined, single_line)
         if kind == "table-cell":
             joined = typography.escape_pipes(joined)
         left = typography.han_left(joined)
