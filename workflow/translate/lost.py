@@ -16,13 +16,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from workflow.config import Settings
-from workflow.document.output import output_bytes, write_pair
+from workflow.document.output import lock_path, output_bytes, write_pair
 from workflow.document.plan import source_rel
 from workflow.errors import WorkflowError
 from workflow.glossary.terms import load as load_glossary
 from workflow.review.record import Reviewer, load, utc_now
+from workflow.store import files
 from workflow.store import memory as memory_mod
-from workflow.store.files import atomic_write, sha256
+from workflow.store.files import sha256
 from workflow.store.memory import Memory, Record
 from workflow.text.diff import make_patch
 
@@ -60,14 +61,15 @@ def dismiss(settings: Settings, source: Path, key: str, reviewer: str | None = N
     Works for a deleted or renamed source too: its memory is all that is left of it."""
     shown = settings.rel(source)
     path = memory_mod.memory_path(settings.memory_root, source_rel(settings, source))
-    old = memory_mod.load(path, settings.rel(path))
-    if old is None:
-        raise WorkflowError("has no memory: nothing to dismiss.", path=shown)
-    record = lost_record(old, key, shown)
     who = Reviewer(settings, reviewer)()
-    decided = dataclasses.replace(record, decision="dismissed", decided_by=who, decided_at=now or utc_now())
-    memory = dataclasses.replace(old, retired=tuple(decided if r is record else r for r in old.retired))
-    atomic_write(path, memory.to_bytes())
+    with files.locked(lock_path(path)):  # as every write of a document's memory
+        old = memory_mod.load(path, settings.rel(path))
+        if old is None:
+            raise WorkflowError("has no memory: nothing to dismiss.", path=shown)
+        record = lost_record(old, key, shown)
+        decided = dataclasses.replace(record, decision="dismissed", decided_by=who, decided_at=now or utc_now())
+        memory = dataclasses.replace(old, retired=tuple(decided if r is record else r for r in old.retired))
+        files.atomic_write(path, memory.to_bytes())
     return Decision(source=shown, key=key, action="dismissed", reviewer=who)
 
 
