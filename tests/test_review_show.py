@@ -179,12 +179,13 @@ def test_interactive_is_one_key_with_the_chinese_as_comments_and_all_on_request(
 def test_interactive_offers_the_fuzzy_matches_of_the_translation_memory(
         site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     name = "2015-10-27-openstack-tokyo-summit-day-1.md"
-    monkeypatch.setattr("workflow.review.views.fuzzy", lambda record: ((87, "相似的中文", "A match from memory."),))
+    monkeypatch.setattr("workflow.review.views.fuzzy", lambda record: (
+        {"score": 87, "source": "相似的中文", "target": "A match from memory.", "origin": "tm", "status": "reviewed"},))
     keys = iter("1")
     monkeypatch.setattr("click.getchar", lambda echo=False: next(keys, ""))
     first = [r for r in memory(site, name).segments if r.status != "reviewed"][0]
     result = cli_runner(site)("review", "--interactive", f"output_en/{name}")
     assert result.exit_code == 0, result.output
-    assert "1: match 87%: A match from memory." in result.output and "[1-1] take a match" in result.output
+    assert "1: take the tm 87% match: A match from memory." in result.output and "[1-1] take a match" in result.output
     saved = {r.id: r for r in memory(site, name).segments}
     assert (saved[first.id].final, saved[first.id].status) == ("A match from memory.", "reviewed")

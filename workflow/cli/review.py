@@ -153,6 +153,10 @@ def _look(ctx: click.Context, conf: Any, paths: tuple[Path, ...], show: bool, ht
                    + f"  ({doc.reviewed}/{doc.total} reviewed, {len(pending)} to look at)")
         for segment in pending:
             _show_segment(segment, colour, doc.source)
+        for lost in doc.lost:
+            click.echo(click.style("  lost English", fg="red") + f" {lost.key} (was line {lost.line}): {lost.final}")
+            click.echo(f"    zh:      {lost.source}")
+            click.echo(f"    decide:  workflow memory restore|dismiss {doc.source} {lost.key}")
 
 
 def use_colour(ctx: click.Context) -> bool:
@@ -173,8 +177,12 @@ def _show_segment(segment: Any, colour: bool, source: str) -> None:
     if segment.edited:
         shown = "".join(_mark(op, t, colour) for op, t in ops if op != DELETE) if segment.final else "(deleted)"
         click.echo("    final:   " + shown)
+    if segment.previous_source:
+        click.echo(f"    zh then: {segment.previous_source}")
     if segment.previous_final and segment.previous_final != segment.final:
         click.echo(f"    before:  {segment.previous_final}")
+    for match in segment.matches:
+        click.echo(f"    tm {match.get('score')}%:  {match.get('target')}  ({match.get('origin')}, {match.get('status')})")
     if segment.hints:
         click.echo("    glossary: " + "; ".join(f"{zh} → {en}" for zh, en in segment.hints))
 
@@ -208,8 +216,8 @@ def _walk(ctx: click.Context, conf: Any, paths: tuple[Path, ...], reviewer: str 
     for number, (doc, segment) in enumerate(queue, start=1):
         click.echo(click.style(f"\n[{number}/{len(queue)}] {doc.output}", bold=True))
         _show_segment(segment, colour, doc.source)
-        for k, (score, _, target) in enumerate(segment.matches[:9], start=1):
-            click.echo(f"    {k}: match {score}%: {target}")
+        for k, match in enumerate(segment.matches[:9], start=1):
+            click.echo(f"    {k}: take the tm {match.get('score')}% match: {match['target']}")
         final, choice = _decide(segment)
         if choice in ("a", "e", "m"):
             with domain_errors():
@@ -230,7 +238,7 @@ def _decide(segment: Any) -> tuple[str | None, str]:
         key = _key("aesq" + offered)
         click.echo(key)
         if key in offered:
-            return segment.matches[int(key) - 1][2], "m"
+            return str(segment.matches[int(key) - 1]["target"]), "m"
         if key != "e":
             return None, key
         edited = click.edit(_buffer(segment), extension=".md")
@@ -262,7 +270,7 @@ def _buffer(segment: Any) -> str:
     notes += [f"{COMMENT} reason: {reason}" for reason in segment.reasons]
     if segment.machine != segment.final:
         notes.append(f"{COMMENT} machine: {segment.machine}")
-    notes += [f"{COMMENT} match {score}%: {zh} → {en}" for score, zh, en in segment.matches]
+    notes += [f"{COMMENT} tm {m.get('score')}%: {m.get('source')} → {m['target']}" for m in segment.matches]
     return str(segment.final) + "\n\n" + "\n".join(notes) + "\n"
 
 
