@@ -30,6 +30,7 @@ from workflow.store.files import read_bytes, sha256
 from workflow.store.memory import EngineInfo, Memory, Record, model_stale
 from workflow.store.post import Post, parse
 from workflow.store.tm import LazyIndex
+from workflow.text.code import CodeOptions
 from workflow.text.protect import Masked, mask
 from workflow.text.segment import Segment, segment_body
 from workflow.text.sentences import Unit, needs_engine, split
@@ -132,13 +133,18 @@ def plan_document(
         return plan
     env: dict[str, Any] = {}
     try:
-        body = segment_body(post.body, env)
+        body = segment_body(post.body, env, code=code_options(settings))
     except InputError as exc:  # the text stages know lines of the body, not the file
         raise InputError(exc.message, path=post.path, line=(exc.line or 1) + post.body_line - 1) from None
     plan.segments = body + meta_segments(settings, post, body)
     plan.ids = segment_ids(plan.segments)
     _decide(plan, env, glossary, engine_info, settings, tm)
     return plan
+
+
+def code_options(settings: Settings) -> CodeOptions:
+    """What of a code block is translated: `code-comments`, `code-strings` (text.code)."""
+    return CodeOptions(comments=settings.code_comments, strings=settings.code_strings)
 
 
 def meta_segments(settings: Settings, post: Post, body: list[Segment]) -> list[Segment]:

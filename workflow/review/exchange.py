@@ -23,7 +23,7 @@ import dataclasses
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 import defusedxml.ElementTree as SafeET
 import polib
@@ -40,7 +40,7 @@ from workflow.store.documents import sources
 from workflow.store.files import sha256
 from workflow.store.memory import Record
 from workflow.store.post import parse
-from workflow.text.segment import segment_body
+from workflow.text.segment import Segment
 
 FORMATS = ("xliff", "po")
 XLIFF_NS = "urn:oasis:names:tc:xliff:document:1.2"
@@ -282,18 +282,18 @@ def _import_document(settings: Settings, document: str, units: Sequence[Unit], g
         return ImportedDocument(source=document, output=out, state="unchanged")
     doc.plan.records = list(records)
     data = output_bytes(settings, doc.plan, glossary)
-    _same_structure(records, data, out)
+    _same_structure(records, data, out, doc.cut)
     memory = dataclasses.replace(doc.memory, segments=tuple(records), output_hash=sha256(data), output_hash_previous="")
     write_pair(doc.plan.memory_path, memory, doc.plan.output_path, data, doc.plan.output_hash)
     return ImportedDocument(source=document, output=out, state="imported", edited=edited, approved=approved)
 
 
-def _same_structure(records: Sequence[Record], data: bytes, out: str) -> None:
+def _same_structure(records: Sequence[Record], data: bytes, out: str, cut: Callable[[str], list[Segment]]) -> None:
     """The imported English must read back as the same segments (no Markdown that adds or moves blocks)."""
     post = parse(data, out)
     body = [r for r in records if not r.kind.startswith("meta:")]
     try:
-        found = attribute(body, post.body, segment_body(post.body))
+        found = attribute(body, post.body, cut(post.body))
     except Unaligned as exc:
         found = None
         problem = exc.message
