@@ -155,3 +155,17 @@ def test_code_settings_are_validated(tmp_path: Path, table: str, message: str) -
     with pytest.raises(ConfigError) as caught:
         load_settings(tmp_path)
     assert message in str(caught.value)
+
+
+def test_turning_code_comments_on_translates_them_in_an_unchanged_document(tmp_path: Path) -> None:
+    root = tmp_path / "site"
+    path = project(root, extra="code-comments = false\n")
+    assert "# ext 文件系统\n" in path.read_text(encoding="utf-8")
+    config = root / "pyproject.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace("code-comments = false\n", ""), encoding="utf-8")
+    assert translate(load_settings(root)).documents[0].state == "translated"
+    assert "# ext 文件系统\n" not in path.read_text(encoding="utf-8") and len(comments(root)) == 4
+    assert translate(load_settings(root)).documents[0].state == "unchanged"
+    config.write_text(config.read_text(encoding="utf-8") + "code-comments = false\n", encoding="utf-8")
+    assert translate(load_settings(root)).documents[0].state == "translated"
+    assert "# ext 文件系统\n" in path.read_text(encoding="utf-8") and not comments(root)
