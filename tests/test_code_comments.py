@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from workflow.config import load_settings
-from workflow.errors import ConfigError
+from workflow.errors import ConfigError, WorkflowError
 from workflow.review.record import review
 from workflow.store.memory import Memory
 from workflow.store.memory import load as load_memory
@@ -169,3 +169,31 @@ def test_turning_code_comments_on_translates_them_in_an_unchanged_document(tmp_p
     config.write_text(config.read_text(encoding="utf-8") + "code-comments = false\n", encoding="utf-8")
     assert translate(load_settings(root)).documents[0].state == "translated"
     assert "# ext 文件系统\n" in path.read_text(encoding="utf-8") and not comments(root)
+
+
+def test_a_comment_english_that_ends_the_comment_is_refused_by_interactive_and_import(tmp_path: Path) -> None:
+    import polib
+
+    from workflow.review.exchange import export, import_file
+    from workflow.review.views import decide
+
+    root = tmp_path / "site"
+    path = project(root)
+    before = path.read_bytes()
+    record = next(r for r in memory(root).segments if r.source == "中文注释")
+    settings = load_settings(root)
+    with pytest.raises(WorkflowError) as caught:
+        decide(settings, root / "source_zh" / NAME, record.id, final="a */ b", reviewer="Ada", now="2026-01-01T00:00:00Z")
+    assert "code block" in str(caught.value) and path.read_bytes() == before
+    po = tmp_path / "x.po"
+    po.write_bytes(export(settings, [], "po", everything=True).data)
+    catalog = polib.pofile(str(po))
+    for entry in catalog:
+        if entry.msgid == "中文注释":
+            entry.msgstr, entry.flags = "a */ b", []
+    catalog.save(str(po))
+    report = import_file(settings, po, reviewer="Ada", now="2026-01-01T00:00:00Z")
+    assert report.documents[0].state == "refused" and "code block" in report.documents[0].message
+    assert path.read_bytes() == before
+    record = next(r for r in memory(root).segments if r.source == "中文注释")
+    assert record.status == "machine"

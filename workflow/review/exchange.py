@@ -35,7 +35,7 @@ from workflow.errors import InputError, WorkflowError
 from workflow.glossary.terms import Glossary
 from workflow.glossary.terms import load as load_glossary
 from workflow.review.edits import Unaligned, attribute
-from workflow.review.record import NotTranslated, Reviewer, load, record_edit
+from workflow.review.record import NotTranslated, Reviewer, load, record_edit, refuse_code_change
 from workflow.store.documents import sources
 from workflow.store.files import sha256
 from workflow.store.memory import Record
@@ -269,7 +269,7 @@ def _import_document(settings: Settings, document: str, units: Sequence[Unit], g
         if not unit.ready:
             continue
         target = unit.target.strip("\n")
-        if "\n" in target and (record.kind == "table-cell" or record.kind.startswith(("heading", "meta:"))):
+        if "\n" in target and (record.kind == "table-cell" or record.kind.startswith(("heading", "meta:", "code-"))):
             raise StaleImport(f"segment {unit.id} ({record.kind}, line {record.line}) holds one line; its English "
                               "has line breaks. Nothing was recorded for this document.", path=document)
         if target != record.final:
@@ -282,6 +282,10 @@ def _import_document(settings: Settings, document: str, units: Sequence[Unit], g
         return ImportedDocument(source=document, output=out, state="unchanged")
     doc.plan.records = list(records)
     data = output_bytes(settings, doc.plan, glossary)
+    try:
+        refuse_code_change(settings, doc, data)
+    except WorkflowError as exc:
+        raise StaleImport(exc.message, path=document) from None
     _same_structure(records, data, out, doc.cut)
     memory = dataclasses.replace(doc.memory, segments=tuple(records), output_hash=sha256(data), output_hash_previous="")
     write_pair(doc.plan.memory_path, memory, doc.plan.output_path, data, doc.plan.output_hash)

@@ -45,6 +45,7 @@ from workflow.store.memory import Memory, Record
 from workflow.store.post import Post, encode_text, key_line, parse, render_front_matter
 from workflow.text.diff import make_patch
 from workflow.text.segment import Segment, code_keys, segment_body
+from workflow.text.skeleton import code_difference
 
 Cutter = Callable[[str], list[Segment]]  # an English body -> its segments, cut as its Chinese is
 
@@ -403,6 +404,16 @@ def verify(settings: Settings, english: Post, expected: Post, shown: str, *, ado
         f"this edit is outside the translatable text or changes the structure in a way that cannot be "
         f"recorded (found {_short(found)!r}, the recorded segments give {_short(wanted)!r}). Undo it, or make "
         "the change in the Chinese source. Nothing was recorded for this file.", path=shown, line=line)
+
+
+def refuse_code_change(settings: Settings, doc: Document, data: bytes) -> None:
+    """An English (from a CAT tool or the interactive editor) that ends a code comment or breaks its line
+    would change the code around it: refused, nothing written."""
+    out = settings.rel(doc.plan.output_path)
+    problem = code_difference(doc.plan.post.body, parse(data, out).body, code_options(settings))
+    if problem:
+        raise UnalignedEdits(f"{problem}: a comment's English may not end the comment (`*/`, `-->`) or break its "
+                             "line. Write it without them. Nothing was recorded for this file.", path=out)
 
 
 def _front_matter_difference(settings: Settings, english: Post, expected: Post, adopting: bool) -> str:

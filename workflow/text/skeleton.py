@@ -57,6 +57,16 @@ def difference(source_body: str, output_body: str, code: CodeOptions = DEFAULT) 
     return ""
 
 
+def code_difference(source_body: str, output_body: str, code: CodeOptions = DEFAULT) -> str:
+    """'' when every code block of the output is its source's, outside the texts that held Chinese."""
+    a = [s for s in skeleton(source_body, code) if s[0] in CODE_BLOCKS]
+    b = [s for s in skeleton(output_body, code) if s[0] in CODE_BLOCKS]
+    for i, (x, y) in enumerate(zip(a, b)):
+        if x != y and not _same_code(x, y):
+            return f"code block {i + 1} would change outside its comments' text"
+    return "" if len(a) == len(b) else "the English has another number of code blocks"
+
+
 def _same_code(source: Any, english: Any) -> bool:
     """Two code blocks: the same code, and the same texts except where the Chinese one holds Chinese."""
     if len(source) != 4 or len(english) != 4 or source[:3] != english[:3] or len(source[3]) != len(english[3]):
