@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Iterable, Protocol, Sequence
 
 from workflow.errors import GlossaryConflict
+from workflow.glossary.matcher import Matcher
 from workflow.text.chars import HAN, HAN_RANGES
 
 COLUMNS = ("zh", "en", "kind", "case", "note", "source")
@@ -91,7 +92,7 @@ class Glossary:
         # Longest first, so that at any one position the longest entry wins. (No capturing
         # groups: they disable the regex engine's literal-prefix optimisation, 30x slower.)
         ordered = sorted(first.values(), key=lambda e: (-len(e.zh), e.zh))
-        self._regex = re.compile("|".join(_pattern(e) for e in ordered)) if ordered else None
+        self._matcher = Matcher([(_anchor(e), re.compile(_pattern(e))) for e in ordered])
         self._fingerprints: dict[str, str] = {}  # text -> fingerprint; a glossary never changes
 
     @functools.cached_property
@@ -109,23 +110,17 @@ class Glossary:
 
     def match(self, text: str, protected: Sequence[tuple[int, int]] = ()) -> list[Match]:
         """Longest-leftmost, non-overlapping matches in `text`, none inside a `protected` span."""
-        if self._regex is None:
-            return []
         folded = fold(text)
-        found: list[Match] = []
+        stretches = []
         cursor = 0
         for start, end in sorted(protected) + [(len(text), len(text))]:
-            found += self._match_stretch(folded, cursor, max(cursor, start))
+            stretches.append((cursor, max(cursor, start)))
             cursor = max(cursor, end)
-        return found
-
-    def _match_stretch(self, folded: str, start: int, end: int) -> list[Match]:
-        assert self._regex is not None
         found = []
-        for m in self._regex.finditer(folded, start, end):
-            entry = self.lookup(m.group(0))
+        for start, end, _ in self._matcher.spans(folded, stretches):
+            entry = self.lookup(folded[start:end])
             if entry is not None:
-                found.append(Match(m.start(), m.end(), entry))
+                found.append(Match(start, end, entry))
         return found
 
     def fingerprint(self, text: str) -> str:
@@ -191,6 +186,15 @@ def _pattern(entry: Entry) -> str:
     if re.search(f"[{WORD}]$", zh):
         body = f"{body}(?![{WORD}])"
     return body
+
+
+def _anchor(entry: Entry) -> str:
+    """The literal text every match of the entry's pattern starts with: up to its first space or junction."""
+    zh = fold(entry.zh).lstrip()
+    end = 1
+    while end < len(zh) and not zh[end].isspace() and not _junction(zh[end - 1], zh[end]):
+        end += 1
+    return zh[:end]
 
 
 def _junction(a: str, b: str) -> bool:
