@@ -1,60 +1,54 @@
 """`translate`: the one module that knows the order of the stages.
 
-read -> segment -> protect -> (glossary) -> engine, batched across the whole run ->
+read -> segment -> protect -> (glossary) -> engine, batched across documents ->
 restore + verify -> typography -> reassemble -> skeleton check -> memory + English,
 written atomically (memory first, marked in flight, then the English, then memory
 again), so a crash leaves files that the next run accepts as its own.
+
+The run streams: documents are planned in chunks (`translate.stream`; an unchanged one
+is answered from hashes before anything is parsed), their sentences gathered until a
+window is full (`WINDOW_SENTENCES` distinct sentences or `WINDOW_DOCUMENTS` documents),
+the engine called once per window with all of them, and the window's documents finished,
+written and released. Memory stays bounded however many documents there are. With
+`jobs` > 1, planning, finishing and writing run in forked worker processes; the engine
+stays here, and the windows are the same as with one process, so the files are too.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
+import os
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, ContextManager, Iterable
 
 from workflow.config import Settings
-from workflow.document import assemble
-from workflow.document.output import output_bytes, record_at, write_pair
-from workflow.document.plan import Plan, Work, line_of, plan_document, units_needing_engine
 from workflow.engines import Engine, load_engine
-from workflow.errors import ModelNotInstalled, SkeletonMismatch, UnrecordedEdits, WorkflowError
+from workflow.errors import ModelNotInstalled, WorkflowError
 from workflow.glossary.enforce import Enforcer, Prepared, Stats
 from workflow.glossary.terms import Glossary
 from workflow.glossary.terms import load as load_glossary
-from workflow.review import record as review  # `translate --force` records the English file's edits first
 from workflow.store.documents import sources
-from workflow.store.files import atomic_write, sha256
-from workflow.store.memory import EngineInfo, Memory, Record
-from workflow.text import skeleton, typography
-from workflow.text.diff import apply_patch, make_patch
-from workflow.text.protect import repair
-from workflow.text.sentences import join, needs_engine
+from workflow.store.memory import EngineInfo
+from workflow.translate.finish import NOTHING_TO_TRANSLATE, EngineUse, Outputs, carry_over, machine_text, superseded
+from workflow.translate.stream import DocumentResult, Job, Local, Pool
+
+__all__ = ["NOTHING_TO_TRANSLATE", "DocumentResult", "EngineSlot", "RunReport", "carry_over", "machine_text",
+           "superseded", "translate"]
 
 ProgressFactory = Callable[[int], ContextManager[Any]]
-Outputs = dict[str, tuple[Prepared, str]]  # a sentence's core -> (what the engine saw, what it returned)
-NOTHING_TO_TRANSLATE = "nothing to translate: no Chinese text"
-
-
-@dataclass(frozen=True, kw_only=True)
-class DocumentResult:
-    source: str
-    output: str
-    state: str  # unchanged | translated | would-translate | refused | error
-    segments: int = 0
-    translated: int = 0  # segments the engine (re)translated in this run
-    needs_review: int = 0
-    message: str = ""
-    exit_code: int = 0
+CHUNK = 32  # documents planned per request (split among the workers)
+WINDOW_SENTENCES = 4000  # distinct sentences that fill a window: the engine's batches stay full
+WINDOW_DOCUMENTS = 256  # documents held planned at most, whatever their size
+PARALLEL_MIN = 64  # documents; below this a worker process costs more than it saves
 
 
 @dataclass
 class RunReport:
     documents: list[DocumentResult] = field(default_factory=list)
     engine: str = ""
-    engine_texts: int = 0  # distinct sentences sent to the engine
+    engine_texts: int = 0  # distinct sentences sent to the engine (per window)
     glossary: Stats = field(default_factory=Stats)
     warnings: list[str] = field(default_factory=list)
 
@@ -106,242 +100,112 @@ def translate(
     progress: ProgressFactory | None = None,
     force: bool = False,
     install_model: Callable[[str], None] | None = None,
+    jobs: int | None = None,
+    now: str | None = None,
 ) -> RunReport:
     """`force`: record an English file's unrecorded edits first (`review`), and adopt an
-    English file that has no memory as the editor's version of fresh machine records."""
+    English file that has no memory as the editor's version of fresh machine records.
+    `jobs`: processes for planning, finishing and writing (default: one per CPU from
+    `PARALLEL_MIN` documents on). `now`: the time recorded (default: the clock)."""
     glossary = load_glossary(settings.glossary, settings.root)
     slot = EngineSlot(settings, engine, install_model)
     report = RunReport()
-    plans: list[Plan] = []
-    for path in sources(settings, paths):
-        try:
-            plan = _plan(settings, path, glossary, slot, force and not dry_run)
-        except WorkflowError as exc:
-            report.documents.append(DocumentResult(source=settings.rel(path), output="", state=_state(exc), message=str(exc), exit_code=exc.exit_code))
-            continue
-        report.warnings += plan.post.warnings
-        if plan.unchanged:
-            if plan.refresh and plan.old is not None and not dry_run:  # memory learns the new glossary
-                atomic_write(plan.memory_path, dataclasses.replace(plan.old, glossary_hash=glossary.identity).to_bytes())
-            report.documents.append(_result(settings, plan, "unchanged"))
-        else:
-            plans.append(plan)
-    if dry_run:
-        report.documents += [_result(settings, p, "would-translate") for p in plans]
+    todo = sources(settings, paths)
+    if not todo:
         return report
-    outputs = _run_engine(settings, plans, slot, glossary, report, progress)
-    now = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
-    for plan in plans:
-        try:
-            _finish(settings, plan, outputs, slot, glossary, report.glossary, now)
-            report.documents.append(_result(settings, plan, "translated"))
-        except WorkflowError as exc:
-            report.documents.append(_result(settings, plan, _state(exc), exc))
+    stamp = now or datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+    job = Job(settings=settings, glossary=glossary, info=slot.info(), force=force and not dry_run, dry_run=dry_run,
+              now=stamp)
+    count = worker_count(jobs, len(todo))
+    pool: Local | Pool = Pool(job, count) if count > 1 else Local(job)
+    window = Window(pool.size)
+    try:
+        for start in range(0, len(todo), CHUNK):
+            for worker, planned in pool.plan(todo[start:start + CHUNK]):
+                report.warnings += planned.warnings
+                if planned.result is not None:
+                    report.documents.append(planned.result)
+                else:
+                    window.add(worker, planned.cores)
+            if window.full():
+                window.flush(pool, slot, glossary, report, progress)
+        window.flush(pool, slot, glossary, report, progress)
+    finally:
+        pool.close()
     report.documents.sort(key=lambda d: d.source)
     return report
 
 
-def _plan(settings: Settings, path: Path, glossary: Glossary, slot: EngineSlot, force: bool) -> Plan:
-    try:
-        return plan_document(settings, path, glossary, slot.info())
-    except UnrecordedEdits:
-        if not force:
-            raise
-    if not review.has_memory(settings, path):
-        return plan_document(settings, path, glossary, slot.info(), adopt=True)
-    review.record_or_raise(settings, path)
-    return plan_document(settings, path, glossary, slot.info())
+def worker_count(jobs: int | None, documents: int) -> int:
+    """Processes to use: 1 for small runs and where the platform cannot fork."""
+    if jobs is None:
+        if documents < PARALLEL_MIN:
+            return 1
+        jobs = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    jobs = max(1, min(jobs, documents))
+    if jobs > 1:
+        import multiprocessing
+
+        if "fork" not in multiprocessing.get_all_start_methods():
+            return 1
+    return jobs
 
 
-def _state(exc: WorkflowError) -> str:
-    return "refused" if exc.exit_code == 1 else "error"
+class Window:
+    """The sentences of the documents planned and not yet finished, per worker."""
+
+    def __init__(self, workers: int) -> None:
+        self.cores: list[list[str]] = [[] for _ in range(workers)]
+        self.distinct: dict[str, None] = {}
+        self.documents = 0
+        self.engine: EngineUse | None = None  # set once a window of the run needed the engine
+
+    def add(self, worker: int, cores: list[str]) -> None:
+        self.cores[worker] += cores
+        self.distinct.update(dict.fromkeys(cores))
+        self.documents += 1
+
+    def full(self) -> bool:
+        return len(self.distinct) >= WINDOW_SENTENCES or self.documents >= WINDOW_DOCUMENTS
+
+    def flush(self, pool: Local | Pool, slot: EngineSlot, glossary: Glossary, report: RunReport,
+              progress: ProgressFactory | None) -> None:
+        """One engine call for the window's sentences; its documents finished and written."""
+        if not self.documents:
+            return
+        outputs = run_engine(list(self.distinct), slot, glossary, report, progress)
+        if outputs and self.engine is None:
+            used = slot.get()
+            self.engine = EngineUse(used.info, used.identity)
+
+        def select(cores: list[str]) -> Outputs:
+            return {core: outputs[core] for core in dict.fromkeys(cores)}
+
+        done = pool.finish(select, self.cores, self.engine)
+        report.documents += done.results
+        report.glossary.add(done.stats)
+        self.cores = [[] for _ in self.cores]
+        self.distinct = {}
+        self.documents = 0
 
 
-def _result(settings: Settings, plan: Plan, state: str, exc: WorkflowError | None = None) -> DocumentResult:
-    records = [r for r in plan.records if r is not None] if not plan.unchanged else list(plan.old.segments if plan.old else [])
-    return DocumentResult(
-        source=plan.shown,
-        output=settings.rel(plan.output_path),
-        state=state,
-        segments=len(plan.segments) if not plan.unchanged else len(records),
-        translated=len(plan.work) if state != "unchanged" else 0,
-        needs_review=sum(1 for r in records if r.status == "needs-review"),
-        message=str(exc) if exc else "",
-        exit_code=exc.exit_code if exc else 0,
-    )
+# -- the engine, once per window ------------------------------------------------------------------
 
 
-# -- the engine, once for the whole run --------------------------------------------------
-
-
-def _run_engine(
-    settings: Settings, plans: list[Plan], slot: EngineSlot, glossary: Glossary, report: RunReport,
-    progress: ProgressFactory | None,
-) -> Outputs:
-    """Every sentence of the run that needs the engine, deduplicated, in one call."""
-    wanted = [(plan, i, u) for plan in plans for i, u in units_needing_engine(plan, settings.copy_untranslatable)]
-    if not wanted:
+def run_engine(cores: list[str], slot: EngineSlot, glossary: Glossary, report: RunReport,
+               progress: ProgressFactory | None) -> Outputs:
+    """The window's sentences that need the engine (distinct), in one call."""
+    if not cores:
         return {}
     engine = slot.get()
     report.engine = engine.info.label
     enforcer = None if engine.identity else Enforcer(glossary)
-    prepared: dict[str, Prepared] = {}  # core -> what the engine sees for it, prepared once
-    for plan, i, u in wanted:
-        core = plan.work[i].units[u].core
-        if core not in prepared:
-            prepared[core] = enforcer.prepare(core) if enforcer else Prepared(core)
+    prepared = {core: enforcer.prepare(core) if enforcer else Prepared(core) for core in cores}
     inputs = list(dict.fromkeys(p.text for p in prepared.values()))
-    report.engine_texts = len(inputs)
+    report.engine_texts += len(inputs)
     with progress(len(inputs)) if progress else nullcontext() as bar:
         translated = engine.translate(inputs, bar.update if bar is not None else None)
     if len(translated) != len(inputs):
         raise WorkflowError(f"engine {engine.info.label} returned {len(translated)} texts for {len(inputs)}.")
     by_text = dict(zip(inputs, translated))
     return {core: (p, by_text[p.text]) for core, p in prepared.items()}
-
-
-# -- one document: machine text, carried edits, checks, writes ----------------------------
-
-
-def _finish(
-    settings: Settings, plan: Plan, outputs: Outputs, slot: EngineSlot, glossary: Glossary,
-    stats: Stats, now: str,
-) -> None:
-    engine = slot.get() if outputs else None
-    identity = engine.identity if engine else True
-    enforcer = Enforcer(glossary) if not identity else None
-    for index, work in plan.work.items():
-        segment = plan.segments[index]
-        machine, reasons, used = machine_text(work, outputs, enforcer, identity, stats, settings, segment.single_line, segment.kind)
-        record = Record(
-            id=plan.ids[index], kind=segment.kind, line=line_of(plan, segment),
-            source_hash=sha256(segment.source), source=segment.source, machine=machine, final=machine,
-            status="needs-review" if reasons else "machine", reasons=tuple(reasons),
-            glossary=glossary.fingerprint(segment.source), translated_at=now,
-        )
-        if used and engine is not None:
-            info = engine.info
-            record = dataclasses.replace(record, engine=info.name, model=info.model, version=info.version,
-                                         model_hash=info.model_hash)
-        elif not reasons:
-            record = dataclasses.replace(record, status="reviewed", reviewer="workflow", reasons=(NOTHING_TO_TRANSLATE,))
-        if work.relation == "changed":
-            record = carry_over(record, work.previous)
-            if work.previous is not None and superseded(work.previous, record):
-                plan.retired.append(work.previous)
-        plan.records[index] = record
-    _check_skeleton(plan)
-    if plan.old is None and plan.output_hash is not None:
-        # `translate --force` on an English file without memory: its text becomes the editor's version
-        review.adopt(settings, plan, glossary, now)
-    _write(settings, plan, glossary, now, engine)
-
-
-def machine_text(
-    work: Work, outputs: Outputs, enforcer: Enforcer | None, identity: bool, stats: Stats,
-    settings: Settings, single_line: bool, kind: str,
-) -> tuple[str, list[str], bool]:
-    """The segment's English from the engine's sentences: restored, verified, typeset."""
-    reasons: list[str] = []
-    cores: list[str] = []
-    used = False
-    for unit in work.units:
-        if not needs_engine(unit.core, settings.copy_untranslatable):
-            # No Chinese: copied, with the glossary's spelling of names (`Redhat` -> `Red Hat`).
-            copied = enforcer.apply(unit.core, stats) if enforcer else unit.core
-            used = used or copied != unit.core
-            cores.append(copied)
-            continue
-        used = True
-        prepared, out = outputs[unit.core]
-        if enforcer:
-            out, problems = enforcer.finish(out, prepared, stats)
-            reasons += problems
-        out, problems = repair(out, unit.core)
-        reasons += problems
-        if not identity:
-            out = typography.escape_inline(typography.english(out))
-            if not out.strip():
-                reasons.append("engine returned no text for a sentence")
-        cores.append(out)
-    joined = join(work.units, cores)
-    if not identity and joined != work.masked.text:
-        joined = typography.escape_block_starts(joined, single_line)
-        if kind == "table-cell":
-            joined = typography.escape_pipes(joined)
-        left = typography.han_left(joined)
-        if left:
-            reasons.append(f"Chinese left in the English: {''.join(dict.fromkeys(left))}")
-    return work.masked.unmask(joined), list(dict.fromkeys(reasons)), used
-
-
-def carry_over(record: Record, previous: Record | None) -> Record:
-    """The Chinese changed: re-apply the editor's old patch to the new machine text.
-
-    Every hunk applies: the patched text is the final (needs-review). Otherwise the new
-    machine text is the final (needs-review) and `previous_final` keeps the editor's
-    English. A segment the editor deleted stays deleted (needs-review). `previous_final`
-    always holds the last English a person wrote or approved: a carried edit that nobody
-    reviewed yet keeps pointing at the editor's own text, not at the tool's derivation.
-    """
-    if previous is None or not previous.human:
-        return record
-    own = previous.status == "reviewed" or not previous.previous_source
-    base = dataclasses.replace(
-        record, status="needs-review",
-        previous_source=previous.source if own else previous.previous_source,
-        previous_final=previous.final if own else previous.previous_final,
-    )
-    if previous.final == "" and previous.machine:
-        return dataclasses.replace(base, final="", patch=make_patch(record.machine, ""), reasons=record.reasons + (
-            "the Chinese changed; the editor had deleted this segment, its new machine text is in memory",))
-    if not previous.patch:
-        return dataclasses.replace(base, reasons=record.reasons + (
-            "the Chinese changed since this segment was reviewed; the earlier English is kept in previous_final",))
-    patched = apply_patch(previous.patch, record.machine)
-    if patched is None:
-        return dataclasses.replace(base, reasons=record.reasons + (
-            "the Chinese changed and the earlier edit no longer applies; it is kept in previous_final",))
-    return dataclasses.replace(base, final=patched, patch=make_patch(record.machine, patched), reasons=record.reasons + (
-        "the Chinese changed; the earlier edit was re-applied to the new machine text",))
-
-
-def superseded(previous: Record, record: Record) -> bool:
-    """True when carrying over drops an older `previous_final` (the old record then retires with it)."""
-    return bool(previous.previous_source) and (
-        (record.previous_source, record.previous_final) != (previous.previous_source, previous.previous_final))
-
-
-def _check_skeleton(plan: Plan) -> None:
-    """The machine English must have the Chinese structure; a segment that breaks it keeps its Chinese."""
-    body = [(i, s) for i, s in enumerate(plan.segments) if s.pieces]
-    source = plan.post.body
-
-    def english(override: dict[int, str] | None = None) -> str:
-        texts = [(override or {}).get(i, record_at(plan, i).machine) for i, _ in body]
-        return assemble.body(source, [s for _, s in body], texts)
-
-    if not skeleton.difference(source, english()):
-        return
-    for index in plan.work:
-        if plan.segments[index].pieces and skeleton.difference(source, english({i: s.source for i, s in body if i != index})):
-            record = record_at(plan, index)
-            plan.records[index] = dataclasses.replace(record, machine=record.source, final=record.source, status="needs-review",
-                reasons=record.reasons + ("the translation broke the Markdown structure; the Chinese is kept",))
-    problem = skeleton.difference(source, english())
-    if problem:
-        raise SkeletonMismatch(f"the English would not have the structure of the Chinese ({problem}); nothing written. "
-                               "Please report this as a bug.", path=plan.shown)
-
-
-def _write(settings: Settings, plan: Plan, glossary: Glossary, now: str, engine: Engine | None) -> None:
-    records = [record_at(plan, i) for i in range(len(plan.segments))]
-    data = output_bytes(settings, plan, glossary)
-    new_hash = sha256(data)
-    memory = Memory(
-        source=plan.shown, output=settings.rel(plan.output_path), source_hash=plan.source_hash, output_hash=new_hash,
-        engine=engine.info.label if engine else (plan.old.engine if plan.old else ""),
-        translated_at=now if plan.work else (plan.old.translated_at if plan.old else now),
-        segments=tuple(records), retired=tuple(plan.retired), glossary_hash=glossary.identity,
-    )
-    write_pair(plan.memory_path, memory, plan.output_path, data, plan.output_hash)
