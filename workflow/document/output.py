@@ -40,14 +40,22 @@ def output_bytes(settings: Settings, plan: Plan, glossary: Glossary) -> bytes:
 def write_pair(memory_path: Path, memory: Memory, output_path: Path, data: bytes, current_hash: str | None) -> None:
     """Memory (marked in flight) -> English -> memory, skipping writes that change nothing."""
     old_memory = read_bytes(memory_path)
+    final = memory.to_bytes()
     if current_hash == memory.output_hash:
-        if old_memory != memory.to_bytes():
-            atomic_write(memory_path, memory.to_bytes())
+        if old_memory != final:
+            atomic_write(memory_path, final)
+        return
+    if current_hash is None and not memory.output_hash_previous:
+        # No English file yet: the memory in flight is the final memory (no previous hash to record),
+        # so it is written once, before the English; a crash between leaves memory whose English is
+        # missing, which the next run writes again.
+        atomic_write(memory_path, final)
+        atomic_write(output_path, data)
         return
     in_flight = dataclasses.replace(memory, output_hash_previous=current_hash or "")
     atomic_write(memory_path, in_flight.to_bytes())
     atomic_write(output_path, data)
-    atomic_write(memory_path, memory.to_bytes())
+    atomic_write(memory_path, final)
 
 
 def provenance(plan: Plan, records: Sequence[Record]) -> dict[str, Any]:

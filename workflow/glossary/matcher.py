@@ -52,8 +52,10 @@ def case_fold(text: str) -> str:
 class Matcher:
     """Rules tried only where their anchor occurs; `spans` gives (start, end, rule index)."""
 
-    def __init__(self, rules: Sequence[tuple[str, re.Pattern[str]]]) -> None:
-        self._rules = [pattern for _, pattern in rules]
+    def __init__(self, rules: Sequence[tuple[str, str]]) -> None:
+        """`rules`: (anchor, regular expression), compiled the first time they are tried."""
+        self._sources = [pattern for _, pattern in rules]
+        self._rules: list[re.Pattern[str] | None] = [None] * len(rules)
         by_anchor: dict[str, list[int]] = {}
         for index, (anchor, _) in enumerate(rules):
             if not anchor:
@@ -99,4 +101,7 @@ class Matcher:
 
     def accept(self, text: str, index: int, position: int, end: int) -> re.Match[str] | None:
         """The one per-match rule: does rule `index` match `text` at `position` (not beyond `end`)?"""
-        return self._rules[index].match(text, position, end)
+        rule = self._rules[index]
+        if rule is None:
+            rule = self._rules[index] = re.compile(self._sources[index])
+        return rule.match(text, position, end)

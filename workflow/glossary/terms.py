@@ -92,7 +92,7 @@ class Glossary:
         # Longest first, so that at any one position the longest entry wins. (No capturing
         # groups: they disable the regex engine's literal-prefix optimisation, 30x slower.)
         ordered = sorted(first.values(), key=lambda e: (-len(e.zh), e.zh))
-        self._matcher = Matcher([(_anchor(e), re.compile(_pattern(e))) for e in ordered])
+        self._matcher = Matcher([(_anchor(e), _pattern(e)) for e in ordered])
         self._fingerprints: dict[str, str] = {}  # text -> fingerprint; a glossary never changes
 
     @functools.cached_property

@@ -37,7 +37,7 @@ from workflow.glossary.terms import load as load_glossary
 from workflow.review.edits import Attribution, Unaligned, attribute, split_final
 from workflow.store import memory as memory_mod
 from workflow.store import memory_scan
-from workflow.store.documents import inside, rel_to, sources
+from workflow.store.documents import fast_rel, inside, rel_to, shown, sources
 from workflow.store.files import read_bytes, sha256
 from workflow.store.memory import Memory, Record
 from workflow.store.post import Post, encode_text, key_line, parse, render_front_matter
@@ -235,9 +235,8 @@ def review_document(settings: Settings, source: Path, glossary: Glossary, who: R
 def untouched(settings: Settings, source: Path, glossary: Glossary) -> DocumentReview | None:
     """Nothing edited: the Chinese and the English are as memory's header records them (same glossary),
     known from hashes before anything is parsed. None: review the document."""
-    try:
-        rel = rel_to(source, settings.source)
-    except ValueError:
+    rel = fast_rel(source, settings.source)
+    if rel is None:
         return None
     head = memory_scan.read_head(str(memory_mod.memory_path(settings.memory_root, rel)))
     header = memory_scan.scan_head(head[0], head[2], None) if head is not None else None
@@ -246,7 +245,7 @@ def untouched(settings: Settings, source: Path, glossary: Glossary) -> DocumentR
     data, english = read_bytes(source), read_bytes(settings.output / rel)
     if data is None or english is None or sha256(data) != header.source_hash or sha256(english) != header.output_hash:
         return None
-    return DocumentReview(source=settings.rel(source), output=settings.rel(settings.output / rel), state="unchanged",
+    return DocumentReview(source=shown(settings, source), output=shown(settings, settings.output / rel), state="unchanged",
                           reviewed=header.counts["reviewed"], total=header.counts["total"])
 
 

@@ -21,21 +21,32 @@ import os
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, ContextManager, Iterable
+from typing import TYPE_CHECKING, Any, Callable, ContextManager, Iterable
 
 from workflow.config import Settings
 from workflow.engines import Engine, load_engine
 from workflow.errors import ModelNotInstalled, WorkflowError
-from workflow.glossary.enforce import Enforcer, Prepared, Stats
 from workflow.glossary.terms import Glossary
 from workflow.glossary.terms import load as load_glossary
 from workflow.store.documents import sources
 from workflow.store.memory import EngineInfo
-from workflow.translate.finish import NOTHING_TO_TRANSLATE, EngineUse, Outputs, carry_over, machine_text, superseded
-from workflow.translate.stream import DocumentResult, Job, Local, Pool
+from workflow.translate.stream import DocumentResult, Job, Local, Pool, new_stats
 
-__all__ = ["NOTHING_TO_TRANSLATE", "DocumentResult", "EngineSlot", "RunReport", "carry_over", "machine_text",
-           "superseded", "translate"]
+if TYPE_CHECKING:
+    from workflow.glossary.enforce import Stats
+    from workflow.translate.finish import EngineUse, Outputs
+
+# The stages of one document (and the Markdown parser) are imported when a document needs
+# them: a run where nothing changed answers from hashes and never loads them.
+LAZY = ("NOTHING_TO_TRANSLATE", "carry_over", "machine_text", "superseded")
+
+
+def __getattr__(name: str) -> Any:
+    if name in LAZY:
+        from workflow.translate import finish
+
+        return getattr(finish, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 ProgressFactory = Callable[[int], ContextManager[Any]]
 CHUNK = 32  # documents planned per request (split among the workers)
@@ -49,7 +60,7 @@ class RunReport:
     documents: list[DocumentResult] = field(default_factory=list)
     engine: str = ""
     engine_texts: int = 0  # distinct sentences sent to the engine (per window)
-    glossary: Stats = field(default_factory=Stats)
+    glossary: Stats = field(default_factory=new_stats)
     warnings: list[str] = field(default_factory=list)
 
     @property
@@ -175,6 +186,8 @@ class Window:
             return
         outputs = run_engine(list(self.distinct), slot, glossary, report, progress)
         if outputs and self.engine is None:
+            from workflow.translate.finish import EngineUse
+
             used = slot.get()
             self.engine = EngineUse(used.info, used.identity)
 
@@ -197,6 +210,8 @@ def run_engine(cores: list[str], slot: EngineSlot, glossary: Glossary, report: R
     """The window's sentences that need the engine (distinct), in one call."""
     if not cores:
         return {}
+    from workflow.glossary.enforce import Enforcer, Prepared
+
     engine = slot.get()
     report.engine = engine.info.label
     enforcer = None if engine.identity else Enforcer(glossary)

@@ -20,18 +20,20 @@ import traceback
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from workflow.config import Settings
-from workflow.document.plan import Plan, plan_document, source_rel, units_needing_engine
 from workflow.errors import UnrecordedEdits, WorkflowError
-from workflow.glossary.enforce import Stats
 from workflow.glossary.terms import Glossary
-from workflow.review import record as review  # `translate --force` records the English file's edits first
 from workflow.store import memory_scan
+from workflow.store.documents import fast_rel, shown
 from workflow.store.files import atomic_write, read_bytes, sha256
 from workflow.store.memory import EngineInfo, memory_path
-from workflow.translate.finish import EngineUse, Outputs, finish
+
+if TYPE_CHECKING:  # imported when a document needs planning: an unchanged run never loads them
+    from workflow.document.plan import Plan
+    from workflow.glossary.enforce import Stats
+    from workflow.translate.finish import EngineUse, Outputs
 
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
@@ -75,6 +77,12 @@ class Finished:
     stats: Stats
 
 
+def new_stats() -> Stats:
+    from workflow.glossary.enforce import Stats
+
+    return Stats()
+
+
 class Planner:
     def __init__(self, job: Job) -> None:
         self.job = job
@@ -84,7 +92,9 @@ class Planner:
         return [self._plan_one(path) for path in paths]
 
     def finish(self, outputs: Outputs, engine: EngineUse | None) -> Finished:
-        job, stats = self.job, Stats()
+        from workflow.translate.finish import finish
+
+        job, stats = self.job, new_stats()
         results = []
         for plan in self.pending:
             try:
@@ -114,12 +124,17 @@ class Planner:
             return Planned(result(settings, plan, "unchanged"), warnings)
         if job.dry_run:
             return Planned(result(settings, plan, "would-translate"), warnings)
+        from workflow.document.plan import units_needing_engine
+
         self.pending.append(plan)
         cores = [plan.work[i].units[u].core for i, u in units_needing_engine(plan, settings.copy_untranslatable)]
         return Planned(None, warnings, list(dict.fromkeys(cores)))
 
 
 def _plan(job: Job, path: Path) -> Plan:
+    from workflow.document.plan import plan_document
+    from workflow.review import record as review  # `translate --force` records the English file's edits first
+
     settings, glossary, info = job.settings, job.glossary, job.info
     try:
         return plan_document(settings, path, glossary, info)
@@ -135,9 +150,8 @@ def _plan(job: Job, path: Path) -> Plan:
 def unchanged(job: Job, path: Path) -> DocumentResult | None:
     """The result of a document that nothing changed, from hashes and the memory's header; None: plan it."""
     settings = job.settings
-    try:
-        rel = source_rel(settings, path)
-    except WorkflowError:
+    rel = fast_rel(path, settings.source)
+    if rel is None:
         return None
     data = read_bytes(path)
     if data is None or not quiet_source(data):
@@ -152,7 +166,7 @@ def unchanged(job: Job, path: Path) -> DocumentResult | None:
     english = read_bytes(output_path)
     if english is None or sha256(english) != header.output_hash:
         return None
-    return DocumentResult(source=settings.rel(path), output=settings.rel(output_path), state="unchanged",
+    return DocumentResult(source=shown(settings, path), output=shown(settings, output_path), state="unchanged",
                           segments=header.counts["total"], needs_review=header.counts["needs-review"])
 
 
@@ -238,7 +252,7 @@ class Pool:
         """`cores[k]`: the sentences worker k's pending documents need; `outputs` selects their translations."""
         for conn, needed in zip(self._conns, cores):
             conn.send(("finish", outputs(needed), engine))
-        total = Finished([], Stats())
+        total = Finished([], new_stats())
         for conn in self._conns:
             part: Finished = _answer(conn)
             total.results += part.results
