@@ -94,6 +94,7 @@ class Glossary:
         ordered = sorted(first.values(), key=lambda e: (-len(e.zh), e.zh))
         self._matcher = Matcher([(_anchor(e), _pattern(e)) for e in ordered])
         self._fingerprints: dict[str, str] = {}  # text -> fingerprint; a glossary never changes
+        self._looked_up: dict[str, Entry | None] = {}
 
     @functools.cached_property
     def identity(self) -> str:
@@ -105,8 +106,13 @@ class Glossary:
 
     def lookup(self, zh: str) -> Entry | None:
         """The entry whose Chinese is `zh` (by the entry's case rule; full-width and spacing folded)."""
+        if zh in self._looked_up:
+            return self._looked_up[zh]
         normal = normalize(zh)
-        return self._sensitive.get(normal) or self._insensitive.get(normal.casefold())
+        found = self._sensitive.get(normal) or self._insensitive.get(normal.casefold())
+        if len(self._looked_up) < 65536:  # matched texts repeat (a glossary never changes)
+            self._looked_up[zh] = found
+        return found
 
     def match(self, text: str, protected: Sequence[tuple[int, int]] = ()) -> list[Match]:
         """Longest-leftmost, non-overlapping matches in `text`, none inside a `protected` span."""
