@@ -35,6 +35,7 @@ ENTRY_KINDS = ("term", "keep", "name")
 CASES = ("", "sensitive")
 GLOSSARY_SUFFIXES = (".tsv", ".csv")
 DEFAULT_FILE = "openstack.tsv"
+CACHE_SIZE = 8192  # texts whose fingerprints (and matched texts whose entries) a glossary remembers
 # Full-width ASCII -> ASCII, one character for one, so match offsets stay valid.
 FULLWIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
 WORD = "A-Za-z0-9"
@@ -110,7 +111,7 @@ class Glossary:
             return self._looked_up[zh]
         normal = normalize(zh)
         found = self._sensitive.get(normal) or self._insensitive.get(normal.casefold())
-        if len(self._looked_up) < 65536:  # matched texts repeat (a glossary never changes)
+        if len(self._looked_up) < CACHE_SIZE:  # matched texts repeat (a glossary never changes)
             self._looked_up[zh] = found
         return found
 
@@ -133,6 +134,8 @@ class Glossary:
         """A hash of the entries `text` matches: changes exactly when one of them is added, edited or removed."""
         known = self._fingerprints.get(text)
         if known is None:
+            if len(self._fingerprints) >= CACHE_SIZE:  # bounded: a run over 10,000 documents stays flat
+                self._fingerprints.clear()
             known = self._fingerprints[text] = self._fingerprint(text)
         return known
 

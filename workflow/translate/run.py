@@ -49,7 +49,7 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 ProgressFactory = Callable[[int], ContextManager[Any]]
-CHUNK = 32  # documents planned per request (split among the workers)
+CHUNK = 128  # documents planned per request (split among the workers)
 WINDOW_SENTENCES = 4000  # distinct sentences that fill a window: the engine's batches stay full
 WINDOW_DOCUMENTS = 256  # documents held planned at most, whatever their size
 PARALLEL_MIN = 64  # documents; below this a worker process costs more than it saves
