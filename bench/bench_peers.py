@@ -81,6 +81,7 @@ def main() -> None:
                                                              "translate", "-q", "--engine", "copy"]),
     ):
         shutil.rmtree(out, ignore_errors=True)
+        out.mkdir(parents=True)
         fresh(root)
         rows.append((name, *timed(argv)))
         made = len(list(out.rglob("*.po"))) if name.startswith(("mdpo", "Translate")) else args.docs
