@@ -132,8 +132,9 @@ def alternation(glossary: Glossary, text: str) -> list[tuple[int, int, str]]:
     out = []
     for m in regex.finditer(folded):
         entry = glossary.lookup(m.group(0))
-        if entry is not None:
-            out.append((m.start(), m.end(), entry.zh))
+        match = glossary.accept(folded, m.start(), m.end(), entry) if entry is not None else None
+        if match is not None:
+            out.append((match.start, match.end, match.entry.zh))
     return out
 
 

@@ -52,7 +52,8 @@ def test_jobs_and_windows_write_the_same_bytes_as_one_process(project: Path, mon
     assert first.exit_code == second.exit_code == 0
     assert [d.state for d in second.documents] == ["translated"] * 15
     assert first.documents == second.documents
-    assert tree(one.root) == tree(many.root) and len(tree(one.root)) == 30
+    written = [k for k in tree(one.root) if not k.startswith(".workflow/.locks/")]  # English + memory per document
+    assert tree(one.root) == tree(many.root) and len(written) == 30
     assert second.engine_texts >= first.engine_texts  # sentences repeated across windows are sent once per window
 
 

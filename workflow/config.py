@@ -9,6 +9,7 @@ dotted keys (``argos.beam-size``) and go through the same validation.
 from __future__ import annotations
 
 import difflib
+import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -151,6 +152,8 @@ class Settings:
             return path.resolve().relative_to(self.root.resolve()).as_posix()
         except ValueError:
             return str(path)
+        except (RuntimeError, OSError):  # a symbolic link loop: shown as given
+            return os.path.relpath(path, self.root) if path.is_absolute() else str(path)
 
 
 def defaults(schema: Schema = SCHEMA) -> dict[str, Any]:
@@ -261,12 +264,27 @@ def _nest(flat: Mapping[str, Any]) -> dict[str, Any]:
     return nested
 
 
+def _check_folders(root: Path, source: str, output: str, origin: str) -> None:
+    """The English must never be written over, or inside, the Chinese (and the other way round)."""
+    src, out = (root / source).resolve(), (root / output).resolve()
+    if src == out:
+        problem = "are the same folder: the English would overwrite the Chinese"
+    elif out.is_relative_to(src):
+        problem = "nest: the output folder is inside the source folder, so each run would translate its own output"
+    elif src.is_relative_to(out):
+        problem = "nest: the source folder is inside the output folder"
+    else:
+        return
+    raise ConfigError(f"`source` ({source}) and `output` ({output}) {problem}. Give two separate folders.", path=origin)
+
+
 def _build(root: Path, v: dict[str, Any], config_file: Path | None) -> Settings:
     if v["engine"] not in ENGINES:
         raise ConfigError(
             f"unknown engine `{v['engine']}`; choose one of {', '.join(ENGINES)}.",
             path=str(config_file) if config_file else "command line",
         )
+    _check_folders(root, v["source"], v["output"], str(config_file) if config_file else "command line")
     fm = v["front-matter"]
     return Settings(
         root=root,

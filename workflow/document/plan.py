@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,8 +68,17 @@ class Plan:
 
 def source_rel(settings: Settings, path: Path) -> str:
     try:
-        return path.resolve().relative_to(settings.source.resolve()).as_posix()
+        rel = path.resolve().relative_to(settings.source.resolve()).as_posix()
+        rel.encode("utf-8")
+        return rel
+    except UnicodeEncodeError:  # memory, JSON and the terminal need text: the name's bytes are not UTF-8
+        shown = settings.rel(path).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        raise InputError("the file name is not valid UTF-8. Rename the file.", path=shown) from None
+    except (RuntimeError, OSError):
+        raise InputError("cannot be read (a symbolic link loop?). Remove the link.", path=settings.rel(path)) from None
     except ValueError:
+        if path.resolve().is_relative_to(settings.output.resolve()):  # an English path naming no document
+            raise InputError("no such file. Check the path.", path=settings.rel(path)) from None
         raise WorkflowError(
             f"is not inside the source folder {settings.rel(settings.source)}/. Give paths under it.",
             path=settings.rel(path),
@@ -113,7 +123,10 @@ def plan_document(
         plan.refresh = not glossary_current  # no segment affected: memory just learns the new glossary
         return plan
     env: dict[str, Any] = {}
-    body = segment_body(post.body, env)
+    try:
+        body = segment_body(post.body, env)
+    except InputError as exc:  # the text stages know lines of the body, not the file
+        raise InputError(exc.message, path=post.path, line=(exc.line or 1) + post.body_line - 1) from None
     plan.segments = body + meta_segments(settings, post, body)
     plan.ids = segment_ids(plan.segments)
     _decide(plan, env, glossary, engine_info, settings)
@@ -142,14 +155,19 @@ def title_source(body: list[Segment], path: str) -> tuple[int, str]:
     headings = [s for s in body if s.kind.startswith("heading")]
     first = [s for s in headings if s.kind == "heading-1"][:1]
     if not first and body and body[0].source.startswith("#"):
-        return body[0].line, plain_text(body[0].source.lstrip("#").strip())
+        return body[0].line, _title(body[0].source.lstrip("#").strip())
     for segment in first or headings[:1]:
-        return segment.line, plain_text(segment.source)
+        return segment.line, _title(segment.source)
     stem = Path(path).stem
     words = stem.split("-")
     while words and words[0].isdigit():
         words = words[1:]
     return 1, " ".join(w.capitalize() for w in words) or stem
+
+
+def _title(heading: str) -> str:
+    """A heading's visible text: Markdown escapes resolved, a trailing `{#id}` attribute dropped."""
+    return plain_text(re.sub(r"\s*\{#[^{}]*\}\s*$", "", heading))
 
 
 def segment_ids(segments: list[Segment]) -> list[str]:

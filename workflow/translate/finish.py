@@ -96,13 +96,15 @@ def machine_text(
         out, problems = repair(out, unit.core)
         reasons += problems
         if not identity:
-            out = typography.escape_inline(typography.english(out))
+            out = typography.english(out)
+            out = out if kind.startswith("meta:") else typography.escape_inline(out)  # front matter is not Markdown
             if not out.strip():
                 reasons.append("engine returned no text for a sentence")
         cores.append(out)
     joined = join(work.units, cores)
     if not identity and joined != work.masked.text:
-        joined = typography.escape_block_starts(joined, single_line)
+        if not kind.startswith("meta:"):
+            joined = typography.escape_block_starts(joined, single_line)
         if kind == "table-cell":
             joined = typography.escape_pipes(joined)
         left = typography.han_left(joined)

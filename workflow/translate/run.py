@@ -29,6 +29,7 @@ from workflow.errors import ModelNotInstalled, WorkflowError
 from workflow.glossary.terms import Glossary
 from workflow.glossary.terms import load as load_glossary
 from workflow.store.documents import sources
+from workflow.store.files import links_not_followed, stale_temp_files
 from workflow.store.memory import EngineInfo
 from workflow.translate.stream import DocumentResult, Job, Local, Pool, new_stats
 
@@ -121,6 +122,12 @@ def translate(
     glossary = load_glossary(settings.glossary, settings.root)
     slot = EngineSlot(settings, engine, install_model)
     report = RunReport()
+    paths = list(paths)
+    report.warnings += [] if paths else [
+        f"{settings.rel(link)}: a symbolic link to a folder or to nothing; not followed (check does not follow it "
+        "either). Replace it with the real folder or file." for link in links_not_followed(settings.source)]
+    if not dry_run:
+        report.warnings += _remove_stale_temp_files(settings)
     todo = sources(settings, paths)
     if not todo:
         return report
@@ -160,6 +167,18 @@ def worker_count(jobs: int | None, documents: int) -> int:
         if "fork" not in multiprocessing.get_all_start_methods():
             return 1
     return jobs
+
+
+def _remove_stale_temp_files(settings: Settings) -> list[str]:
+    """A crashed run's temporary files (the tool's own names, in the output tree only): removed, and said."""
+    said = []
+    for path in stale_temp_files(settings.output):
+        try:
+            path.unlink()
+            said.append(f"{settings.rel(path)}: removed a temporary file a crashed run left")
+        except OSError as exc:
+            said.append(f"{settings.rel(path)}: a temporary file a crashed run left cannot be removed ({exc.strerror})")
+    return said
 
 
 class Window:

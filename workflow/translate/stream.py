@@ -27,7 +27,7 @@ from workflow.errors import UnrecordedEdits, WorkflowError
 from workflow.glossary.terms import Glossary
 from workflow.store import memory_scan
 from workflow.store.documents import fast_rel, shown
-from workflow.store.files import atomic_write, read_bytes, sha256
+from workflow.store.files import atomic_write, read_bytes, sha256, write_error
 from workflow.store.memory import EngineInfo, memory_path
 
 if TYPE_CHECKING:  # imported when a document needs planning: an unchanged run never loads them
@@ -120,7 +120,11 @@ class Planner:
             if plan.refresh and plan.old is not None and not job.dry_run:  # memory learns the new glossary
                 import dataclasses
 
-                atomic_write(plan.memory_path, dataclasses.replace(plan.old, glossary_hash=job.glossary.identity).to_bytes())
+                try:
+                    atomic_write(plan.memory_path, dataclasses.replace(plan.old, glossary_hash=job.glossary.identity).to_bytes())
+                except OSError as exc:
+                    error = write_error(exc, settings.rel(plan.memory_path))
+                    return Planned(result(settings, plan, "error", error), warnings)
             return Planned(result(settings, plan, "unchanged"), warnings)
         if job.dry_run:
             return Planned(result(settings, plan, "would-translate"), warnings)
