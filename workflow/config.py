@@ -47,6 +47,10 @@ LIBRETRANSLATE_SCHEMA: Schema = {
     "retries": (int, 2),
     "batch-size": (int, 32),
 }
+EXACT_MATCH_SCHEMA: Schema = {  # the status of English reused from an exact match (docs/memory.md)
+    "same-document": (str, "reviewed"),
+    "other-document": (str, "needs-review"),
+}
 SCHEMA: Schema = {
     "source": (str, "source_zh"),
     "output": (str, "output_en"),
@@ -60,7 +64,10 @@ SCHEMA: Schema = {
     "front-matter": FRONT_MATTER_SCHEMA,
     "argos": ARGOS_SCHEMA,
     "libretranslate": LIBRETRANSLATE_SCHEMA,
+    "fuzzy-threshold": (int, 75),  # percent: translation-memory suggestions at least this similar
+    "exact-match-status": EXACT_MATCH_SCHEMA,
 }
+MATCH_STATUSES = ("reviewed", "needs-review")
 
 # The engine registry, the one list of engine names: name -> "module:class" of its
 # implementation in workflow/engines/. A new engine is a module there, an entry here (and
@@ -137,6 +144,9 @@ class Settings:
     libretranslate: LibreTranslateSettings
     config_file: Path | None = field(default=None, compare=False)
     bilingual: str = "bilingual"
+    fuzzy_threshold: int = 75
+    exact_same_document: str = "reviewed"
+    exact_other_document: str = "needs-review"
 
     @property
     def memory_root(self) -> Path:
@@ -285,6 +295,13 @@ def _build(root: Path, v: dict[str, Any], config_file: Path | None) -> Settings:
             path=str(config_file) if config_file else "command line",
         )
     _check_folders(root, v["source"], v["output"], str(config_file) if config_file else "command line")
+    origin = str(config_file) if config_file else "command line"
+    if not 0 < v["fuzzy-threshold"] <= 100:
+        raise ConfigError(f"`fuzzy-threshold` must be a percentage from 1 to 100, not {v['fuzzy-threshold']}.", path=origin)
+    for key, status in v["exact-match-status"].items():
+        if status not in MATCH_STATUSES:
+            raise ConfigError(f"`exact-match-status.{key}` must be one of {', '.join(MATCH_STATUSES)}, not {status!r}.",
+                              path=origin)
     fm = v["front-matter"]
     return Settings(
         root=root,
@@ -309,4 +326,7 @@ def _build(root: Path, v: dict[str, Any], config_file: Path | None) -> Settings:
         ),
         config_file=config_file,
         bilingual=v["bilingual"],
+        fuzzy_threshold=v["fuzzy-threshold"],
+        exact_same_document=v["exact-match-status"]["same-document"],
+        exact_other_document=v["exact-match-status"]["other-document"],
     )

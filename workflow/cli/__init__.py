@@ -31,6 +31,7 @@ COMMANDS = {
     "glossary": "workflow.cli.glossary:glossary",
     "review": "workflow.cli.review:review",
     "stats": "workflow.cli.stats:stats",
+    "memory": "workflow.cli.memory:memory",
 }
 
 EPILOG = """\b

@@ -19,7 +19,9 @@ from typing import Any
 
 from workflow.config import Settings
 from workflow.document.assemble import plain_text
+from workflow.document.carry import move_additions
 from workflow.document.pairing import pair
+from workflow.document.reuse import Reuse, neighbours
 from workflow.errors import InputError, UnrecordedEdits, WorkflowError
 from workflow.glossary.terms import Glossary
 from workflow.glossary.terms import stale as glossary_stale
@@ -27,6 +29,7 @@ from workflow.store import memory as memory_mod
 from workflow.store.files import read_bytes, sha256
 from workflow.store.memory import EngineInfo, Memory, Record, model_stale
 from workflow.store.post import Post, parse
+from workflow.store.tm import LazyIndex
 from workflow.text.protect import Masked, mask
 from workflow.text.segment import Segment, segment_body
 from workflow.text.sentences import Unit, needs_engine, split
@@ -40,6 +43,7 @@ class Work:
     units: list[Unit]
     previous: Record | None  # the record it continues, for carrying an edit over
     relation: str  # new | changed | model | glossary
+    matches: tuple[dict[str, Any], ...] = ()  # fuzzy suggestions from the translation memory
 
 
 @dataclass(kw_only=True)
@@ -58,6 +62,7 @@ class Plan:
     records: list[Record | None] = field(default_factory=list)
     work: dict[int, Work] = field(default_factory=dict)
     retired: list[Record] = field(default_factory=list)
+    levels: dict[int, str] = field(default_factory=dict)  # match level of each segment kept or reused this run
     unchanged: bool = False
     refresh: bool = False  # unchanged, but memory should record the current glossary's identity
 
@@ -107,9 +112,11 @@ def open_plan(settings: Settings, path: Path) -> tuple[Plan, bytes | None]:
 
 
 def plan_document(
-    settings: Settings, path: Path, glossary: Glossary, engine_info: EngineInfo | None, *, adopt: bool = False
+    settings: Settings, path: Path, glossary: Glossary, engine_info: EngineInfo | None, *, adopt: bool = False,
+    tm: LazyIndex | None = None,
 ) -> Plan:
-    """`adopt`: an English file without memory is not refused (`translate --force` keeps its text)."""
+    """`adopt`: an English file without memory is not refused (`translate --force` keeps its text).
+    `tm`: the project's translation memory, read only when a segment needs new text."""
     plan, _ = open_plan(settings, path)
     old, post = plan.old, plan.post
     if not (adopt and old is None):
@@ -120,7 +127,8 @@ def plan_document(
         (not glossary_current and glossary_stale(r, glossary)) or model_stale(r, engine_info) for r in old.segments
     ):
         plan.unchanged = True
-        plan.refresh = not glossary_current  # no segment affected: memory just learns the new glossary
+        # no segment affected: memory just learns the new glossary, or is migrated to the current schema
+        plan.refresh = not glossary_current or old.schema != memory_mod.SCHEMA
         return plan
     env: dict[str, Any] = {}
     try:
@@ -129,7 +137,7 @@ def plan_document(
         raise InputError(exc.message, path=post.path, line=(exc.line or 1) + post.body_line - 1) from None
     plan.segments = body + meta_segments(settings, post, body)
     plan.ids = segment_ids(plan.segments)
-    _decide(plan, env, glossary, engine_info, settings)
+    _decide(plan, env, glossary, engine_info, settings, tm)
     return plan
 
 
@@ -199,16 +207,21 @@ def _refuse_unrecorded(settings: Settings, plan: Plan) -> None:
         )
 
 
-def _decide(plan: Plan, env: dict[str, Any], glossary: Glossary, info: EngineInfo | None, settings: Settings) -> None:
+def _decide(plan: Plan, env: dict[str, Any], glossary: Glossary, info: EngineInfo | None, settings: Settings,
+            tm: LazyIndex | None) -> None:
     old = list(plan.old.segments) if plan.old else []
-    pairing = pair([r.source for r in old], [s.source for s in plan.segments])
-    plan.retired = [old[i] for i in pairing.retired if old[i].human] + list(plan.old.retired if plan.old else ())
+    old_retired = list(plan.old.retired) if plan.old else []
+    sources = [s.source for s in plan.segments]
+    pairing = pair([r.source for r in old], sources)
+    reuse = Reuse(settings, plan.shown, old, old_retired, tm, glossary, info)
     plan.records = [None] * len(plan.segments)
     for index, (segment, (old_index, relation)) in enumerate(zip(plan.segments, pairing.matches)):
         previous = old[old_index] if old_index is not None else None
+        line = line_of(plan, segment)
         if relation == "same" and previous is not None:
             stale = glossary_stale(previous, glossary)  # same Chinese: previous.source is segment.source
             if stale and previous.human:
+                plan.levels[index] = "context"
                 plan.records[index] = _flag_glossary(previous, glossary.fingerprint(segment.source), segment,
                                                      plan.ids[index])
                 continue
@@ -217,11 +230,37 @@ def _decide(plan: Plan, env: dict[str, Any], glossary: Glossary, info: EngineInf
             elif model_stale(previous, info):
                 relation = "model"
             else:
-                plan.records[index] = dataclasses.replace(previous, id=plan.ids[index], kind=segment.kind, line=line_of(plan, segment))
+                same = neighbours(sources, index) == neighbours([r.source for r in old], old_index or 0)
+                plan.levels[index] = "context" if same else "exact"  # the record itself is kept as it was
+                plan.records[index] = dataclasses.replace(previous, id=plan.ids[index], kind=segment.kind, line=line)
+                continue
+        if relation == "new" or (relation == "changed" and previous is not None and not previous.human):
+            found = reuse.exact(segment.source, plan.ids[index], segment.kind, line)
+            if found is not None:
+                plan.records[index], plan.levels[index] = found, "exact"
                 continue
         masked = mask(segment.source, env, markdown_inline=bool(segment.pieces))
         units = split(masked)
-        plan.work[index] = Work(masked, units, previous, relation)
+        suggestions = reuse.suggestions(segment.source) if needs_engine_any(units, settings) else ()
+        plan.work[index] = Work(masked, units, previous, relation, suggestions)
+    kept = {o: n for n, (o, rel) in enumerate(pairing.matches) if o is not None and plan.records[n] is not None}
+    move_additions(plan.records, kept, [(i, old[i]) for i in pairing.retired], len(old))
+    back = {id(r) for r in reuse.used}  # English put back on the page is no longer retired
+    plan.retired = [r for r in [old[i] for i in pairing.retired if old[i].human] + old_retired if id(r) not in back]
+
+
+def match_levels(plan: Plan, levels: tuple[str, ...]) -> dict[str, int]:
+    """Segments per match level: planned ones (context, exact) and those the run made (their `match`)."""
+    counts = dict.fromkeys(levels, 0)
+    for index, record in enumerate(plan.records):
+        level = plan.levels.get(index) or (record.match if record is not None and index in plan.work else "")
+        if level in counts:
+            counts[level] += 1
+    return counts
+
+
+def needs_engine_any(units: list[Unit], settings: Settings) -> bool:
+    return any(needs_engine(u.core, settings.copy_untranslatable) for u in units)
 
 
 def _flag_glossary(previous: Record, fingerprint: str, segment: Segment, id_: str) -> Record:

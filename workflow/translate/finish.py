@@ -11,6 +11,7 @@ import dataclasses
 
 from workflow.config import Settings
 from workflow.document import assemble
+from workflow.document.carry import carry_over, superseded
 from workflow.document.output import output_bytes, record_at, write_pair
 from workflow.document.plan import Plan, Work, line_of
 from workflow.errors import SkeletonMismatch
@@ -20,7 +21,6 @@ from workflow.review import record as review  # `translate --force` adopts an En
 from workflow.store.files import sha256
 from workflow.store.memory import EngineInfo, Memory, Record
 from workflow.text import skeleton, typography
-from workflow.text.diff import apply_patch, make_patch
 from workflow.text.protect import repair
 from workflow.text.sentences import join, needs_engine
 
@@ -61,8 +61,10 @@ def finish(
                                          model_hash=info.model_hash)
         elif not reasons:
             record = dataclasses.replace(record, status="reviewed", reviewer="workflow", reasons=(NOTHING_TO_TRANSLATE,))
+        if used:
+            record = dataclasses.replace(record, match="fuzzy" if work.matches else "engine", matches=work.matches)
         if work.relation == "changed":
-            record = carry_over(record, work.previous)
+            record = carry_over(record, work.previous, glossary)
             if work.previous is not None and superseded(work.previous, record):
                 plan.retired.append(work.previous)
         plan.records[index] = record
@@ -111,43 +113,6 @@ def machine_text(
         if left:
             reasons.append(f"Chinese left in the English: {''.join(dict.fromkeys(left))}")
     return work.masked.unmask(joined), list(dict.fromkeys(reasons)), used
-
-
-def carry_over(record: Record, previous: Record | None) -> Record:
-    """The Chinese changed: re-apply the editor's old patch to the new machine text.
-
-    Every hunk applies: the patched text is the final (needs-review). Otherwise the new
-    machine text is the final (needs-review) and `previous_final` keeps the editor's
-    English. A segment the editor deleted stays deleted (needs-review). `previous_final`
-    always holds the last English a person wrote or approved: a carried edit that nobody
-    reviewed yet keeps pointing at the editor's own text, not at the tool's derivation.
-    """
-    if previous is None or not previous.human:
-        return record
-    own = previous.status == "reviewed" or not previous.previous_source
-    base = dataclasses.replace(
-        record, status="needs-review",
-        previous_source=previous.source if own else previous.previous_source,
-        previous_final=previous.final if own else previous.previous_final,
-    )
-    if previous.final == "" and previous.machine:
-        return dataclasses.replace(base, final="", patch=make_patch(record.machine, ""), reasons=record.reasons + (
-            "the Chinese changed; the editor had deleted this segment, its new machine text is in memory",))
-    if not previous.patch:
-        return dataclasses.replace(base, reasons=record.reasons + (
-            "the Chinese changed since this segment was reviewed; the earlier English is kept in previous_final",))
-    patched = apply_patch(previous.patch, record.machine)
-    if patched is None:
-        return dataclasses.replace(base, reasons=record.reasons + (
-            "the Chinese changed and the earlier edit no longer applies; it is kept in previous_final",))
-    return dataclasses.replace(base, final=patched, patch=make_patch(record.machine, patched), reasons=record.reasons + (
-        "the Chinese changed; the earlier edit was re-applied to the new machine text",))
-
-
-def superseded(previous: Record, record: Record) -> bool:
-    """True when carrying over drops an older `previous_final` (the old record then retires with it)."""
-    return bool(previous.previous_source) and (
-        (record.previous_source, record.previous_final) != (previous.previous_source, previous.previous_final))
 
 
 def _check_skeleton(plan: Plan) -> None:

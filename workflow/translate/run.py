@@ -31,7 +31,7 @@ from workflow.glossary.terms import load as load_glossary
 from workflow.store.documents import sources
 from workflow.store.files import links_not_followed, stale_temp_files
 from workflow.store.memory import EngineInfo
-from workflow.translate.stream import DocumentResult, Job, Local, Pool, new_stats
+from workflow.translate.stream import MATCH_LEVELS, DocumentResult, Job, Local, Pool, new_stats, unchanged
 
 if TYPE_CHECKING:
     from workflow.glossary.enforce import Stats
@@ -63,10 +63,19 @@ class RunReport:
     engine_texts: int = 0  # distinct sentences sent to the engine (per window)
     glossary: Stats = field(default_factory=new_stats)
     warnings: list[str] = field(default_factory=list)
+    memory_units: int = 0  # units in the project's translation memory (0: not read this run)
 
     @property
     def exit_code(self) -> int:
         return max((d.exit_code for d in self.documents), default=0)
+
+    def matches(self) -> dict[str, int]:
+        """Segments per match level over the documents this run (re)planned."""
+        totals = dict.fromkeys(MATCH_LEVELS, 0)
+        for doc in self.documents:
+            for level, n in doc.matches.items():
+                totals[level] = totals.get(level, 0) + n
+        return totals
 
 
 class EngineSlot:
@@ -133,7 +142,21 @@ def translate(
         return report
     stamp = now or datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
     job = Job(settings=settings, glossary=glossary, info=slot.info(), force=force and not dry_run, dry_run=dry_run,
-              now=stamp)
+              now=stamp, tm=None)
+    todo = _answer_unchanged(job, todo, report)
+    if not todo:
+        report.documents.sort(key=lambda d: d.source)
+        return report
+    # The translation memory as it is before this run writes anything: read when a text first needs it,
+    # unless a later chunk is planned after earlier windows wrote (then now, and the workers share it).
+    from dataclasses import replace
+
+    from workflow.store.tm import LazyIndex
+
+    tm = LazyIndex(settings.memory_root, settings.rel(settings.memory_root))
+    if len(todo) > CHUNK:
+        tm.get()
+    job = replace(job, tm=tm)
     count = worker_count(jobs, len(todo))
     pool: Local | Pool = Pool(job, count) if count > 1 else Local(job)
     window = Window(pool.size)
@@ -144,14 +167,27 @@ def translate(
                 if planned.result is not None:
                     report.documents.append(planned.result)
                 else:
-                    window.add(worker, planned.cores)
+                    window.add(worker, planned.cores, planned.placed)
             if window.full():
                 window.flush(pool, slot, glossary, report, progress)
         window.flush(pool, slot, glossary, report, progress)
     finally:
         pool.close()
+    report.memory_units = len(tm.get()) if tm.built else 0
     report.documents.sort(key=lambda d: d.source)
     return report
+
+
+def _answer_unchanged(job: Job, todo: list[Path], report: RunReport) -> list[Path]:
+    """Documents nothing changed, answered from hashes; the others, to plan."""
+    rest = []
+    for path in todo:
+        done = unchanged(job, path)
+        if done is None:
+            rest.append(path)
+        else:
+            report.documents.append(done)
+    return rest
 
 
 def worker_count(jobs: int | None, documents: int) -> int:
@@ -189,8 +225,11 @@ class Window:
         self.distinct: dict[str, None] = {}
         self.documents = 0
         self.engine: EngineUse | None = None  # set once a window of the run needed the engine
+        # English an exact match placed on a page in this run so far: retired copies of it have moved
+        self.placed: set[tuple[str, str]] = set()
 
-    def add(self, worker: int, cores: list[str]) -> None:
+    def add(self, worker: int, cores: list[str], placed: list[tuple[str, str]]) -> None:
+        self.placed.update(placed)
         self.cores[worker] += cores
         self.distinct.update(dict.fromkeys(cores))
         self.documents += 1
@@ -213,7 +252,7 @@ class Window:
         def select(cores: list[str]) -> Outputs:
             return {core: outputs[core] for core in dict.fromkeys(cores)}
 
-        done = pool.finish(select, self.cores, self.engine)
+        done = pool.finish(select, self.cores, self.engine, sorted(self.placed))
         report.documents += done.results
         report.glossary.add(done.stats)
         self.cores = [[] for _ in self.cores]

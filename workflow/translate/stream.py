@@ -33,9 +33,11 @@ from workflow.store.memory import EngineInfo, memory_path
 if TYPE_CHECKING:  # imported when a document needs planning: an unchanged run never loads them
     from workflow.document.plan import Plan
     from workflow.glossary.enforce import Stats
+    from workflow.store.tm import LazyIndex
     from workflow.translate.finish import EngineUse, Outputs
 
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+MATCH_LEVELS = ("context", "exact", "fuzzy", "engine", "carried")  # as CAT tools count them
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -46,6 +48,7 @@ class DocumentResult:
     segments: int = 0
     translated: int = 0  # segments the engine (re)translated in this run
     needs_review: int = 0
+    matches: dict[str, int] = field(default_factory=dict)  # segments per match level (see MATCH_LEVELS)
     message: str = ""
     exit_code: int = 0
 
@@ -60,6 +63,7 @@ class Job:
     force: bool
     dry_run: bool
     now: str
+    tm: LazyIndex | None  # the project's translation memory, built before the run writes
 
 
 @dataclass
@@ -69,6 +73,7 @@ class Planned:
     result: DocumentResult | None
     warnings: list[str] = field(default_factory=list)
     cores: list[str] = field(default_factory=list)
+    placed: list[tuple[str, str]] = field(default_factory=list)  # (Chinese, English) an exact match put here
 
 
 @dataclass
@@ -91,10 +96,15 @@ class Planner:
     def plan(self, paths: Sequence[Path]) -> list[Planned]:
         return [self._plan_one(path) for path in paths]
 
-    def finish(self, outputs: Outputs, engine: EngineUse | None) -> Finished:
+    def finish(self, outputs: Outputs, engine: EngineUse | None, placed: Sequence[tuple[str, str]] = ()) -> Finished:
+        from workflow.document.reuse import settle_moves
+        from workflow.store.memory import Record
         from workflow.translate.finish import finish
 
         job, stats = self.job, new_stats()
+        moved = [Record(id="", kind="", line=0, source_hash="", source=zh, machine=en, final=en, match="exact")
+                 for zh, en in placed]
+        settle_moves([p.retired for p in self.pending], moved, job.now)
         results = []
         for plan in self.pending:
             try:
@@ -107,9 +117,6 @@ class Planner:
 
     def _plan_one(self, path: Path) -> Planned:
         job, settings = self.job, self.job.settings
-        done = unchanged(job, path)
-        if done is not None:
-            return Planned(done)
         try:
             plan = _plan(job, path)
         except WorkflowError as exc:
@@ -132,7 +139,8 @@ class Planner:
 
         self.pending.append(plan)
         cores = [plan.work[i].units[u].core for i, u in units_needing_engine(plan, settings.copy_untranslatable)]
-        return Planned(None, warnings, list(dict.fromkeys(cores)))
+        placed = [(r.source, r.final) for r in plan.records if r is not None and r.match == "exact"]
+        return Planned(None, warnings, list(dict.fromkeys(cores)), placed)
 
 
 def _plan(job: Job, path: Path) -> Plan:
@@ -141,14 +149,14 @@ def _plan(job: Job, path: Path) -> Plan:
 
     settings, glossary, info = job.settings, job.glossary, job.info
     try:
-        return plan_document(settings, path, glossary, info)
+        return plan_document(settings, path, glossary, info, tm=job.tm)
     except UnrecordedEdits:
         if not job.force:
             raise
     if not review.has_memory(settings, path):
-        return plan_document(settings, path, glossary, info, adopt=True)
+        return plan_document(settings, path, glossary, info, adopt=True, tm=job.tm)
     review.record_or_raise(settings, path)
-    return plan_document(settings, path, glossary, info)
+    return plan_document(settings, path, glossary, info, tm=job.tm)
 
 
 def unchanged(job: Job, path: Path) -> DocumentResult | None:
@@ -190,6 +198,8 @@ def state_of(exc: WorkflowError) -> str:
 
 
 def result(settings: Settings, plan: Plan, state: str, exc: WorkflowError | None = None) -> DocumentResult:
+    from workflow.document.plan import match_levels
+
     records = [r for r in plan.records if r is not None] if not plan.unchanged else list(plan.old.segments if plan.old else [])
     return DocumentResult(
         source=plan.shown,
@@ -198,6 +208,7 @@ def result(settings: Settings, plan: Plan, state: str, exc: WorkflowError | None
         segments=len(plan.segments) if not plan.unchanged else len(records),
         translated=len(plan.work) if state != "unchanged" else 0,
         needs_review=sum(1 for r in records if r.status == "needs-review"),
+        matches=match_levels(plan, MATCH_LEVELS) if state != "unchanged" else {},
         message=str(exc) if exc else "",
         exit_code=exc.exit_code if exc else 0,
     )
@@ -215,8 +226,8 @@ class Local:
         return [(0, planned) for planned in self._planner.plan(paths)]
 
     def finish(self, outputs: Callable[[list[str]], Outputs], cores: list[list[str]],
-               engine: EngineUse | None) -> Finished:
-        return self._planner.finish(outputs(cores[0]), engine)
+               engine: EngineUse | None, placed: Sequence[tuple[str, str]]) -> Finished:
+        return self._planner.finish(outputs(cores[0]), engine, placed)
 
     def close(self) -> None:
         pass
@@ -252,10 +263,10 @@ class Pool:
         return [(k, planned) for k, (conn, _) in enumerate(zip(self._conns, parts)) for planned in _answer(conn)]
 
     def finish(self, outputs: Callable[[list[str]], Outputs], cores: list[list[str]],
-               engine: EngineUse | None) -> Finished:
+               engine: EngineUse | None, placed: Sequence[tuple[str, str]]) -> Finished:
         """`cores[k]`: the sentences worker k's pending documents need; `outputs` selects their translations."""
         for conn, needed in zip(self._conns, cores):
-            conn.send(("finish", outputs(needed), engine))
+            conn.send(("finish", outputs(needed), engine, list(placed)))
         total = Finished([], new_stats())
         for conn in self._conns:
             part: Finished = _answer(conn)
@@ -288,7 +299,7 @@ def _serve(job: Job, conn: Connection) -> None:
             if message[0] == "plan":
                 conn.send(("ok", planner.plan(message[1])))
             elif message[0] == "finish":
-                conn.send(("ok", planner.finish(message[1], message[2])))
+                conn.send(("ok", planner.finish(message[1], message[2], message[3])))
             else:
                 return
         except BaseException:  # noqa: BLE001 - the run's process reports it
