@@ -20,6 +20,7 @@ from workflow.document import assemble
 from workflow.document.output import output_bytes, record_at, write_pair
 from workflow.document.plan import Plan, Work, line_of, plan_document, units_needing_engine
 from workflow.engines import Engine, load_engine
+from workflow.engines import hints as engine_hints
 from workflow.errors import ModelNotInstalled, SkeletonMismatch, UnrecordedEdits, WorkflowError
 from workflow.glossary.enforce import Enforcer, Prepared, Stats
 from workflow.glossary.terms import Glossary
@@ -192,12 +193,30 @@ def _run_engine(
             prepared[core] = enforcer.prepare(core) if enforcer else Prepared(core)
     inputs = list(dict.fromkeys(p.text for p in prepared.values()))
     report.engine_texts = len(inputs)
+    engine_hints.give(engine, _hints(settings, wanted, prepared))
     with progress(len(inputs)) if progress else nullcontext() as bar:
         translated = engine.translate(inputs, bar.update if bar is not None else None)
+    report.warnings += [f"no translation for {text!r}: {why}" for text, why in getattr(engine, "failures", {}).items()]
     if len(translated) != len(inputs):
         raise WorkflowError(f"engine {engine.info.label} returned {len(translated)} texts for {len(inputs)}.")
     by_text = dict(zip(inputs, translated))
     return {core: (p, by_text[p.text]) for core, p in prepared.items()}
+
+
+def _hints(settings: Settings, wanted: list[tuple[Plan, int, int]], prepared: dict[str, Prepared]) -> engine_hints.Hints:
+    """For engines that read them (llm): each text's glossary entries, and house-style examples.
+
+    The examples are the recent reviewed segments of the text's documents; a project-wide
+    translation memory's nearest matches plug in here as another `examples` callable.
+    """
+    terms = {p.text: tuple((f"<x{t.number}/>" if not t.paired else f"<g{t.number}>", t.entry.zh, t.english)
+                           for t in p.terms) for p in prepared.values() if p.terms}
+    documents: dict[str, dict[int, Memory]] = {}
+    for plan, i, u in wanted:
+        if plan.old is not None:
+            documents.setdefault(prepared[plan.work[i].units[u].core].text, {})[id(plan.old)] = plan.old
+    by_text = {text: list(memories.values()) for text, memories in documents.items()}
+    return engine_hints.Hints(terms=terms, examples=engine_hints.RecentReviewed(by_text, settings.llm.examples))
 
 
 # -- one document: machine text, carried edits, checks, writes ----------------------------
@@ -254,6 +273,11 @@ def machine_text(
             continue
         used = True
         prepared, out = outputs[unit.core]
+        if not identity and out == prepared.text and typography.han_left(out):
+            # The engine gave nothing (llm: no usable answer); the Chinese stays, flagged.
+            reasons.append("the engine gave no translation for a sentence; its Chinese is kept")
+            cores.append(unit.core)
+            continue
         if enforcer:
             out, problems = enforcer.finish(out, prepared, stats)
             reasons += problems
