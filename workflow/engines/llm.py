@@ -24,6 +24,7 @@ masked).
 from __future__ import annotations
 
 import os
+import re
 import threading
 import urllib.parse
 from typing import Any
@@ -40,6 +41,7 @@ from workflow.store.memory import EngineInfo
 USER_AGENT = "workflow (OpenAI-compatible client)"
 FORMATS = ("json_object", "json_schema", "json_object_schema", "none")
 TABLE = "[tool.workflow.llm]"
+FORMAT_REFUSED = re.compile(r"response_format|json_object|json_schema")
 Outcome = tuple[str, str]  # (translation, "") or (the input, why it failed)
 
 
@@ -127,7 +129,13 @@ class LLMEngine:
         def once() -> Any:
             with self._lock:
                 self.requests += 1
-            return request_json(url + "/chat/completions", "POST", body, headers, self.settings.timeout)
+            try:
+                return request_json(url + "/chat/completions", "POST", body, headers, self.settings.timeout)
+            except HTTPProblem as problem:
+                if problem.status >= 500 and FORMAT_REFUSED.search(problem.detail):
+                    # llama-cpp-python answers an unknown response_format with a 500: no retry mends that
+                    raise HTTPProblem(400, problem.detail) from None
+                raise
 
         try:
             return with_retries(once, self.settings.retries, Backoff(self.backoff, self.max_backoff))

@@ -66,10 +66,14 @@ def user(ids: list[str], texts: list[str]) -> str:
     return json.dumps({"segments": segments}, ensure_ascii=False)
 
 
-def schema(ids: list[str]) -> dict[str, Any]:
-    """The answer's JSON Schema, each position's id fixed (for servers that constrain their output)."""
-    items = [{"type": "object", "properties": {"id": {"const": i}, "en": {"type": "string"}},
-              "required": ["id", "en"], "additionalProperties": False} for i in ids]
+def schema(ids: list[str], texts: list[str]) -> dict[str, Any]:
+    """The answer's JSON Schema, each position's id fixed (for servers that constrain their output).
+
+    Each English has a generous `maxLength` (64 + 6 characters per character of the source):
+    a grammar-constrained model then cannot run on in a string until `max-tokens`."""
+    items = [{"type": "object", "additionalProperties": False, "required": ["id", "en"],
+              "properties": {"id": {"const": i}, "en": {"type": "string", "maxLength": 64 + 6 * len(text)}}}
+             for i, text in zip(ids, texts)]
     return {"type": "object", "required": ["translations"], "additionalProperties": False,
             "properties": {"translations": {"type": "array", "prefixItems": items, "items": False,
                                             "minItems": len(ids), "maxItems": len(ids)}}}
@@ -90,10 +94,10 @@ def request(settings: LLMSettings, ids: list[str], texts: list[str], terms: list
     if fmt == "json_object":
         body["response_format"] = {"type": "json_object"}
     elif fmt == "json_object_schema":  # llama-cpp-python's form: a grammar from the schema
-        body["response_format"] = {"type": "json_object", "schema": schema(ids)}
+        body["response_format"] = {"type": "json_object", "schema": schema(ids, texts)}
     elif fmt == "json_schema":  # OpenAI's structured outputs (vLLM, Ollama, llama.cpp's server, LM Studio)
         body["response_format"] = {"type": "json_schema",
-                                   "json_schema": {"name": "translations", "strict": False, "schema": schema(ids)}}
+                                   "json_schema": {"name": "translations", "strict": False, "schema": schema(ids, texts)}}
     return body
 
 
