@@ -508,7 +508,7 @@ for args in ({commands}):
         cli(["-C", sys.argv[1], *args], standalone_mode=False)
     except SystemExit:
         pass
-heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('ctranslate2', 'argostranslate', 'sentencepiece', 'torch'))
+heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('ctranslate2', 'argostranslate', 'sentencepiece', 'torch', 'rjieba', 'jieba'))
 print(heavy)
 """
 

@@ -164,7 +164,7 @@ def test_help_starts_without_machine_translation_libraries() -> None:
     code = (
         "import sys\nfrom click.testing import CliRunner\nfrom workflow.cli import cli\n"
         "r = CliRunner().invoke(cli, ['--help'])\nassert r.exit_code == 0\n"
-        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('ctranslate2', 'argostranslate', 'torch'))\n"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('ctranslate2', 'argostranslate', 'torch', 'rjieba', 'jieba'))\n"
         "print(heavy)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,

@@ -270,7 +270,7 @@ def _contained(glossary: Glossary, longer: Entry) -> list[Entry]:
     for i in range(len(zh)):
         for j in range(i + 1, len(zh) + 1):
             inner = glossary.lookup(zh[i:j]) if (i, j) != (0, len(zh)) else None
-            if inner is not None and inner.key != longer.key and Glossary([inner]).match(zh):
+            if inner is not None and inner.key != longer.key and Glossary([inner], guarded=False).match(zh):
                 found.setdefault(inner.key, inner)
     return list(found.values())
 

@@ -2,8 +2,10 @@
 
 Columns: zh, en, kind (term | keep | name), case (sensitive | empty), note, source.
 
-Matching the Chinese: there are no word boundaries in Chinese, so Han terms match
-anywhere; Latin terms match case-insensitively on word boundaries (case-sensitively
+Matching the Chinese: Han terms are found anywhere, then each candidate passes one
+per-match rule (`Glossary.accept`: a term that begins or ends inside a Chinese word of
+the text, by the segmenter of `words`, is dropped; nothing matches in commands and
+identifiers); Latin terms match case-insensitively on word boundaries (case-sensitively
 when `case` says so). Full-width Latin letters (ＯｐｅｎＳｔａｃｋ) match their ASCII
 forms, a space inside a Latin term matches any run of white space, and a Latin/Han
 junction inside a term (`OpenStack基金会`) also matches with one space. Among the
@@ -27,6 +29,7 @@ from pathlib import Path
 from typing import Iterable, Protocol, Sequence
 
 from workflow.errors import GlossaryConflict
+from workflow.glossary import words
 from workflow.text.chars import HAN, HAN_RANGES
 
 COLUMNS = ("zh", "en", "kind", "case", "note", "source")
@@ -39,6 +42,7 @@ FULLWIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
 WORD = "A-Za-z0-9"
 LATIN = re.compile(r"[A-Za-z]")
 SPACE = r"[ \t\n\u00a0\u3000]+"
+MATCHING = "word-boundaries 1"  # the per-match rule's version: part of the glossary's identity
 HYPHEN_OR_SPACE = r"(?:[ \t\n\u00a0]*[-\u2010\u2011][ \t\n\u00a0]*|[ \t\n\u00a0]+)"
 
 
@@ -81,8 +85,11 @@ class Match:
 class Glossary:
     """A set of entries and the compiled longest-leftmost matcher over them."""
 
-    def __init__(self, entries: Iterable[Entry]) -> None:
+    def __init__(self, entries: Iterable[Entry], *, guarded: bool = True) -> None:
+        """`guarded`: matches pass the per-match rule (`accept`); without it every candidate is a
+        match (lint's question: does a pattern occur inside another entry's Chinese at all)."""
         self.entries: tuple[Entry, ...] = tuple(entries)
+        self.guarded = guarded
         first: dict[str, Entry] = {}
         for entry in self.entries:
             first.setdefault(entry.key, entry)
@@ -93,6 +100,7 @@ class Glossary:
         ordered = sorted(first.values(), key=lambda e: (-len(e.zh), e.zh))
         self._regex = re.compile("|".join(_pattern(e) for e in ordered)) if ordered else None
         self._fingerprints: dict[str, str] = {}  # text -> fingerprint; a glossary never changes
+        self._words: words.Words | None = None  # Chinese word boundaries, made when a match needs them
 
     @functools.cached_property
     def identity(self) -> str:
@@ -124,9 +132,39 @@ class Glossary:
         found = []
         for m in self._regex.finditer(folded, start, end):
             entry = self.lookup(m.group(0))
-            if entry is not None:
-                found.append(Match(m.start(), m.end(), entry))
+            match = self.accept(folded, m.start(), m.end(), entry) if entry is not None else None
+            if match is not None:
+                found.append(match)
         return found
+
+    def accept(self, folded: str, start: int, end: int, entry: Entry) -> Match | None:
+        """The per-match rule: what is kept of the match of `entry` at folded[start:end], if anything.
+
+        - Nothing in a command line or an identifier (`openstack trust list`, `openstack-ansible`).
+        - A `term` whose edge falls inside a Chinese word of the text (安全组 in 安全组织) is not
+          that term there; the longest shorter entry at the same start that fits is kept instead
+          (镜像服务器: not 镜像服务, but 镜像), else nothing. Names and keep entries apply inside
+          words. A term followed or preceded by a whole word is kept (云存储系统, 私有云计算).
+        """
+        if not self.guarded:
+            return Match(start, end, entry)
+        if LATIN.search(entry.zh) and words.in_code(folded, start, end):
+            return None
+        if entry.kind != "term" or self.boundaries().at_edges(folded, start, end, self._is_term):
+            return Match(start, end, entry)
+        for shorter in range(end - 1, start, -1):
+            other = self.lookup(folded[start:shorter])
+            if other is not None:
+                return self.accept(folded, start, shorter, other)
+        return None
+
+    def boundaries(self) -> words.Words:
+        if self._words is None:
+            self._words = words.Words(e.zh for e in self.entries)
+        return self._words
+
+    def _is_term(self, zh: str) -> bool:
+        return self.lookup(zh) is not None
 
     def fingerprint(self, text: str) -> str:
         """A hash of the entries `text` matches: changes exactly when one of them is added, edited or removed."""
@@ -206,7 +244,8 @@ def identity(entries: Iterable[Entry]) -> str:
     recomputing the fingerprints.
     """
     unique = sorted({(e.zh, e.en, e.kind, e.case) for e in entries})
-    return "sha256:" + hashlib.sha256(repr(unique).encode("utf-8")).hexdigest()
+    rules = (MATCHING, words.segmenter_version())  # which matches are kept depends on them too
+    return "sha256:" + hashlib.sha256(repr((unique, rules)).encode("utf-8")).hexdigest()
 
 
 # -- verifying the English ---------------------------------------------------------------

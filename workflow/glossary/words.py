@@ -1,0 +1,162 @@
+"""What the per-match rule of the glossary (`terms.Glossary.accept`) asks of the text around a match.
+
+Chinese words: a glossary term that is the start or end of a longer Chinese word does not
+mean the term there (`安全组` is *security group*, but `安全组织` is 安全 + 组织, *security
+organisation*). Chinese has no spaces, so the words come from a segmenter: jieba's dictionary
+and algorithm, run by jieba-rs (`rjieba`, its maintained Rust port: the same segmentation as
+the Python `jieba` 0.42, but it loads in a third of the time, cuts a sentence in microseconds
+and writes no cache file). The glossary's own Chinese terms are its user dictionary, so a term
+is one word wherever the text allows it. The segmenter is loaded only when a match has a
+Chinese character on both sides of an edge; `--help`, `check` and `status` of a current
+project never load it.
+
+Commands and identifiers: `openstack trust list` (a command line in a table cell),
+`openstack-ansible`, `openstack_dashboard`, `openstack.org`, `--os-cloud=openstack` are not
+prose; the glossary's spelling (`OpenStack`) does not belong there.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import TYPE_CHECKING, Callable, Iterable
+
+from workflow.text.chars import HAN, HAN_RANGES, is_han
+
+if TYPE_CHECKING:
+    import rjieba
+
+SEGMENTER = "rjieba"
+
+# Programs whose command lines appear in OpenStack articles and docs: the OpenStack clients,
+# deployment tools, and the usual shell, package and container commands.
+CLI_NAMES = (
+    "openstack", "nova", "neutron", "cinder", "glance", "swift", "heat", "keystone", "ironic", "manila",
+    "designate", "octavia", "magnum", "trove", "barbican", "aodh", "gnocchi", "senlin", "zun", "mistral",
+    "watcher", "masakari", "cyborg", "placement", "kolla-ansible", "openstack-ansible", "kolla", "tempest",
+    "rally", "tox", "pip", "pip3", "git", "git-review", "sudo", "apt", "apt-get", "yum", "dnf", "docker",
+    "podman", "kubectl", "helm", "ansible", "ansible-playbook", "systemctl", "python", "python3", "curl",
+    "wget", "ssh", "scp", "virsh", "ovs-vsctl", "ovs-ofctl", "ip", "export", "source", "cd", "ls", "cat",
+)
+# An argument: an option, or a word that starts lower-case (or with a digit, a path, a variable).
+_ARGUMENT = r"(?:-{1,2}[A-Za-z0-9][A-Za-z0-9_.-]*(?:=[!-~]*)?|[a-z0-9_./:~$@{\[][!-~]*)"
+_CODE_LIKE = r"(?:-|[!-~]*[-_./=:])"  # an argument that cannot be an English word: an option, a path, a-b
+# A program and two arguments (`openstack trust list`, `pip install x`), or one that looks like code
+# (`neutron net-list`, `kolla-ansible -i inventory`); `“neutron logging”` is a phrase.
+COMMAND = re.compile(
+    rf"(?<![A-Za-z0-9_./-])(?:\$[ \t]+)?(?:sudo[ \t]+)?(?:{'|'.join(map(re.escape, CLI_NAMES))})"
+    rf"(?:(?:[ \t]+{_ARGUMENT}){{2,}}|[ \t]+(?={_CODE_LIKE}){_ARGUMENT}(?:[ \t]+{_ARGUMENT})*)")
+_TOKEN = "A-Za-z0-9_./:=@~-"
+_TOKEN_EDGE = re.compile(f"[{_TOKEN}]")
+_IDENTIFIER = re.compile(r"[_=@]|::|[A-Za-z]\.[A-Za-z]|^[-/~]|^\./")
+_LOWER = re.compile(r"[a-z0-9_./:=@~-]+")
+
+
+# -- commands and identifiers --------------------------------------------------------------------
+
+
+def in_code(text: str, start: int, end: int) -> bool:
+    """True when text[start:end] lies in a command line or is part of an identifier."""
+    return in_command(text, start, end) or in_identifier(text, start, end)
+
+
+def in_command(text: str, start: int, end: int) -> bool:
+    """A command line: a known program (`openstack`, `nova`, `sudo pip` …) and at least one argument."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line_end = len(text) if line_end < 0 else line_end
+    return any(m.start() <= start and end <= m.end() for m in COMMAND.finditer(text, line_start, line_end))
+
+
+def in_identifier(text: str, start: int, end: int) -> bool:
+    """Part of a longer token that is an identifier: snake_case, lower-case kebab-case, dotted.names,
+    absolute paths, `--options`, `key=value`. Not `gerrit/zuul/nodepool` (a list) nor `4.Hackathon`. A match that is the whole token (`Kolla-Ansible`) is prose."""
+    a, b = start, end
+    while a > 0 and _TOKEN_EDGE.match(text[a - 1]):
+        a -= 1
+    while b < len(text) and _TOKEN_EDGE.match(text[b]):
+        b += 1
+    token = text[a:b].rstrip(".:-")
+    if len(token) <= end - start:
+        return False
+    if _IDENTIFIER.search(token):
+        return True
+    return "-" in token and _LOWER.fullmatch(token) is not None
+
+
+# -- Chinese words ---------------------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=1)
+def segmenter_version() -> str:
+    """The segmenter and its version: it decides which matches are kept, so fingerprints depend on it."""
+    from importlib import metadata
+
+    try:
+        return f"{SEGMENTER} {metadata.version(SEGMENTER)}"
+    except metadata.PackageNotFoundError:
+        return f"{SEGMENTER} (not installed)"
+
+
+class Words:
+    """Chinese word boundaries by the segmenter, with `terms` (the glossary's Chinese) as its user dictionary."""
+
+    def __init__(self, terms: Iterable[str]) -> None:
+        runs = {run for term in terms for run in re.findall(f"[{HAN_RANGES}]{{2,}}", term)}
+        self.terms = tuple(sorted(runs))
+        self._cuts: dict[str, tuple[tuple[int, int], ...]] = {}
+
+    def at_edges(self, text: str, start: int, end: int, is_term: Callable[[str], bool]) -> bool:
+        """True unless an edge of text[start:end] falls inside a word of the text that is not the term's.
+
+        Only edges with Chinese on both sides are asked. The word across an edge does not count
+        when what it has outside the match is a word of two or more characters (a glossary term
+        or a dictionary word): the text then reads as the term and that word, the segmenter only
+        preferred a compound (测试环境 is 测试 + 环境, 云存储系统 is 云存储 + 系统, 私有云计算 is
+        私有云 + 计算). What is left is a term that begins or ends inside a word: 安全组 in
+        安全/组织, 镜像服务 in 镜像/服务器, 标准 in 标准化.
+        """
+        for edge in (start, end):
+            if 0 < edge < len(text) and is_han(text[edge - 1]) and is_han(text[edge]):
+                first, last = self.word_across(text, edge)
+                if first == last:
+                    continue
+                outside = [p for p in (text[first:start], text[end:last]) if p]
+                if not all(len(p) >= 2 and (is_term(p) or self.is_word(p)) for p in outside):
+                    return False
+        return True
+
+    def word_across(self, text: str, edge: int) -> tuple[int, int]:
+        """(start, end) in `text` of the word that `edge` falls inside; (edge, edge) when it is between words."""
+        a, b = edge, edge
+        while a > 0 and HAN.match(text[a - 1]):
+            a -= 1
+        while b < len(text) and HAN.match(text[b]):
+            b += 1
+        for first, last in self.cuts(text[a:b]):
+            if first < edge - a < last:
+                return a + first, a + last
+        return edge, edge
+
+    def is_word(self, chinese: str) -> bool:
+        """In the segmenter's dictionary (its own words and the glossary's)."""
+        return _segmenter(self.terms).has_word(chinese)
+
+    def cuts(self, run: str) -> tuple[tuple[int, int], ...]:
+        """(start, end) of each word of a run of Chinese characters (dictionary only, no HMM guessing)."""
+        known = self._cuts.get(run)
+        if known is None:
+            tokens = _segmenter(self.terms).tokenize(run, "default", False)
+            known = self._cuts[run] = tuple((first, last) for _, first, last in tokens)
+        return known
+
+
+@functools.lru_cache(maxsize=8)
+def _segmenter(terms: tuple[str, ...]) -> rjieba.Jieba:
+    """One segmenter per user dictionary (an equal glossary shares it; different glossaries never mix)."""
+    import rjieba
+
+    segmenter = rjieba.Jieba()
+    for term in terms:
+        segmenter.add_word(term, None, None)
+    return segmenter
