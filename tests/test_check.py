@@ -327,7 +327,7 @@ def test_published_bilingual_pages_are_not_orphans(translated: Path, run: Run) -
 
 def test_memory_that_does_not_parse_is_corrupt(translated: Path, run: Run) -> None:
     path = memory_file(translated, BOSTON)
-    path.write_text(path.read_text(encoding="utf-8").replace('"schema": 1,', '"schema": 1', 1), encoding="utf-8")
+    path.write_text(path.read_text(encoding="utf-8").replace('"schema": 2,', '"schema": 2', 1), encoding="utf-8")
     result = run("check")
     assert result.exit_code == 1
     (line,) = [n for n, text in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
@@ -348,12 +348,12 @@ def test_a_merge_conflict_in_memory_is_corrupt(translated: Path, run: Run) -> No
 
 def test_an_unknown_schema_is_corrupt(translated: Path, run: Run) -> None:
     path = memory_file(translated, BOSTON)
-    path.write_text(path.read_text(encoding="utf-8").replace('"schema": 1,', '"schema": 2,'), encoding="utf-8")
+    path.write_text(path.read_text(encoding="utf-8").replace('"schema": 2,', '"schema": 3,'), encoding="utf-8")
     result = run("check", "--format", "json")
     assert result.exit_code == 1
     assert json.loads(result.stdout)["findings"] == [{
         "path": f"output_en/.workflow/{BOSTON}.json", "line": 1, "kind": "corrupt-memory", "severity": "error",
-        "detail": "unknown memory schema 2; this workflow reads schema 1. Upgrade workflow or restore the file from git."}]
+        "detail": "unknown memory schema 3; this workflow reads schema 1, 2. Upgrade workflow or restore the file from git."}]
 
 
 def test_memory_in_another_layout_is_parsed_in_full(translated: Path, run: Run) -> None:
@@ -488,8 +488,8 @@ def test_status_table(translated: Path, run: Run) -> None:
     assert total == "5 documents, 181 segments: 44 reviewed, 0 need review, 1 stale."
     data = json.loads(run("status", "--format", "json").stdout)
     assert sorted(data) == ["documents", "notes", "schema", "totals"]
-    assert sorted(data["documents"][0]) == ["engine", "machine", "needs_review", "output", "reviewed", "segments",
-                                           "source", "stale", "state", "translated_at"]
+    assert sorted(data["documents"][0]) == ["engine", "lost", "machine", "needs_review", "output", "reviewed",
+                                           "segments", "source", "stale", "state", "translated_at"]
 
 
 def test_status_of_an_untranslated_project(project: Path, run: Run) -> None:

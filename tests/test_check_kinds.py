@@ -124,5 +124,15 @@ def test_what_a_segment_is_called(kind: str, shown: str) -> None:
 
 def test_every_kind_has_a_place_in_the_summary_order() -> None:
     produced = {"missing", "stale", "glossary-stale", "model-stale", "unrecorded-edits", "unreviewed", "needs-review",
-                "orphan", "corrupt-memory"}
+                "lost-english", "orphan", "corrupt-memory"}
     assert set(kinds.FINDING_KINDS) == produced
+
+
+def test_lost_english_names_the_line_the_text_and_the_decision_commands() -> None:
+    lost = record(1, status="reviewed", source="被删除的段落", line=9, reviewer="Ada")
+    lost = Record(**{**lost.__dict__, "final": "A paragraph an editor wrote with care."})
+    found = kinds.lost_english(doc(), lost)
+    assert (found.path, found.line, found.kind, found.severity) == ("source_zh/a.md", 9, "lost-english", "error")
+    assert "«A paragraph an editor wrote wi…»" in found.detail and "«被删除的段落»" in found.detail
+    assert f"workflow memory restore source_zh/a.md {lost.key}" in found.detail
+    assert f"workflow memory dismiss source_zh/a.md {lost.key}" in found.detail

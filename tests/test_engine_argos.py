@@ -456,3 +456,54 @@ def test_help_imports_no_translation_library() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+# -- issue 16: a bad archive never damages an installed package ---------------------------------
+
+
+def corrupted(package_zip: Path, out: Path) -> Path:
+    """The package with bytes of model/model.bin flipped: the zip opens, extracting it fails its CRC."""
+    data = bytearray(package_zip.read_bytes())
+    with zipfile.ZipFile(package_zip) as zf:
+        info = next(i for i in zf.infolist() if i.filename.endswith("model/model.bin"))
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    for offset in range(start + 64, start + 64 + 256):
+        data[offset] ^= 0xFF
+    out.write_bytes(bytes(data))
+    return out
+
+
+def test_a_corrupt_archive_leaves_the_installed_model_intact(tmp_path: Path, tiny: dict[str, Path], argos_home: Path,
+                                                             empty_project: Path) -> None:
+    assert invoke(empty_project, "models", "install", "--file", str(tiny["seed0"])).exit_code == 0
+    [folder] = list(argos_home.iterdir())
+    before = {p.relative_to(folder): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+    bad = corrupted(tiny["seed1"], tmp_path / "bad.argosmodel")
+    result = invoke(empty_project, "models", "install", "--file", str(bad))
+    assert result.exit_code == 2 and "nothing installed" in result.output
+    assert "Traceback" not in result.output
+    assert {p.relative_to(folder): p.read_bytes() for p in folder.rglob("*") if p.is_file()} == before
+    assert [p.name for p in argos_home.iterdir()] == [folder.name]  # no staging folder left
+
+
+@pytest.mark.parametrize("top", ["", ".", ".."])
+def test_a_package_whose_folder_is_not_a_folder_is_refused(tmp_path: Path, argos_home: Path, empty_project: Path,
+                                                           top: str) -> None:
+    metadata = json.dumps({"from_code": "zh", "to_code": "en", "package_version": "1.0"})
+    bad = tmp_path / "bad.argosmodel"
+    with zipfile.ZipFile(bad, "w") as zf:
+        zf.writestr(f"{top}/metadata.json", metadata)
+        zf.writestr(f"{top}/model/model.bin", b"x")
+    result = invoke(empty_project, "models", "install", "--file", str(bad))
+    assert result.exit_code == 2 and "outside its folder" in result.output, result.output
+    assert list(argos_home.iterdir()) == []
+    assert not (argos_home.parent / "metadata.json").exists()
+
+
+def test_an_installed_package_with_wrong_metadata_types_is_not_a_package(argos_home: Path, empty_project: Path) -> None:
+    folder = argos_home / "broken"
+    (folder / "model").mkdir(parents=True)
+    (folder / "model" / "model.bin").write_bytes(b"x")
+    (folder / "metadata.json").write_text('{"from_code": ["zh"], "to_code": 1, "package_version": 2}', encoding="utf-8")
+    result = invoke(empty_project, "models", "list")
+    assert result.exit_code == 0 and "Traceback" not in result.output

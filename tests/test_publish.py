@@ -29,7 +29,7 @@ def test_publish_writes_one_bilingual_file_per_article(project: Path, run: Calla
     result = run("publish")
     assert result.exit_code == 0 and "5 documents: 5 written." in result.output
     page = (project / "output_en" / "bilingual" / "2017-05-08-openstack-boston-summit.md").read_text(encoding="utf-8")
-    assert "lang: zh, en" in page and "bilingual: true" in page
+    assert "lang: en\n" in page and "languages:\n- zh\n- en\n" in page and "bilingual: true" in page
     zh = page.index("2017年波士顿OpenStack Summit在Hynes会议中心如期举办")
     assert page.index("Keynote会场") > zh  # Chinese blocks in order, each followed by its English
     assert page.count("![image](/images/openstack_boston_summit/1.png)") == 1
@@ -40,3 +40,46 @@ def test_publish_writes_one_bilingual_file_per_article(project: Path, run: Calla
     stale = run("publish", str(source.relative_to(project)))
     assert stale.exit_code == 2
     assert "source_zh/2017-05-08-openstack-boston-summit.md: changed since it was translated." in stale.output
+
+
+LINKS = """# 标题
+
+见[上一篇](../2017/a.md)和[本节](#sec)，图：![图](images/x.png "t")，[外链](https://example.org/a.png)。
+
+<img src="../images/y.png">
+
+[ref]: ./b.md#part
+
+```
+[不是链接](code.md)
+```
+"""
+
+
+def relative_links(text: str) -> list[str]:
+    import re
+
+    text = re.sub(r"^```.*?^```$", "", text, flags=re.MULTILINE | re.DOTALL)  # code holds no links
+    found = re.findall(r"\]\(<?([^)\s>]+)", text) + re.findall(r"src=\"([^\"]+)", text)
+    found += re.findall(r"^\[ref\]: (\S+)", text, re.MULTILINE)
+    return [u for u in found if not re.match(r"^(?:[a-z]+:|/|#)", u)]
+
+
+def test_published_pages_keep_their_relative_links_working(empty_project: Path) -> None:
+    """Every relative link of the bilingual page reaches the file the English page's link reaches."""
+    import posixpath
+
+    from conftest import cli_runner
+
+    article = empty_project / "source_zh" / "2018" / "post.md"
+    article.parent.mkdir()
+    article.write_text(LINKS, encoding="utf-8")
+    run = cli_runner(empty_project)
+    assert run("translate", "--engine", "pseudo").exit_code == 0
+    assert run("publish").exit_code == 0
+    english = (empty_project / "output_en" / "2018" / "post.md").read_text(encoding="utf-8")
+    page = (empty_project / "output_en" / "bilingual" / "2018" / "post.md").read_text(encoding="utf-8")
+    wanted = sorted(posixpath.normpath(posixpath.join("output_en/2018", u.split("#")[0])) for u in relative_links(english))
+    reached = [posixpath.normpath(posixpath.join("output_en/bilingual/2018", u.split("#")[0])) for u in relative_links(page)]
+    assert len(wanted) == 4 and sorted(set(reached)) == sorted(set(wanted))
+    assert "[不是链接](code.md)" in page  # code is not a link

@@ -113,11 +113,15 @@ def new_machine(machine: str) -> Record:
     return Record(id="s1", kind="paragraph", line=3, source_hash="h2", source="新", machine=machine, final=machine)
 
 
-def test_an_edit_that_no_longer_applies_is_kept_in_previous_final() -> None:
-    rec = carry_over(new_machine("Tomorrow, nothing of this will matter to anybody at all."), previous_edit())
-    assert rec.status == "needs-review" and rec.final == rec.machine and rec.patch == ""
+def test_an_edit_that_no_longer_applies_keeps_the_editors_english_on_the_page() -> None:
+    machine = "Tomorrow, nothing of this will matter to anybody at all."
+    rec = carry_over(new_machine(machine), previous_edit())
+    assert rec.status == "needs-review" and rec.final == previous_edit().final and rec.machine == machine
+    assert apply_patch(rec.patch, machine) == rec.final and rec.match == "carried"
     assert (rec.previous_source, rec.previous_final) == ("旧", previous_edit().final)
-    assert rec.reasons == ("the Chinese changed and the earlier edit no longer applies; it is kept in previous_final",)
+    assert rec.reasons == ("the Chinese changed and the earlier edit does not apply cleanly (a part of the edit no "
+                           "longer matches the machine English); the editor's previous English is kept on the page "
+                           "and the new machine English is in memory: check it against the new Chinese",)
 
 
 def test_an_edit_that_applies_is_carried_with_a_new_patch() -> None:

@@ -9,6 +9,7 @@ dotted keys (``argos.beam-size``) and go through the same validation.
 from __future__ import annotations
 
 import difflib
+import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,6 +67,10 @@ LLM_SCHEMA: Schema = {
     "instructions": (str, ""),  # the team's own rules, appended to the prompt (part of its version)
 }
 SECRETS = ("llm.api-key",)  # never accepted from a file: a pyproject.toml is committed
+EXACT_MATCH_SCHEMA: Schema = {  # the status of English reused from an exact match (docs/memory.md)
+    "same-document": (str, "reviewed"),
+    "other-document": (str, "needs-review"),
+}
 SCHEMA: Schema = {
     "source": (str, "source_zh"),
     "output": (str, "output_en"),
@@ -80,7 +85,10 @@ SCHEMA: Schema = {
     "argos": ARGOS_SCHEMA,
     "libretranslate": LIBRETRANSLATE_SCHEMA,
     "llm": LLM_SCHEMA,
+    "fuzzy-threshold": (int, 75),  # percent: translation-memory suggestions at least this similar
+    "exact-match-status": EXACT_MATCH_SCHEMA,
 }
+MATCH_STATUSES = ("reviewed", "needs-review")
 
 # The engine registry, the one list of engine names: name -> "module:class" of its
 # implementation in workflow/engines/. A new engine is a module there, an entry here (and
@@ -181,6 +189,9 @@ class Settings:
     llm: LLMSettings
     config_file: Path | None = field(default=None, compare=False)
     bilingual: str = "bilingual"
+    fuzzy_threshold: int = 75
+    exact_same_document: str = "reviewed"
+    exact_other_document: str = "needs-review"
 
     @property
     def memory_root(self) -> Path:
@@ -196,6 +207,8 @@ class Settings:
             return path.resolve().relative_to(self.root.resolve()).as_posix()
         except ValueError:
             return str(path)
+        except (RuntimeError, OSError):  # a symbolic link loop: shown as given
+            return os.path.relpath(path, self.root) if path.is_absolute() else str(path)
 
 
 def defaults(schema: Schema = SCHEMA) -> dict[str, Any]:
@@ -319,12 +332,34 @@ def _nest(flat: Mapping[str, Any]) -> dict[str, Any]:
     return nested
 
 
+def _check_folders(root: Path, source: str, output: str, origin: str) -> None:
+    """The English must never be written over, or inside, the Chinese (and the other way round)."""
+    src, out = (root / source).resolve(), (root / output).resolve()
+    if src == out:
+        problem = "are the same folder: the English would overwrite the Chinese"
+    elif out.is_relative_to(src):
+        problem = "nest: the output folder is inside the source folder, so each run would translate its own output"
+    elif src.is_relative_to(out):
+        problem = "nest: the source folder is inside the output folder"
+    else:
+        return
+    raise ConfigError(f"`source` ({source}) and `output` ({output}) {problem}. Give two separate folders.", path=origin)
+
+
 def _build(root: Path, v: dict[str, Any], config_file: Path | None) -> Settings:
     if v["engine"] not in ENGINES:
         raise ConfigError(
             f"unknown engine `{v['engine']}`; choose one of {', '.join(ENGINES)}.",
             path=str(config_file) if config_file else "command line",
         )
+    _check_folders(root, v["source"], v["output"], str(config_file) if config_file else "command line")
+    origin = str(config_file) if config_file else "command line"
+    if not 0 < v["fuzzy-threshold"] <= 100:
+        raise ConfigError(f"`fuzzy-threshold` must be a percentage from 1 to 100, not {v['fuzzy-threshold']}.", path=origin)
+    for key, status in v["exact-match-status"].items():
+        if status not in MATCH_STATUSES:
+            raise ConfigError(f"`exact-match-status.{key}` must be one of {', '.join(MATCH_STATUSES)}, not {status!r}.",
+                              path=origin)
     fm = v["front-matter"]
     return Settings(
         root=root,
@@ -350,4 +385,7 @@ def _build(root: Path, v: dict[str, Any], config_file: Path | None) -> Settings:
         llm=LLMSettings(**{k.replace("-", "_"): val for k, val in v["llm"].items()}),
         config_file=config_file,
         bilingual=v["bilingual"],
+        fuzzy_threshold=v["fuzzy-threshold"],
+        exact_same_document=v["exact-match-status"]["same-document"],
+        exact_other_document=v["exact-match-status"]["other-document"],
     )

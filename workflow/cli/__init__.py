@@ -31,6 +31,7 @@ COMMANDS = {
     "glossary": "workflow.cli.glossary:glossary",
     "review": "workflow.cli.review:review",
     "stats": "workflow.cli.stats:stats",
+    "memory": "workflow.cli.memory:memory",
 }
 
 EPILOG = """\b
@@ -61,7 +62,7 @@ class LazyGroup(click.Group):
 
 @click.group(cls=LazyGroup, epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="workflow")
-@click.option("-C", "--directory", type=click.Path(file_okay=False, path_type=Path), default=None,
+@click.option("-C", "--directory", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
               help="Run as if started in this folder (the project root).")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Read [tool.workflow] from this file instead of ./pyproject.toml.")
@@ -101,6 +102,10 @@ def domain_errors() -> Iterator[None]:
         yield
     except WorkflowError as exc:
         raise Failed(str(exc), exc.exit_code) from None
+    except OSError as exc:  # a write the library did not expect to fail (disk full, read-only): no traceback
+        where = f"{exc.filename}: " if exc.filename else ""
+        raise Failed(f"{where}{exc.strerror or exc}. Check the disk and the folder's permissions, then run again.",
+                     2) from None
 
 
 def settings(ctx: click.Context, **overrides: Any) -> Settings:

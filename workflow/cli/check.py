@@ -28,7 +28,7 @@ Examples:
 
 \b
 Finding kinds: missing, stale, glossary-stale, model-stale, unrecorded-edits,
-unreviewed, needs-review, orphan, corrupt-memory. Without --require-reviewed,
+unreviewed, needs-review, lost-english, orphan, corrupt-memory. Without --require-reviewed,
 needs-review is a warning and unreviewed segments are only counted.
 Exit codes: 0 current, 1 findings, 2 usage or configuration error.
 """)
@@ -168,6 +168,8 @@ def status(ctx: click.Context, paths: tuple[Path, ...], fmt: str, jobs: int | No
     totals = report.segments()
     click.echo(f"{len(report.documents)} documents, {totals['total']} segments: {totals['reviewed']} reviewed, "
                f"{totals['needs-review']} need review, {totals['stale']} stale.")
+    for finding in (f for f in report.findings if f.kind == "lost-english"):
+        click.echo(click.style("lost English: ", fg="yellow") + f"{finding.path}:{finding.line}: {finding.detail}")
     for note in report.notes:
         click.echo(click.style("note: ", fg="cyan") + note, err=True)
 

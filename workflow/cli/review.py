@@ -119,6 +119,10 @@ def _look(ctx: click.Context, conf: Any, paths: tuple[Path, ...], show: bool, ht
                    + f"  ({doc.reviewed}/{doc.total} reviewed, {len(pending)} to look at)")
         for segment in pending:
             _show_segment(segment, colour, doc.source)
+        for lost in doc.lost:
+            click.echo(click.style("  lost English", fg="red") + f" {lost.key} (was line {lost.line}): {lost.final}")
+            click.echo(f"    zh:      {lost.source}")
+            click.echo(f"    decide:  workflow memory restore|dismiss {doc.source} {lost.key}")
 
 
 def use_colour(ctx: click.Context) -> bool:
@@ -139,8 +143,12 @@ def _show_segment(segment: Any, colour: bool, source: str) -> None:
     if segment.edited:
         shown = "".join(_mark(op, t, colour) for op, t in ops if op != DELETE) if segment.final else "(deleted)"
         click.echo("    final:   " + shown)
+    if segment.previous_source:
+        click.echo(f"    zh then: {segment.previous_source}")
     if segment.previous_final and segment.previous_final != segment.final:
         click.echo(f"    before:  {segment.previous_final}")
+    for match in segment.matches:
+        click.echo(f"    tm {match.get('score')}%:  {match.get('target')}  ({match.get('origin')}, {match.get('status')})")
     if segment.hints:
         click.echo("    glossary: " + "; ".join(f"{zh} → {en}" for zh, en in segment.hints))
 

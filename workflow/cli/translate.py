@@ -62,7 +62,7 @@ def translate(ctx: click.Context, paths: tuple[Path, ...], engine: str | None, d
     if fmt == "json":
         payload = {"documents": [asdict(d) for d in report.documents], "engine": report.engine,
                    "engine_texts": report.engine_texts, "glossary": asdict(report.glossary),
-                   "exit_code": report.exit_code}
+                   "matches": report.matches(), "memory_units": report.memory_units, "exit_code": report.exit_code}
         click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
     else:
         _print_text(report, quiet)
@@ -88,6 +88,9 @@ def _print_text(report: Any, quiet: bool) -> None:
             click.echo(click.style(f"{doc.state:>15}", fg=STATE_COLOURS.get(doc.state)) + f"  {doc.source} -> {doc.output}  ({detail})")
     summary = ", ".join(f"{n} {state}" for state, n in sorted(counts.items())) or "no source files"
     click.echo(f"{len(report.documents)} documents: {summary}.")
+    levels = report.matches()
+    if any(levels.values()):
+        click.echo("matches: " + ", ".join(f"{n} {level}" for level, n in levels.items()) + " (segments).")
     if report.engine:
         g = report.glossary
         click.echo(f"engine {report.engine}: {report.engine_texts} sentences; "

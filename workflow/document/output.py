@@ -9,13 +9,16 @@ Both translate and review write through here.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from pathlib import Path
 from typing import Any, Sequence
 
-from workflow.config import Settings
+from workflow.config import MEMORY_DIR, Settings
 from workflow.document import assemble
 from workflow.document.plan import Plan
+from workflow.errors import UnrecordedEdits, WorkflowError
 from workflow.glossary.terms import Glossary
+from workflow.store import files
 from workflow.store.files import atomic_write, read_bytes
 from workflow.store.memory import Memory, Record
 from workflow.store.post import encode_text
@@ -34,11 +37,34 @@ def output_bytes(settings: Settings, plan: Plan, glossary: Glossary) -> bytes:
     meta = {s.kind.split(":", 1)[1]: r for r, s in zip(records, plan.segments) if not s.pieces}
     english_body = assemble.body(plan.post.body, [s for s in plan.segments if s.pieces], [r.final for r in body_records])
     changes = assemble.front_matter_changes(plan.post, meta, settings.front_matter, glossary, provenance(plan, records))
-    return encode_text(assemble.render(plan.post, english_body, changes), plan.post.encoding, plan.post.newline)
+    text = assemble.render(plan.post, english_body, changes)
+    first_body_line = text.count("\n", 0, len(text) - len(english_body))
+    return encode_text(text, plan.post.encoding, plan.post.newline, plan.post.body_endings, first_body_line)
 
 
 def write_pair(memory_path: Path, memory: Memory, output_path: Path, data: bytes, current_hash: str | None) -> None:
-    """Memory (marked in flight) -> English -> memory, skipping writes that change nothing."""
+    """Memory (marked in flight) -> English -> memory, skipping writes that change nothing.
+
+    Under the document's lock (two runs never write one document at once); both paths must
+    resolve inside the output folder; the English is replaced only if it still has
+    `current_hash` (what the run read): an editor's save meanwhile is kept and the document
+    refused (UnrecordedEdits), with the memory as it was."""
+    output_root = _output_root(memory_path)
+    shown = memory.output or str(output_path)
+    files.confined(output_path, output_root, shown)
+    files.confined(memory_path, output_root, shown)
+    try:
+        with files.locked(lock_path(memory_path)):
+            _write_pair(memory_path, memory, output_path, data, current_hash, shown)
+    except files.Busy:
+        raise WorkflowError("another workflow run is writing this document; nothing written. Run again when it "
+                            "has finished.", path=shown) from None
+    except OSError as exc:
+        raise files.write_error(exc, shown) from None
+
+
+def _write_pair(memory_path: Path, memory: Memory, output_path: Path, data: bytes, current_hash: str | None,
+                shown: str) -> None:
     old_memory = read_bytes(memory_path)
     if current_hash == memory.output_hash:
         if old_memory != memory.to_bytes():
@@ -46,8 +72,32 @@ def write_pair(memory_path: Path, memory: Memory, output_path: Path, data: bytes
         return
     in_flight = dataclasses.replace(memory, output_hash_previous=current_hash or "")
     atomic_write(memory_path, in_flight.to_bytes())
-    atomic_write(output_path, data)
+    try:
+        atomic_write(output_path, data, expect=current_hash)
+    except files.ChangedOnDisk:
+        if old_memory is None:
+            memory_path.unlink(missing_ok=True)
+        else:
+            atomic_write(memory_path, old_memory)
+        raise UnrecordedEdits(
+            f"was saved while this run worked on it; the saved file is kept and nothing was written. Run "
+            f"`workflow review {shown}` to record its edits, then run again.", path=shown) from None
     atomic_write(memory_path, memory.to_bytes())
+
+
+def lock_path(memory_path: Path) -> Path:
+    """`output_en/.workflow/.locks/<hash of the document>.lock`: a short name whatever the document's."""
+    memory_root = _output_root(memory_path) / MEMORY_DIR
+    key = hashlib.sha256(memory_path.relative_to(memory_root).as_posix().encode()).hexdigest()[:32]
+    return memory_root / ".locks" / f"{key}.lock"
+
+
+def _output_root(memory_path: Path) -> Path:
+    """The output folder: the parent of the memory folder the memory file lies in."""
+    for parent in memory_path.parents:
+        if parent.name == MEMORY_DIR:
+            return parent.parent
+    raise AssertionError(f"{memory_path} is not inside a {MEMORY_DIR}/ folder")
 
 
 def provenance(plan: Plan, records: Sequence[Record]) -> dict[str, Any]:

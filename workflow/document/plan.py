@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +19,9 @@ from typing import Any
 
 from workflow.config import Settings
 from workflow.document.assemble import plain_text
+from workflow.document.carry import move_additions
 from workflow.document.pairing import pair
+from workflow.document.reuse import Reuse, neighbours
 from workflow.errors import InputError, UnrecordedEdits, WorkflowError
 from workflow.glossary.terms import Glossary
 from workflow.glossary.terms import stale as glossary_stale
@@ -26,6 +29,7 @@ from workflow.store import memory as memory_mod
 from workflow.store.files import read_bytes, sha256
 from workflow.store.memory import EngineInfo, Memory, Record, model_stale
 from workflow.store.post import Post, parse
+from workflow.store.tm import LazyIndex
 from workflow.text.protect import Masked, mask
 from workflow.text.segment import Segment, segment_body
 from workflow.text.sentences import Unit, needs_engine, split
@@ -39,6 +43,7 @@ class Work:
     units: list[Unit]
     previous: Record | None  # the record it continues, for carrying an edit over
     relation: str  # new | changed | model | glossary
+    matches: tuple[dict[str, Any], ...] = ()  # fuzzy suggestions from the translation memory
 
 
 @dataclass(kw_only=True)
@@ -57,6 +62,7 @@ class Plan:
     records: list[Record | None] = field(default_factory=list)
     work: dict[int, Work] = field(default_factory=dict)
     retired: list[Record] = field(default_factory=list)
+    levels: dict[int, str] = field(default_factory=dict)  # match level of each segment kept or reused this run
     unchanged: bool = False
     refresh: bool = False  # unchanged, but memory should record the current glossary's identity
 
@@ -67,8 +73,17 @@ class Plan:
 
 def source_rel(settings: Settings, path: Path) -> str:
     try:
-        return path.resolve().relative_to(settings.source.resolve()).as_posix()
+        rel = path.resolve().relative_to(settings.source.resolve()).as_posix()
+        rel.encode("utf-8")
+        return rel
+    except UnicodeEncodeError:  # memory, JSON and the terminal need text: the name's bytes are not UTF-8
+        shown = settings.rel(path).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        raise InputError("the file name is not valid UTF-8. Rename the file.", path=shown) from None
+    except (RuntimeError, OSError):
+        raise InputError("cannot be read (a symbolic link loop?). Remove the link.", path=settings.rel(path)) from None
     except ValueError:
+        if path.resolve().is_relative_to(settings.output.resolve()):  # an English path naming no document
+            raise InputError("no such file. Check the path.", path=settings.rel(path)) from None
         raise WorkflowError(
             f"is not inside the source folder {settings.rel(settings.source)}/. Give paths under it.",
             path=settings.rel(path),
@@ -97,9 +112,11 @@ def open_plan(settings: Settings, path: Path) -> tuple[Plan, bytes | None]:
 
 
 def plan_document(
-    settings: Settings, path: Path, glossary: Glossary, engine_info: EngineInfo | None, *, adopt: bool = False
+    settings: Settings, path: Path, glossary: Glossary, engine_info: EngineInfo | None, *, adopt: bool = False,
+    tm: LazyIndex | None = None,
 ) -> Plan:
-    """`adopt`: an English file without memory is not refused (`translate --force` keeps its text)."""
+    """`adopt`: an English file without memory is not refused (`translate --force` keeps its text).
+    `tm`: the project's translation memory, read only when a segment needs new text."""
     plan, _ = open_plan(settings, path)
     old, post = plan.old, plan.post
     if not (adopt and old is None):
@@ -110,13 +127,17 @@ def plan_document(
         (not glossary_current and glossary_stale(r, glossary)) or model_stale(r, engine_info) for r in old.segments
     ):
         plan.unchanged = True
-        plan.refresh = not glossary_current  # no segment affected: memory just learns the new glossary
+        # no segment affected: memory just learns the new glossary, or is migrated to the current schema
+        plan.refresh = not glossary_current or old.schema != memory_mod.SCHEMA
         return plan
     env: dict[str, Any] = {}
-    body = segment_body(post.body, env)
+    try:
+        body = segment_body(post.body, env)
+    except InputError as exc:  # the text stages know lines of the body, not the file
+        raise InputError(exc.message, path=post.path, line=(exc.line or 1) + post.body_line - 1) from None
     plan.segments = body + meta_segments(settings, post, body)
     plan.ids = segment_ids(plan.segments)
-    _decide(plan, env, glossary, engine_info, settings)
+    _decide(plan, env, glossary, engine_info, settings, tm)
     return plan
 
 
@@ -142,14 +163,19 @@ def title_source(body: list[Segment], path: str) -> tuple[int, str]:
     headings = [s for s in body if s.kind.startswith("heading")]
     first = [s for s in headings if s.kind == "heading-1"][:1]
     if not first and body and body[0].source.startswith("#"):
-        return body[0].line, plain_text(body[0].source.lstrip("#").strip())
+        return body[0].line, _title(body[0].source.lstrip("#").strip())
     for segment in first or headings[:1]:
-        return segment.line, plain_text(segment.source)
+        return segment.line, _title(segment.source)
     stem = Path(path).stem
     words = stem.split("-")
     while words and words[0].isdigit():
         words = words[1:]
     return 1, " ".join(w.capitalize() for w in words) or stem
+
+
+def _title(heading: str) -> str:
+    """A heading's visible text: Markdown escapes resolved, a trailing `{#id}` attribute dropped."""
+    return plain_text(re.sub(r"\s*\{#[^{}]*\}\s*$", "", heading))
 
 
 def segment_ids(segments: list[Segment]) -> list[str]:
@@ -181,16 +207,21 @@ def _refuse_unrecorded(settings: Settings, plan: Plan) -> None:
         )
 
 
-def _decide(plan: Plan, env: dict[str, Any], glossary: Glossary, info: EngineInfo | None, settings: Settings) -> None:
+def _decide(plan: Plan, env: dict[str, Any], glossary: Glossary, info: EngineInfo | None, settings: Settings,
+            tm: LazyIndex | None) -> None:
     old = list(plan.old.segments) if plan.old else []
-    pairing = pair([r.source for r in old], [s.source for s in plan.segments])
-    plan.retired = [old[i] for i in pairing.retired if old[i].human] + list(plan.old.retired if plan.old else ())
+    old_retired = list(plan.old.retired) if plan.old else []
+    sources = [s.source for s in plan.segments]
+    pairing = pair([r.source for r in old], sources)
+    reuse = Reuse(settings, plan.shown, old, old_retired, tm, glossary, info)
     plan.records = [None] * len(plan.segments)
     for index, (segment, (old_index, relation)) in enumerate(zip(plan.segments, pairing.matches)):
         previous = old[old_index] if old_index is not None else None
+        line = line_of(plan, segment)
         if relation == "same" and previous is not None:
             stale = glossary_stale(previous, glossary)  # same Chinese: previous.source is segment.source
             if stale and previous.human:
+                plan.levels[index] = "context"
                 plan.records[index] = _flag_glossary(previous, glossary.fingerprint(segment.source), segment,
                                                      plan.ids[index])
                 continue
@@ -199,11 +230,37 @@ def _decide(plan: Plan, env: dict[str, Any], glossary: Glossary, info: EngineInf
             elif model_stale(previous, info):
                 relation = "model"
             else:
-                plan.records[index] = dataclasses.replace(previous, id=plan.ids[index], kind=segment.kind, line=line_of(plan, segment))
+                same = neighbours(sources, index) == neighbours([r.source for r in old], old_index or 0)
+                plan.levels[index] = "context" if same else "exact"  # the record itself is kept as it was
+                plan.records[index] = dataclasses.replace(previous, id=plan.ids[index], kind=segment.kind, line=line)
+                continue
+        if relation == "new" or (relation == "changed" and previous is not None and not previous.human):
+            found = reuse.exact(segment.source, plan.ids[index], segment.kind, line)
+            if found is not None:
+                plan.records[index], plan.levels[index] = found, "exact"
                 continue
         masked = mask(segment.source, env, markdown_inline=bool(segment.pieces))
         units = split(masked)
-        plan.work[index] = Work(masked, units, previous, relation)
+        suggestions = reuse.suggestions(segment.source) if needs_engine_any(units, settings) else ()
+        plan.work[index] = Work(masked, units, previous, relation, suggestions)
+    kept = {o: n for n, (o, rel) in enumerate(pairing.matches) if o is not None and plan.records[n] is not None}
+    move_additions(plan.records, kept, [(i, old[i]) for i in pairing.retired], len(old))
+    back = {id(r) for r in reuse.used}  # English put back on the page is no longer retired
+    plan.retired = [r for r in [old[i] for i in pairing.retired if old[i].human] + old_retired if id(r) not in back]
+
+
+def match_levels(plan: Plan, levels: tuple[str, ...]) -> dict[str, int]:
+    """Segments per match level: planned ones (context, exact) and those the run made (their `match`)."""
+    counts = dict.fromkeys(levels, 0)
+    for index, record in enumerate(plan.records):
+        level = plan.levels.get(index) or (record.match if record is not None and index in plan.work else "")
+        if level in counts:
+            counts[level] += 1
+    return counts
+
+
+def needs_engine_any(units: list[Unit], settings: Settings) -> bool:
+    return any(needs_engine(u.core, settings.copy_untranslatable) for u in units)
 
 
 def _flag_glossary(previous: Record, fingerprint: str, segment: Segment, id_: str) -> Record:

@@ -6,7 +6,7 @@ The index is fetched here with a timeout (argostranslate's own `update_package_i
 swallows errors and may hang), then written where argostranslate keeps it and read
 back through `argostranslate.package.get_available_packages`. Downloads stream in
 chunks so the CLI can draw a progress bar. Nothing here imports CTranslate2 or
-`argostranslate.translate`, except `install_from_path`/`uninstall`, which clear its cache.
+`argostranslate.translate`, except `install_file`/`uninstall`, which clear its cache.
 
 The model hash (provenance of every machine-translated segment) is a SHA-256 over
 the package's ``model/`` files and its tokenizer model, cached by (path, size, times)
@@ -18,9 +18,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
+import tempfile
 import urllib.error
 import urllib.request
 import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -130,8 +133,10 @@ def installed_packages() -> list[Any]:
         for path in sorted(Path(directory).iterdir()):
             if (path / "metadata.json").is_file():
                 try:
-                    found.append(package.Package(path))
-                except (OSError, ValueError):
+                    pkg = package.Package(path)
+                    package_name(pkg)  # a metadata.json with wrong value types fails here
+                    found.append(pkg)
+                except (OSError, ValueError, TypeError, KeyError, AttributeError):
                     continue  # a half-extracted or foreign folder: not a package
     return found
 
@@ -339,35 +344,65 @@ def read_package(path: Path) -> tuple[str, dict[str, Any]]:
     try:
         with zipfile.ZipFile(path) as zf:
             names = zf.namelist()
-            tops = {n.split("/", 1)[0] for n in names}
-            if len(tops) != 1:
-                raise InputError(f"is not an Argos package: it must hold one folder, not {len(tops)} entries.", path=shown)
-            top = tops.pop()
+            top = _top_folder(names, shown)
             if f"{top}/metadata.json" not in names:
                 raise InputError(f"is not an Argos package: {top}/metadata.json is missing.", path=shown)
             if not any(n.startswith(f"{top}/model/") for n in names):
                 raise InputError(f"is not an Argos translation package: {top}/model/ is missing.", path=shown)
             metadata = json.loads(zf.read(f"{top}/metadata.json"))
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
         raise InputError(f"cannot read the package ({_reason(exc)}). Download it again.", path=shown) from None
+    _check_metadata(metadata, shown)
+    return top, metadata
+
+
+def _top_folder(names: list[str], shown: str) -> str:
+    """The package's one top folder; refuses absolute, `.`/`..` and traversing member names."""
+    for name in names:
+        parts = name.replace("\\", "/").split("/")
+        if name.startswith(("/", "\\")) or ".." in parts or (parts and parts[0] in ("", ".")) or ":" in parts[0]:
+            raise InputError(f"is not an Argos package: member `{name}` would be written outside its folder. "
+                             "Download it again from a source you trust.", path=shown)
+    tops = {n.split("/", 1)[0] for n in names}
+    if len(tops) != 1:
+        raise InputError(f"is not an Argos package: it must hold one folder, not {len(tops)} entries.", path=shown)
+    return tops.pop()
+
+
+def _check_metadata(metadata: Any, shown: str) -> None:
     if not isinstance(metadata, dict) or not metadata.get("from_code") or not metadata.get("to_code"):
         raise InputError("has a metadata.json without from_code/to_code. Is it an Argos package?", path=shown)
-    return top, metadata
+    for key in ("from_code", "to_code", "package_version", "from_name", "to_name", "type", "argos_version"):
+        if key in metadata and not isinstance(metadata[key], str):
+            raise InputError(f"has a metadata.json whose `{key}` is not a string. Download it again.", path=shown)
 
 
 def install_file(path: Path) -> tuple[PackageInfo, list[PackageInfo]]:
     """Install an .argosmodel file; other installed versions of the same package are removed.
 
+    The archive is extracted into a staging folder beside the packages and verified there,
+    then swapped in with renames: a corrupt archive leaves an installed package as it was.
     Returns the installed package and the ones it replaced.
     """
     top, metadata = read_package(path)
     package = _argos_package()
     name = package_name(package.AvailablePackage(metadata))
+    root = packages_dir()
+    target = (root / top).resolve()
     try:
-        package.install_from_path(path)
-    except (OSError, zipfile.BadZipFile) as exc:
-        raise WorkflowError(f"cannot install {path} into {packages_dir()} ({_reason(exc)}).") from None
-    target = (packages_dir() / top).resolve()
+        root.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=root))
+        try:
+            with zipfile.ZipFile(path) as zf:
+                zf.extractall(staging)
+            _verify_extracted(staging / top, str(path))
+            _swap(staging / top, target, staging)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    except (OSError, zipfile.BadZipFile, EOFError, zlib.error) as exc:
+        raise WorkflowError(f"cannot install {path} into {root} ({_reason(exc)}); nothing installed. "
+                            "Download it again.") from None
+    _clear_argos_cache()
     installed = package.Package(target)
     replaced = []
     for old in installed_packages():
@@ -375,6 +410,35 @@ def install_file(path: Path) -> tuple[PackageInfo, list[PackageInfo]]:
             replaced.append(describe(old))
             package.uninstall(old)
     return describe(installed), replaced
+
+
+def _verify_extracted(folder: Path, shown: str) -> None:
+    try:
+        metadata = json.loads((folder / "metadata.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InputError(f"cannot read the package's metadata.json ({_reason(exc)}). Download it again.", path=shown) from None
+    _check_metadata(metadata, shown)
+    if not model_files(folder) or not (folder / "model").is_dir():
+        raise InputError("is not an Argos translation package: its model/ folder holds no files.", path=shown)
+
+
+def _swap(new: Path, target: Path, staging: Path) -> None:
+    """Move `new` to `target`; an existing `target` is renamed into `staging` first (removed with it)."""
+    if target.exists():
+        target.rename(staging / ".previous")
+        try:
+            new.rename(target)
+        except OSError:
+            (staging / ".previous").rename(target)
+            raise
+    else:
+        new.rename(target)
+
+
+def _clear_argos_cache() -> None:
+    from argostranslate.translate import get_installed_languages
+
+    get_installed_languages.cache_clear()
 
 
 def remove(name: str) -> list[PackageInfo]:

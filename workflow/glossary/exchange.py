@@ -116,7 +116,7 @@ def read_po(data: bytes, shown: str) -> tuple[list[Entry], int]:
 
     try:
         po = polib.pofile(data.decode(_po_charset(data), errors="strict"))
-    except (OSError, ValueError, UnicodeError) as exc:
+    except (OSError, ValueError, UnicodeError, LookupError, TypeError) as exc:  # LookupError: a charset no codec has
         raise InputError(f"is not a readable PO file ({exc}).", path=shown) from None
     language = (po.metadata.get("Language") or "").strip()
     if language and not language.lower().startswith("zh"):

@@ -26,7 +26,7 @@ import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Protocol, Sequence
+from typing import Any, Iterable, Iterator, Protocol, Sequence
 
 from workflow.errors import GlossaryConflict
 from workflow.glossary import words
@@ -336,7 +336,7 @@ def parse_table(text: str, path: Path, shown: str, delimiter: str) -> Table:
     header: tuple[str, ...] | None = None
     rows: list[Row] = []
     line = 1
-    for fields in reader:
+    for fields in _rows(reader, shown):
         start, line = line, reader.line_num + 1
         if header is None:
             if not fields:
@@ -351,6 +351,15 @@ def parse_table(text: str, path: Path, shown: str, delimiter: str) -> Table:
             continue
         rows.append(Row(start, dict(zip(header, fields)), max(0, len(fields) - len(header)), line - 1))
     return Table(path, shown, delimiter, header or COLUMNS, tuple(rows), newline)
+
+
+def _rows(reader: Any, shown: str) -> Iterator[list[str]]:
+    """The reader's rows; a row csv cannot read (a field over its 128 KB limit: an unclosed quote?) is an error."""
+    try:
+        yield from reader
+    except csv.Error as exc:
+        raise GlossaryConflict(f"cannot read this row ({exc}); is a quote not closed?", path=shown,
+                               line=reader.line_num) from None
 
 
 def entry_of(row: Row, shown: str) -> Entry:

@@ -60,6 +60,7 @@ class DocumentStatus:
     needs_review: int = 0
     machine: int = 0
     stale: int = 0  # segments `translate` would re-translate or flag: changed, new, glossary- or model-stale
+    lost: int = 0  # English a person wrote that is no longer on the page, awaiting restore or dismiss
     translated_at: str = ""
     engine: str = ""
 
@@ -171,7 +172,7 @@ def check_document(ctx: Context, rel: str) -> tuple[list[Finding], DocumentStatu
     doc = read_document(ctx, rel)
     mem = MemoryFile.open(ctx, doc)
     if doc.data is None:
-        return kinds.orphan(doc, mem is not None), None
+        return kinds.orphan(doc, mem is not None) + _orphan_lost(doc, mem), None
     if mem is None:
         return [kinds.missing(doc)], DocumentStatus(source=doc.source, output=doc.output, state="missing")
     found: list[Finding] = []
@@ -189,6 +190,8 @@ def check_document(ctx: Context, rel: str) -> tuple[list[Finding], DocumentStatu
         if changed or _needs_segments(ctx, header):
             more, stale = (_changed_source if changed else _unchanged_source)(ctx, doc, doc.data, mem.memory())
             found += more
+        if header.lost:
+            found += [kinds.lost_english(doc, r) for r in mem.memory().lost()]
     except MemoryCorrupt as exc:
         found.append(kinds.corrupt_memory(doc, exc.line or 1, exc.message))
         return found, DocumentStatus(source=doc.source, output=doc.output, state="corrupt-memory")
@@ -197,8 +200,18 @@ def check_document(ctx: Context, rel: str) -> tuple[list[Finding], DocumentStatu
     counts = header.counts
     return found, DocumentStatus(
         source=doc.source, output=doc.output, state=state, segments=counts["total"], reviewed=counts["reviewed"],
-        needs_review=counts["needs-review"], machine=counts["machine"], stale=stale,
+        needs_review=counts["needs-review"], machine=counts["machine"], stale=stale, lost=header.lost,
         translated_at=header.translated_at, engine=header.engine)
+
+
+def _orphan_lost(doc: Doc, mem: MemoryFile | None) -> list[Finding]:
+    """A deleted or renamed source's memory may still hold lost English: it is reported until decided."""
+    try:
+        if mem is not None and mem.header().lost:
+            return [kinds.lost_english(doc, r) for r in mem.memory().lost()]
+    except MemoryCorrupt:
+        pass  # the orphan finding already asks for the file to be deleted or its source restored
+    return []
 
 
 def _needs_segments(ctx: Context, header: Header) -> bool:

@@ -15,7 +15,7 @@ from workflow.store.memory import EngineInfo, Memory, Record
 from workflow.text.segment import Segment
 
 FINDING_KINDS = ("missing", "stale", "glossary-stale", "model-stale", "unrecorded-edits", "unreviewed",
-                 "needs-review", "orphan", "corrupt-memory")
+                 "needs-review", "lost-english", "orphan", "corrupt-memory")
 EXCERPT = 30  # characters of Chinese quoted in a detail
 
 
@@ -96,6 +96,15 @@ def review(doc: Doc, memory: Memory, lines: dict[str, int], require_reviewed: bo
                              f"{len(machine)} of {len(memory.segments)} segments are machine translation nobody "
                              f"reviewed. Check the English, then `workflow review --approve {doc.output}`."))
     return found
+
+
+def lost_english(doc: Doc, record: Record) -> Finding:
+    """English a person wrote or approved that is no longer on the page, until someone decides."""
+    return finding(doc.source, record.line, "lost-english",
+                   f"English a person wrote is no longer on the page: {excerpt(record.final)} (for the Chinese "
+                   f"{excerpt(record.source)}, deleted or changed). Put it back with `workflow memory restore "
+                   f"{doc.source} {record.key}`, or record that it may go with `workflow memory dismiss "
+                   f"{doc.source} {record.key}`.")
 
 
 def needs_review_lines(memory: Memory, require_reviewed: bool) -> bool:

@@ -11,6 +11,8 @@ front matter is kept and says which view this is.
 from __future__ import annotations
 
 import dataclasses
+import posixpath
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +24,7 @@ from workflow.document.plan import source_rel
 from workflow.errors import InputError, WorkflowError
 from workflow.store import memory as memory_mod
 from workflow.store.documents import sources
-from workflow.store.files import atomic_write, read_bytes, sha256
+from workflow.store.files import atomic_write, confined, read_bytes, sha256, write_error
 from workflow.store.post import encode_text, parse, render_front_matter
 from workflow.text.segment import Piece, Segment, line_offsets, parse_tokens, segment_body
 
@@ -57,7 +59,14 @@ def block_spans(body: str) -> list[tuple[int, int]]:
 def interleave(body: str, segments: Sequence[Segment], finals: Sequence[str]) -> str:
     """Each block of `body`, then the block with the segments' `finals` in it (once when equal)."""
     out: list[str] = []
-    for start, end in block_spans(body):
+    previous = 0
+    for start, end in block_spans(body) + [(len(body), len(body))]:
+        gap = body[previous:start]  # link reference definitions are no block: kept as they are
+        previous = end
+        if gap.strip():
+            out.append(gap.strip("\n"))
+        if start == end == len(body):
+            break
         inside = [(s, f) for s, f in zip(segments, finals) if s.pieces and start <= s.start and s.pieces[-1].end <= end]
         shifted = [dataclasses.replace(s, pieces=tuple(Piece(p.start - start, p.end - start) for p in s.pieces))
                    for s, _ in inside]
@@ -101,11 +110,60 @@ def _publish_one(settings: Settings, path: Path) -> Written:
         raise InputError(f"its memory holds {len(records)} segments for {len(segments)} in the Chinese. "
                          "Run `workflow translate` first.", path=shown)
     target = parse(english, settings.rel(english_path))
-    meta: dict[str, Any] = {"lang": f"{settings.source_lang}, {settings.target_lang}", "bilingual": True}
-    text = render_front_matter(target.front, meta) + interleave(source.body, segments, [r.final for r in records])
+    # `lang` stays one language tag (site generators put it in <html lang>); `languages` lists both, in order.
+    meta: dict[str, Any] = {"lang": settings.target_lang, "languages": [settings.source_lang, settings.target_lang],
+                            "bilingual": True}
+    body = interleave(source.body, segments, [r.final for r in records])
+    text = render_front_matter(target.front, meta) + rebase_links(body, posixpath.dirname(rel), settings.bilingual)
     out = bilingual_path(settings, rel)
+    confined(out, settings.output, settings.rel(out))
     encoded = encode_text(text, target.encoding, target.newline)
     state = "unchanged" if read_bytes(out) == encoded else "written"
     if state == "written":
-        atomic_write(out, encoded)
+        try:
+            atomic_write(out, encoded)
+        except OSError as exc:
+            raise write_error(exc, settings.rel(out)) from None
     return Written(source=shown, english=settings.rel(english_path), bilingual=settings.rel(out), state=state)
+
+
+# -- relative links: the bilingual page lies deeper than the English page ---------------------
+
+INLINE_LINK = re.compile(r"(!?\[(?:[^\]\\]|\\.)*\]\(\s*<?)([^)\s>]+)")
+REFERENCE = re.compile(r"^( {0,3}\[[^\]]+\]:[ \t]*<?)(\S+?)(?=>|\s|$)", re.MULTILINE)
+HTML_ATTRIBUTE = re.compile(r"(\b(?:src|href)=[\"'])([^\"']+)")
+FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+ABSOLUTE = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.-]*:|/|#|<[gx]\d)")
+
+
+def rebase_links(body: str, folder: str, bilingual: str) -> str:
+    """Relative links and images of a page at `output/<folder>/` rewritten for the same page at
+    `output/<bilingual>/<folder>/`, so they reach the same files; code blocks are left alone."""
+
+    def rebase(url: str) -> str:
+        if ABSOLUTE.match(url):
+            return url
+        target = posixpath.normpath(posixpath.join(folder, url))
+        new = posixpath.relpath(target, posixpath.join(bilingual, folder) or ".")
+        return new + ("/" if url.endswith("/") and not new.endswith("/") else "")
+
+    def fix(match: re.Match[str]) -> str:
+        return match.group(1) + rebase(match.group(2))
+
+    out: list[str] = []
+    fence = ""
+    for line in body.splitlines(keepends=True):
+        opening = FENCE.match(line)
+        if fence:
+            if opening and opening.group(1)[0] == fence[0] and len(opening.group(1)) >= len(fence):
+                fence = ""
+            out.append(line)
+            continue
+        if opening:
+            fence = opening.group(1)
+            out.append(line)
+            continue
+        line = INLINE_LINK.sub(fix, line)
+        line = REFERENCE.sub(fix, line)
+        out.append(HTML_ATTRIBUTE.sub(fix, line))
+    return "".join(out)

@@ -13,7 +13,7 @@ import dataclasses
 import html
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
 from workflow.config import Settings
 from workflow.document.output import output_bytes, write_pair
@@ -40,6 +40,9 @@ class SegmentView:
     previous_final: str
     reviewer: str
     hints: tuple[tuple[str, str], ...]  # glossary (zh, en) the Chinese matches
+    previous_source: str = ""  # the Chinese it had before its last change
+    matches: tuple[dict[str, Any], ...] = ()  # translation-memory suggestions (score, source, target, origin, status)
+    key: str = ""  # of a lost English: what `workflow memory restore|dismiss` take
 
     @property
     def pending(self) -> bool:
@@ -59,6 +62,7 @@ class DocumentView:
     reviewed: int
     unrecorded: bool  # the English file has edits `review` has not recorded yet
     current: bool  # memory describes the current Chinese
+    lost: tuple[SegmentView, ...] = ()  # English a person wrote that is no longer on the page (check: lost-english)
 
 
 def hints(glossary: Glossary, chinese: str) -> tuple[tuple[str, str], ...]:
@@ -68,7 +72,8 @@ def hints(glossary: Glossary, chinese: str) -> tuple[tuple[str, str], ...]:
 def view(record: Record, glossary: Glossary) -> SegmentView:
     return SegmentView(id=record.id, line=record.line, kind=record.kind, status=record.status, reasons=record.reasons, source=record.source,
                        machine=record.machine, final=record.final, previous_final=record.previous_final, reviewer=record.reviewer,
-                       hints=hints(glossary, record.source))
+                       hints=hints(glossary, record.source), previous_source=record.previous_source,
+                       matches=record.matches, key=record.key)
 
 
 def views(settings: Settings, paths: Iterable[Path] = (), *, everything: bool = False) -> list[DocumentView]:
@@ -86,6 +91,7 @@ def views(settings: Settings, paths: Iterable[Path] = (), *, everything: bool = 
             source=doc.plan.shown, output=settings.rel(doc.plan.output_path), segments=tuple(shown), total=len(records),
             reviewed=sum(1 for r in records if r.status == "reviewed"),
             unrecorded=not doc.memory.output_is_recorded(doc.plan.output_hash), current=doc.current,
+            lost=tuple(view(r, glossary) for r in doc.memory.lost()),
         ))
     return found
 
@@ -125,7 +131,8 @@ ins{background:#dafbe1;color:#116329;text-decoration:none}
 .badge{display:inline-block;border-radius:1em;padding:0 .5em;font-size:.8em;background:#eaeef2}
 .status-machine .badge{background:#fff8c5}.status-needs-review .badge{background:#ffebe9}
 .status-reviewed .badge{background:#dafbe1}
-.reason,.hint{font-size:.8em;color:#57606a;display:block}
+.reason,.hint,.tm{font-size:.8em;color:#57606a;display:block}.tm b{color:#0550ae}
+.lost{border-left:4px solid #cf222e;padding-left:.6rem}
 .summary{color:#57606a}
 """
 
@@ -154,6 +161,7 @@ def _document(doc: DocumentView) -> str:
     if doc.unrecorded:
         head += "; the English file has edits that are not recorded yet (run <code>workflow review</code>)"
     head += "</p>\n"
+    head += _lost(doc)
     if not doc.segments:
         return head + "<p>Nothing pending.</p>\n"
     rows = ["<table>\n<thead><tr><th class=\"meta\">segment</th><th>Chinese</th><th>Machine English</th>"
@@ -166,9 +174,33 @@ def _document(doc: DocumentView) -> str:
             final = "<em>(deleted by the editor)</em>"
         notes = "".join(f"<span class=\"reason\">{e(r)}</span>" for r in s.reasons)
         glossary = "".join(f"<span class=\"hint\">{e(zh)} → {e(en)}</span>" for zh, en in s.hints)
+        glossary += _beside(s)
         rows.append(
             f"<tr class=\"status-{e(s.status)}\" id=\"{e(s.id)}\"><td class=\"meta\">line {s.line}<br>"
             f"<span class=\"badge\">{e(s.status)}</span>{notes}</td><td lang=\"zh\">{e(s.source)}{glossary}</td>"
             f"<td>{machine}</td><td>{final}</td></tr>\n")
     rows.append("</tbody>\n</table>\n")
     return head + "".join(rows)
+
+
+def _beside(s: SegmentView) -> str:
+    """The previous Chinese and English, and the translation memory's suggestions, under the Chinese."""
+    e = html.escape
+    out = ""
+    if s.previous_source:
+        out += (f"<span class=\"tm\">previous Chinese: {e(s.previous_source)}</span>"
+                f"<span class=\"tm\">previous English: {e(s.previous_final)}</span>")
+    for m in s.matches:
+        out += (f"<span class=\"tm\"><b>{int(m.get('score', 0))}% match</b> ({e(str(m.get('origin', '')))}, "
+                f"{e(str(m.get('status', '')))}): {e(str(m.get('target', '')))}</span>")
+    return out
+
+
+def _lost(doc: DocumentView) -> str:
+    if not doc.lost:
+        return ""
+    e = html.escape
+    items = "".join(f"<li><code>{e(s.key)}</code> (was line {s.line}): {e(s.final)}"
+                    f"<span class=\"hint\" lang=\"zh\">{e(s.source)}</span></li>\n" for s in doc.lost)
+    return (f"<div class=\"lost\"><p>English no longer on the page ({len(doc.lost)}): "
+            f"<code>workflow memory restore|dismiss {e(doc.source)} KEY</code></p>\n<ul>\n{items}</ul></div>\n")

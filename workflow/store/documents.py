@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from workflow.config import Settings
-from workflow.errors import InputError, WorkflowError
+from workflow.errors import ConfigError, InputError, WorkflowError
 from workflow.store.files import MARKDOWN_SUFFIXES, markdown_files
 from workflow.store.memory import Memory
 
@@ -30,6 +30,7 @@ def sources(settings: Settings, paths: Iterable[Path] = ()) -> list[Path]:
     no paths: every source. Relative paths are relative to the project root (`-C`). A path
     that names nothing is kept, so the command reports it per document and goes on.
     (`documents` below is check's: it also names documents whose Chinese is gone.)"""
+    require_source(settings)
     given = [_existing(settings, p) for p in paths]
     if not given:
         return markdown_files(settings.source)
@@ -40,12 +41,24 @@ def sources(settings: Settings, paths: Iterable[Path] = ()) -> list[Path]:
             if path.is_dir():
                 found += [s for s in everything if inside(settings.output / rel_to(s, settings.source), path)]
             else:
-                found.append(settings.source / rel_to(path, settings.output))
+                source = settings.source / rel_to(path, settings.output)
+                if source.is_dir():  # an English folder not written yet names its Chinese folder
+                    found += markdown_files(source)
+                else:  # neither file exists: keep the path given, so the error names what the user typed
+                    found.append(source if source.exists() or path.exists() else path)
         elif path.is_dir():
             found += markdown_files(path)
         else:
             found.append(path)
     return sorted(dict.fromkeys(p.resolve() for p in found))
+
+
+def require_source(settings: Settings) -> None:
+    """A source folder that does not exist is a misnamed folder or the wrong project root, never "nothing to do"."""
+    if not settings.source.is_dir():
+        where = settings.config_file.name if settings.config_file else "[tool.workflow] of pyproject.toml"
+        raise ConfigError(f"the source folder {settings.rel(settings.source)}/ does not exist in {settings.root}. "
+                          f"Set `source` in {where}, or give the project root with -C.")
 
 
 def _existing(settings: Settings, path: Path) -> Path:
@@ -67,9 +80,18 @@ def documents(settings: Settings, paths: list[Path]) -> list[str]:
     Relative `paths` are relative to the project root (`-C`). Raises InputError for a
     path outside the source and output folders, or a file that does not exist.
     """
+    require_source(settings)
     roots = Roots(settings)
     if not paths:
-        return sorted(roots.all(""))
+        found_all = sorted(roots.all(""))
+        unnamed = [rel for rel in found_all if "\\x" in rel and not os.path.exists(join(roots.source, rel))]
+        if unnamed:
+            raise InputError(f"file names that are not valid UTF-8: {', '.join(unnamed)}. Rename them "
+                             "(translate refuses them too).", path=settings.rel(settings.source))
+        if not found_all:
+            raise InputError(f"no documents in {settings.rel(settings.source)}/ or {settings.rel(settings.output)}/: "
+                             "nothing to check. Add Chinese Markdown files, or check the `source` setting.")
+        return found_all
     found: set[str] = set()
     for path in paths:
         found |= roots.named(path)
@@ -132,16 +154,26 @@ def walk(root: str, sub: str, suffixes: tuple[str, ...]) -> list[str]:
         folder, prefix = stack.pop()
         try:
             entries = list(os.scandir(folder))
-        except (FileNotFoundError, NotADirectoryError):
+        except OSError:  # gone, not a folder, unreadable
             continue
         for entry in entries:
             if entry.name.startswith("."):
                 continue
-            if entry.is_dir():
+            if entry.is_dir(follow_symlinks=False):
                 stack.append((entry.path, prefix + entry.name + "/"))
-            elif entry.name.endswith(suffixes):
-                found.append(prefix + entry.name)
+            elif entry.name.endswith(suffixes) and os.path.exists(entry.path):  # not a link to nowhere
+                found.append(_printable(prefix + entry.name))
     return found
+
+
+def _printable(rel: str) -> str:
+    """A name whose bytes are not UTF-8 is shown with them escaped (`\\xff`): it can be printed and
+    reported (translate refuses it), never silently skipped."""
+    try:
+        rel.encode("utf-8")
+        return rel
+    except UnicodeEncodeError:
+        return rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def recorded_lines(memory: Memory, source: bytes, english: bytes, shown_source: str, shown_english: str) -> dict[str, int]:

@@ -7,16 +7,37 @@ new file, never a torn one.
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import hashlib
 import os
+import re
 import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable
 
+from workflow.errors import WorkflowError
+
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd")
 
-# Tests replace this to simulate a crash between two writes.
+# Tests replace this to simulate a crash between two writes, or an editor's save during a run.
 before_write: Callable[[Path], None] = lambda path: None  # noqa: E731
+LOCK_WAIT = 10.0  # seconds a run waits for another run writing the same document
+# The tool's own temporary names: `.wf.<8 random>.tmp` (short, so any file name fits NAME_MAX),
+# and the older `.<name>.<8 random>.tmp`.
+TEMP_NAME = re.compile(r"^\..*\.[a-z0-9_]{8}\.tmp$")
+ANY = object()  # `expect` of atomic_write: replace whatever is there
+
+
+class ChangedOnDisk(Exception):
+    """The target no longer holds what the caller read (an editor saved it meanwhile)."""
+
+
+class Busy(Exception):
+    """Another process holds the lock."""
 
 
 def sha256(data: bytes | str) -> str:
@@ -26,16 +47,22 @@ def sha256(data: bytes | str) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
-def atomic_write(path: Path, data: bytes) -> None:
+def atomic_write(path: Path, data: bytes, *, expect: str | None | object = ANY) -> None:
+    """`expect`: the sha256 the target must still have right before the rename (None: it must
+    not exist), else ChangedOnDisk and nothing is replaced (compare-and-swap)."""
     before_write(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=".wf.", suffix=".tmp", dir=path.parent)
     try:
         os.chmod(tmp, _mode(path))
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+        if expect is not ANY:
+            now = read_bytes(path)
+            if (sha256(now) if now is not None else None) != expect:
+                raise ChangedOnDisk(str(path))
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -55,11 +82,67 @@ def _mode(path: Path) -> int:
         return 0o666 & ~umask
 
 
+@contextmanager
+def locked(lock_file: Path, wait: float | None = None) -> Iterator[None]:
+    """An exclusive `flock` on `lock_file` (created), waiting up to `wait` seconds, else Busy."""
+    lock_file.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(lock_file, os.O_RDWR | os.O_CREAT, 0o666)
+    try:
+        deadline = time.monotonic() + (LOCK_WAIT if wait is None else wait)
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise Busy(str(lock_file)) from None
+                time.sleep(0.05)
+        yield
+    finally:
+        os.close(fd)
+
+
+def confined(path: Path, folder: Path, shown: str) -> None:
+    """Refuse a path that resolves (through symbolic links) outside `folder`."""
+    real, root = os.path.realpath(path), os.path.realpath(folder)
+    if real != root and not real.startswith(root.rstrip(os.sep) + os.sep):
+        raise WorkflowError(f"resolves to {real}, outside {folder.name}/ (a symbolic link?); nothing written. "
+                            "Replace the link with a real folder.", path=shown)
+
+
+def write_error(exc: OSError, shown: str) -> WorkflowError:
+    """A failed write (disk full, read-only folder, name too long) as a message naming the file."""
+    hints = {errno.ENOSPC: "the disk is full; free space and run again",
+             errno.EROFS: "the folder is read-only; make it writable and run again",
+             errno.EACCES: "permission denied; make the folder writable and run again",
+             errno.ENAMETOOLONG: "the file name is too long for the file system; shorten it"}
+    hint = hints.get(exc.errno or 0, "check the folder and run again")
+    return WorkflowError(f"cannot write ({exc.strerror or exc}): {hint}.", path=shown)
+
+
+def stale_temp_files(root: Path, age: float = 600.0) -> list[Path]:
+    """The tool's temporary files under `root` older than `age` seconds: left by a crashed run."""
+    found = []
+    cutoff = time.time() - age
+    for dirpath, _dirnames, filenames in os.walk(root):
+        for name in filenames:
+            if TEMP_NAME.match(name):
+                path = Path(dirpath) / name
+                try:
+                    if path.lstat().st_mtime < cutoff:
+                        found.append(path)
+                except OSError:
+                    continue
+    return sorted(found)
+
+
 def read_bytes(path: Path) -> bytes | None:
     try:
         return path.read_bytes()
     except FileNotFoundError:
         return None
+    except OSError as exc:  # a folder, a link loop, no permission: a message naming the file, not a traceback
+        raise WorkflowError(f"cannot be read ({exc.strerror or exc}).", path=str(path)) from None
 
 
 def markdown_files(root: Path) -> list[Path]:
@@ -70,6 +153,19 @@ def markdown_files(root: Path) -> list[Path]:
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in filenames:
-            if name.endswith(MARKDOWN_SUFFIXES) and not name.startswith("."):
+            if name.endswith(MARKDOWN_SUFFIXES) and not name.startswith(".") and os.path.exists(Path(dirpath) / name):
                 found.append(Path(dirpath) / name)
+    return sorted(found)
+
+
+def links_not_followed(root: Path) -> list[Path]:
+    """Symbolic links under `root` that discovery does not follow: to folders (os.walk's rule, which
+    `check` shares), and links that lead nowhere (broken, or a loop)."""
+    found = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        for name in dirnames + filenames:
+            path = Path(dirpath) / name
+            if not name.startswith(".") and path.is_symlink() and (path.is_dir() or not os.path.exists(path)):
+                found.append(path)
     return sorted(found)

@@ -5,11 +5,20 @@ skip it). It records, per segment, the Chinese, the machine English, the final
 English, the status and why, the engine and model, the glossary fingerprint, and
 the editor's diff-match-patch patch from machine to final. Segments whose Chinese
 disappeared move to `retired` with their edits: nothing an editor did is dropped.
+
+Schema 2 (docs/memory.md) adds per segment `match` (how its text was obtained: context,
+exact, fuzzy, engine, carried) and `matches` (fuzzy suggestions from the project's
+translation memory), and per retired record a `decision` (restored or dismissed, by
+whom, when); the header's `summary` counts the `lost` English nobody decided on yet.
+Schema 1 files are read as schema 2 and rewritten on the next write (no field changes
+meaning). Every file is validated on read (`_check_types`): a wrong type is a
+`MemoryCorrupt` naming the file and line.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +26,8 @@ from typing import Any
 
 from workflow.errors import MemoryCorrupt
 
-SCHEMA = 1
+SCHEMA = 2
+READABLE = (1, 2)  # schema 1 is migrated on read: it lacks only fields that default to empty
 STATUSES = ("machine", "needs-review", "reviewed")
 TOOL_REVIEWER = "workflow"  # the reviewer of segments with nothing to translate
 # Written even when empty: a final "" is a segment the editor deleted.
@@ -62,6 +72,11 @@ class Record:
     translated_at: str = ""
     previous_source: str = ""  # the Chinese this segment had before its last change
     previous_final: str = ""  # the English it had then (kept for reference)
+    match: str = ""  # how `final` was obtained this time: context | exact | fuzzy | engine | carried
+    matches: tuple[dict[str, Any], ...] = ()  # translation-memory suggestions, best first (at most 3)
+    decision: str = ""  # of a retired record: restored | dismissed ("" while nobody decided)
+    decided_by: str = ""
+    decided_at: str = ""
 
     @property
     def edited(self) -> bool:
@@ -77,17 +92,40 @@ class Record:
         reviewed = self.status == "reviewed" and self.reviewer != TOOL_REVIEWER
         return reviewed or bool(self.patch) or bool(self.previous_source)
 
+    @property
+    def awaits_decision(self) -> bool:
+        """A retired record holding English a person wrote or approved, that nobody has decided on."""
+        return self.human and bool(self.final.strip()) and not self.decision
+
+    @property
+    def key(self) -> str:
+        """A short stable name of a retired record for `workflow memory restore|dismiss`."""
+        return hashlib.sha256(f"{self.source}\0{self.final}".encode()).hexdigest()[:8]
+
     def to_json(self) -> dict[str, Any]:
-        data = dataclasses.asdict(self)
-        data["reasons"] = list(self.reasons)
-        return {k: v for k, v in data.items() if k in REQUIRED or v not in ("", [], ())}
+        """The record as JSON data, keys sorted, empty optional fields left out (no asdict: it deep-copies)."""
+        data: dict[str, Any] = {}
+        for name in FIELDS:
+            value = getattr(self, name)
+            if name in REQUIRED_SET or (value != "" and value != ()):
+                data[name] = value if not isinstance(value, tuple) else (
+                    [dict(sorted(m.items())) for m in value] if name == "matches" else list(value))
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Record:
-        known = {f.name for f in dataclasses.fields(cls)}
-        values = {k: v for k, v in data.items() if k in known}
-        values["reasons"] = tuple(values.get("reasons", ()))
+        values = {k: v for k, v in data.items() if k in FIELD_SET}
+        for name in ("reasons", "matches"):
+            if name in values:
+                values[name] = tuple(values[name])
         return cls(**values)
+
+
+FIELDS = tuple(sorted(f.name for f in dataclasses.fields(Record)))
+FIELD_SET = frozenset(FIELDS)
+REQUIRED_SET = frozenset(REQUIRED)
+TYPES: dict[str, type] = {f: (int if f == "line" else tuple if f in ("reasons", "matches") else str) for f in FIELDS}
+MATCH_KEYS = {"score": int, "source": str, "target": str, "origin": str, "status": str}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -103,6 +141,7 @@ class Memory:
     segments: tuple[Record, ...] = ()
     retired: tuple[Record, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
+    schema: int = field(default=SCHEMA, compare=False)  # of the file it was read from (1: to migrate)
 
     def output_is_recorded(self, output_hash: str | None) -> bool:
         return output_hash is not None and output_hash in (self.output_hash, self.output_hash_previous)
@@ -118,7 +157,13 @@ class Memory:
         """Derived, written with every save so `check` need not walk the segments:
         segments per status, and the engines of the machine segments."""
         engines = sorted({(r.engine, r.model, r.model_hash) for r in self.segments if r.engine and not r.human})
-        return {**self.counts(), "engines": [list(e) for e in engines]}
+        return {**self.counts(), "engines": [list(e) for e in engines], "lost": len(self.lost())}
+
+    def lost(self) -> list[Record]:
+        """Retired English a person wrote or approved that is not on the page (nor kept beside the English
+        that replaced it, as a live segment's `previous_final`), awaiting a decision: restore or dismiss."""
+        shown = {r.final for r in self.segments} | {r.previous_final for r in self.segments}
+        return [r for r in self.retired if r.awaits_decision and r.final not in shown]
 
     def to_bytes(self) -> bytes:
         """Stable JSON: the document's header first, in a fixed order, then the segments.
@@ -140,14 +185,10 @@ class Memory:
         header.update({"engine": self.engine, "translated_at": self.translated_at,
                        "summary": dict(sorted(self.summary().items()))})
         header.update(sorted(self.extra.items()))
-        data = {**header, "segments": [_sorted(r.to_json()) for r in self.segments]}
+        data = {**header, "segments": [r.to_json() for r in self.segments]}
         if self.retired:
-            data["retired"] = [_sorted(r.to_json()) for r in self.retired]
+            data["retired"] = [r.to_json() for r in self.retired]
         return (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
-
-
-def _sorted(data: dict[str, Any]) -> dict[str, Any]:
-    return dict(sorted(data.items()))
 
 
 def model_stale(record: Record, info: EngineInfo | None) -> bool:
@@ -173,30 +214,84 @@ def parse(data: bytes, path: str) -> Memory:
     if not isinstance(raw, dict):
         raise MemoryCorrupt("memory file must hold a JSON object. Restore it from git.", path=path)
     schema = raw.get("schema")
-    if schema != SCHEMA:
+    if schema not in READABLE or isinstance(schema, bool):
         raise MemoryCorrupt(
-            f"unknown memory schema {schema!r}; this workflow reads schema {SCHEMA}. "
+            f"unknown memory schema {schema!r}; this workflow reads schema {', '.join(map(str, READABLE))}. "
             "Upgrade workflow or restore the file from git.",
             path=path,
         )
-    try:
-        known = {"schema", "source", "output", "source_hash", "output_hash", "output_hash_previous",
-                 "glossary_hash", "engine", "translated_at", "segments", "retired", "summary"}
-        return Memory(
-            source=raw["source"],
-            output=raw["output"],
-            source_hash=raw["source_hash"],
-            output_hash=raw["output_hash"],
-            output_hash_previous=raw.get("output_hash_previous", ""),
-            glossary_hash=raw.get("glossary_hash", ""),
-            engine=raw.get("engine", ""),
-            translated_at=raw.get("translated_at", ""),
-            segments=tuple(Record.from_json(r) for r in raw.get("segments", [])),
-            retired=tuple(Record.from_json(r) for r in raw.get("retired", [])),
-            extra={k: v for k, v in raw.items() if k not in known},
-        )
-    except (KeyError, TypeError) as exc:
-        raise MemoryCorrupt(f"memory file lacks or mistypes {exc}. Restore it from git.", path=path) from None
+    problem = _check_types(raw)
+    if problem is not None:
+        what, needle = problem
+        raise MemoryCorrupt(f"memory file is not valid: {what}. Restore it from git.", path=path,
+                            line=_line_of(data, needle))
+    return Memory(
+        source=raw["source"],
+        output=raw["output"],
+        source_hash=raw["source_hash"],
+        output_hash=raw["output_hash"],
+        output_hash_previous=raw.get("output_hash_previous", ""),
+        glossary_hash=raw.get("glossary_hash", ""),
+        engine=raw.get("engine", ""),
+        translated_at=raw.get("translated_at", ""),
+        segments=tuple(Record.from_json(r) for r in raw.get("segments", [])),
+        retired=tuple(Record.from_json(r) for r in raw.get("retired", [])),
+        extra={k: v for k, v in raw.items() if k not in HEADER_KEYS},
+        schema=schema,
+    )
+
+
+HEADER_KEYS = {"schema", "source", "output", "source_hash", "output_hash", "output_hash_previous",
+               "glossary_hash", "engine", "translated_at", "segments", "retired", "summary"}
+HEADER_TYPES = {"source": str, "output": str, "source_hash": str, "output_hash": str, "output_hash_previous": str,
+                "glossary_hash": str, "engine": str, "translated_at": str, "segments": list, "retired": list}
+REQUIRED_HEADER = ("source", "output", "source_hash", "output_hash")
+
+
+def _check_types(raw: dict[str, Any]) -> tuple[str, str] | None:
+    """The schema, checked by hand (a dozen fields; a schema library would cost more than the parse):
+    (what is wrong, a text near it in the file) or None."""
+    for key in REQUIRED_HEADER:
+        if key not in raw:
+            return f"`{key}` is missing", '"schema"'
+    for key, kind in HEADER_TYPES.items():
+        if key in raw and not isinstance(raw[key], kind):
+            return f"`{key}` must be {_type_name(kind)}", f'"{key}":'
+    for group in ("segments", "retired"):
+        for n, record in enumerate(raw.get(group, [])):
+            problem = _check_record(record)
+            if problem is not None:
+                near = json.dumps(record.get("id", ""), ensure_ascii=False) if isinstance(record, dict) else f'"{group}"'
+                return f"{group}[{n}]: {problem}", near
+    return None
+
+
+def _check_record(record: Any) -> str | None:
+    if not isinstance(record, dict):
+        return "must be an object"
+    for key in REQUIRED:
+        if key not in record:
+            return f"`{key}` is missing"
+    for key, value in record.items():
+        kind = TYPES.get(key)
+        if kind is None:
+            continue
+        ok = (isinstance(value, list) and all(isinstance(v, str if key == "reasons" else dict) for v in value)
+              if kind is tuple else isinstance(value, kind) and not isinstance(value, bool))
+        if not ok:
+            return f"`{key}` must be {_type_name(list if kind is tuple else kind)}"
+        if key == "status" and value not in STATUSES:
+            return f"`status` must be one of {', '.join(STATUSES)}, not {value!r}"
+    return None
+
+
+def _type_name(kind: type) -> str:
+    return {str: "a string", int: "an integer", list: "a list", dict: "an object"}[kind]
+
+
+def _line_of(data: bytes, needle: str) -> int:
+    at = data.find(needle.encode("utf-8"))
+    return data.count(b"\n", 0, at) + 1 if at >= 0 else 1
 
 
 def load(path: Path, shown: str) -> Memory | None:

@@ -24,7 +24,7 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from workflow.store.memory import SCHEMA, STATUSES, EngineInfo, Memory, model_stale
+from workflow.store.memory import HEADER_TYPES, READABLE, SCHEMA, STATUSES, EngineInfo, Memory, model_stale
 
 SEGMENTS = b'\n "segments": ['
 STATUS = b'\n   "status": "'  # a segment's status line (segment keys are indented by three)
@@ -47,6 +47,7 @@ class Header:
     glossary_hash: str  # proposed field; "" when the memory does not record it
     counts: dict[str, int]  # per status, and "total"
     model_current: bool  # True: no machine segment comes from another engine or model than the configured one
+    lost: int = 0  # retired English of a person awaiting a decision (summary["lost"]; schema 1 has none)
 
     def records_output(self, output_hash: str) -> bool:
         return output_hash in (self.output_hash, self.output_hash_previous)
@@ -56,7 +57,7 @@ class Header:
         return cls(schema=SCHEMA, source_hash=memory.source_hash, output_hash=memory.output_hash,
                    output_hash_previous=memory.output_hash_previous, engine=memory.engine,
                    translated_at=memory.translated_at, glossary_hash=memory.glossary_hash, counts=memory.counts(),
-                   model_current=not any(model_stale(r, info) for r in memory.segments))
+                   model_current=not any(model_stale(r, info) for r in memory.segments), lost=len(memory.lost()))
 
 
 def scan(data: bytes, info: EngineInfo | None) -> Header | None:
@@ -65,8 +66,10 @@ def scan(data: bytes, info: EngineInfo | None) -> Header | None:
         return None
     seg = data.find(SEGMENTS)
     top = _top_level(data, seg) if seg > 0 else None
-    if top is None or top.get("schema") != SCHEMA or isinstance(top.get("schema"), bool):
+    if top is None or top.get("schema") not in READABLE or isinstance(top.get("schema"), bool):
         return None
+    if not _types_ok(top) or (top.get("schema") == 1 and top.get("retired")):
+        return None  # mistyped (parse it: that names the problem), or schema 1, which does not count the lost English: parse the file to count it
     values = [top.get(key, default) for key, default in (
         ("source_hash", None), ("output_hash", None), ("output_hash_previous", ""), ("engine", ""),
         ("translated_at", ""), ("glossary_hash", ""))]
@@ -83,7 +86,7 @@ def scan(data: bytes, info: EngineInfo | None) -> Header | None:
             return None
         counts, current = scanned, _model_current(data, seg, info)
     source_hash, output_hash, previous, engine, translated_at, glossary_hash = strings
-    return Header(schema=SCHEMA, source_hash=source_hash, output_hash=output_hash, output_hash_previous=previous, engine=engine, translated_at=translated_at, glossary_hash=glossary_hash, counts=counts, model_current=current)
+    return Header(schema=SCHEMA, source_hash=source_hash, output_hash=output_hash, output_hash_previous=previous, engine=engine, translated_at=translated_at, glossary_hash=glossary_hash, counts=counts, model_current=current, lost=_lost(top.get("summary")))
 
 
 HEAD = 2048  # bytes: a header (paths, hashes, glossary identity, summary) takes about 700
@@ -126,7 +129,7 @@ def scan_head(head: bytes, ends_well: bool, info: EngineInfo | None) -> Header |
         top = json.loads(prefix.decode()[:-1] + "\n}")  # the prefix ends with the comma before "segments"
     except ValueError:
         return None
-    if not isinstance(top, dict) or top.get("schema") != SCHEMA or isinstance(top.get("schema"), bool):
+    if not isinstance(top, dict) or top.get("schema") not in READABLE or isinstance(top.get("schema"), bool):
         return None
     return _header(top, info)
 
@@ -141,9 +144,22 @@ def _header(top: dict[str, Any], info: EngineInfo | None) -> Header | None:
     if len(strings) != len(values) or found is None:
         return None
     counts, engines = found
+    if top.get("schema") == 1 or not _types_ok(top):
+        return None  # schema 1 does not count the lost English (its retired records follow the segments)
     current = info is None or all(e == (info.name, info.model, info.model_hash) for e in engines)
     source_hash, output_hash, previous, engine, translated_at, glossary_hash = strings
-    return Header(schema=SCHEMA, source_hash=source_hash, output_hash=output_hash, output_hash_previous=previous, engine=engine, translated_at=translated_at, glossary_hash=glossary_hash, counts=counts, model_current=current)
+    return Header(schema=SCHEMA, source_hash=source_hash, output_hash=output_hash, output_hash_previous=previous, engine=engine, translated_at=translated_at, glossary_hash=glossary_hash, counts=counts, model_current=current, lost=_lost(top.get("summary")))
+
+
+def _types_ok(top: dict[str, Any]) -> bool:
+    """The header's keys have their schema's types (a mistyped one: parse the file, which names it)."""
+    return all(key not in top or isinstance(top[key], kind) for key, kind in HEADER_TYPES.items()
+               if key != "segments")
+
+
+def _lost(summary: Any) -> int:
+    lost = summary.get("lost", 0) if isinstance(summary, dict) else 0
+    return lost if type(lost) is int else 0
 
 
 def _conflict(data: bytes) -> bool:

@@ -49,7 +49,7 @@ BOUNDARIES = {
 
 @dataclass(frozen=True)
 class FrontMatter:
-    format: str  # yaml | toml | json
+    format: str  # yaml | hexo (YAML without the opening `---`) | toml | json
     raw: str  # the exact block, delimiters and final newline included
     metadata: Mapping[str, Any]
     inner_line: int  # 1-based file line of the first line inside the block
@@ -64,6 +64,7 @@ class Post:
     body: str
     body_line: int  # 1-based file line where the body starts
     warnings: tuple[str, ...] = field(default=(), compare=False)
+    body_endings: tuple[str, ...] = field(default=(), compare=False)  # each body line's own, when they are mixed
 
     @property
     def text(self) -> str:
@@ -125,22 +126,60 @@ def split_newlines(text: str) -> tuple[str, str, list[str]]:
     lf = text.count("\n") - crlf
     normalized = text.replace("\r\n", "\n").replace("\r", "\n")
     newline = "\r\n" if crlf >= lf else "\n"
-    warnings = [] if lf == 0 or crlf == 0 else ["mixed CRLF and LF line endings; the English uses " + repr(newline)]
+    warnings = [] if lf == 0 or crlf == 0 else ["mixed CRLF and LF line endings; each line of the English keeps its own"]
     return normalized, newline, warnings
 
 
 def parse(data: bytes, path: str) -> Post:
     """Read a Markdown file's bytes into a Post. Raises InputError with file and line."""
     text, encoding, warnings = decode(data, path)
+    endings = line_endings(text)
     text, newline, nl_warnings = split_newlines(text)
     warnings += [f"{path}: {w}" for w in nl_warnings]
     front = split_front_matter(text, path)
     body = text[len(front.raw):] if front else text
     body_line = front.raw.count("\n") + 1 if front else 1
-    return Post(path, encoding, newline, front, body, body_line, tuple(warnings))
+    return Post(path, encoding, newline, front, body, body_line, tuple(warnings), endings[body_line - 1:])
+
+
+def line_endings(text: str) -> tuple[str, ...]:
+    """Each line's ending when a file mixes CRLF and LF (and has no lone CR), else ()."""
+    crlf = text.count("\r\n")
+    if not crlf or crlf == text.count("\n") or "\r" in text.replace("\r\n", ""):
+        return ()
+    return tuple("\r\n" if line.endswith("\r") else "\n" for line in text.split("\n")[:-1])
+
+
+HEXO_KEY = re.compile(r"^[A-Za-z_][\w-]*:(?:[ \t]|$)")
+HEXO_LINE = re.compile(r"^(?:[A-Za-z_][\w-]*:(?:[ \t].*)?|[ \t]+\S.*|-[ \t].*|[ \t]*(?:#.*)?)$")
+
+
+def _hexo(text: str, path: str) -> FrontMatter | None:
+    """Hexo's front matter: `key: value` lines from the first line, ended by the first `---` line, no
+    opening `---`. Detected conservatively: every line before the `---` looks like YAML and the block
+    parses as a mapping; otherwise the text is body."""
+    if not HEXO_KEY.match(text):
+        return None
+    end = BOUNDARIES["yaml"][1].search(text)
+    if end is None or not text.startswith("---", end.start()):
+        return None
+    inner = text[:end.start()]
+    if not all(HEXO_LINE.match(line) for line in inner.split("\n")[:-1]):
+        return None
+    try:
+        metadata = yaml.safe_load(inner) if "*" not in inner else None
+    except (yaml.YAMLError, RecursionError):
+        return None
+    if not isinstance(metadata, dict):
+        return None
+    stop = end.end() + 1 if text[end.end():end.end() + 1] == "\n" else end.end()
+    return FrontMatter("hexo", text[:stop], load_metadata("yaml", inner, path, 1), 1)
 
 
 def split_front_matter(text: str, path: str) -> FrontMatter | None:
+    hexo = _hexo(text, path)
+    if hexo is not None:
+        return hexo
     for fmt, handler in HANDLERS.items():
         if not handler.detect(text):
             continue
@@ -161,9 +200,17 @@ def split_front_matter(text: str, path: str) -> FrontMatter | None:
     return None
 
 
+MAX_YAML_VALUES = 100_000  # values a YAML block may expand to through its aliases (a "billion laughs" is refused)
+
+
 def load_metadata(fmt: str, inner: str, path: str, first_line: int) -> dict[str, Any]:
     try:
+        if fmt == "yaml" and "*" in inner:
+            _bounded_aliases(inner, path, first_line)
         data = HANDLERS[fmt].load(inner) if inner.strip() else {}
+    except RecursionError:
+        raise InputError(f"{fmt.upper()} front matter nests too deeply to read. Flatten it.", path=path,
+                         line=first_line) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = first_line + mark.line if mark is not None else first_line
@@ -179,9 +226,51 @@ def load_metadata(fmt: str, inner: str, path: str, first_line: int) -> dict[str,
     return data
 
 
-def encode_text(text: str, encoding: str, newline: str) -> bytes:
-    """LF text -> bytes with the file's newline. Non-UTF encodings are written as UTF-8."""
-    if newline != "\n":
+def _bounded_aliases(inner: str, path: str, first_line: int) -> None:
+    """Refuse YAML whose aliases refer to themselves or expand to more than MAX_YAML_VALUES values."""
+    root = yaml.compose(inner, Loader=yaml.SafeLoader)
+    sizes: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)] if root is not None else []
+    open_nodes: set[int] = set()
+    while stack:
+        node, done = stack.pop()
+        children = _children(node)
+        if done:
+            open_nodes.discard(id(node))
+            sizes[id(node)] = min(1 + sum(sizes[id(c)] for c in children), MAX_YAML_VALUES + 1)
+            continue
+        if id(node) in sizes:
+            continue
+        open_nodes.add(id(node))
+        stack.append((node, True))
+        for child in children:
+            if id(child) in open_nodes:
+                raise InputError("YAML front matter has an alias that refers to itself. Remove the alias.",
+                                 path=path, line=first_line + child.start_mark.line)
+            if id(child) not in sizes:
+                stack.append((child, False))
+    if root is not None and sizes[id(root)] > MAX_YAML_VALUES:
+        raise InputError(f"YAML front matter expands to more than {MAX_YAML_VALUES} values through its aliases. "
+                         "Remove the aliases.", path=path, line=first_line)
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    return []
+
+
+def encode_text(text: str, encoding: str, newline: str, endings: tuple[str, ...] = (), first: int = 0) -> bytes:
+    """LF text -> bytes with the file's newline. Non-UTF encodings are written as UTF-8.
+
+    `endings`: the own ending of each line from line `first` (0-based) on, for a file that mixes them."""
+    if endings:
+        lines = text.split("\n")
+        text = "".join(line + (endings[j - first] if 0 <= j - first < len(endings) else newline)
+                       for j, line in enumerate(lines[:-1])) + lines[-1]
+    elif newline != "\n":
         text = text.replace("\n", newline)
     bom = UTF8_BOM if encoding == "utf-8-sig" else b""
     return bom + text.encode("utf-8")
@@ -197,7 +286,7 @@ def render_front_matter(front: FrontMatter | None, changes: Mapping[str, Any]) -
     """
     if front is None:
         return "---\n" + _yaml_dump(dict(changes)) + "---\n"
-    return {"yaml": _render_yaml, "toml": _render_toml, "json": _render_json}[front.format](front, changes)
+    return {"yaml": _render_yaml, "hexo": _render_yaml, "toml": _render_toml, "json": _render_json}[front.format](front, changes)
 
 
 def _yaml_dump(mapping: Mapping[str, Any]) -> str:
@@ -208,7 +297,7 @@ def _yaml_dump(mapping: Mapping[str, Any]) -> str:
 
 def _render_yaml(front: FrontMatter, changes: Mapping[str, Any]) -> str:
     opening, closing = BOUNDARIES["yaml"]
-    start = opening.match(front.raw)
+    start = opening.match(front.raw) if front.format == "yaml" else re.match("", front.raw)  # hexo: no opening line
     end = closing.search(front.raw, start.end() if start else 0)
     assert start is not None and end is not None
     inner = front.raw[start.end():end.start()]
@@ -216,7 +305,11 @@ def _render_yaml(front: FrontMatter, changes: Mapping[str, Any]) -> str:
     spans: dict[str, tuple[int, int]] = {}
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
-            spans[str(key_node.value)] = (key_node.start_mark.index, value_node.end_mark.index)
+            value_end = value_node.end_mark.index
+            if value_node.start_mark.index < key_node.end_mark.index:  # `key: *alias`: the node is the anchor's
+                alias = re.compile(r"[ \t]*:[ \t]*\*[^\s,\[\]{}]+").match(inner, key_node.end_mark.index)
+                value_end = alias.end() if alias else key_node.end_mark.index
+            spans[str(key_node.value)] = (key_node.start_mark.index, value_end)
     pieces: list[str] = []
     cursor = 0
     for key, (a, b) in sorted(spans.items(), key=lambda kv: kv[1]):

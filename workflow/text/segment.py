@@ -18,6 +18,8 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
 
+from workflow.errors import InputError
+
 # Containers whose name qualifies the kind of a paragraph inside them.
 CONTAINERS = {
     "blockquote_open": "blockquote",
@@ -52,9 +54,22 @@ class Segment:
         return self.pieces[0].start if self.pieces else -1
 
 
+# markdown-it stops parsing, silently, below this many open blocks (CommonMark's preset: 20,
+# which a list nested ten levels reaches); deeper documents are refused (`too_deep`).
+MAX_NESTING = 100
+
+
 def new_parser() -> MarkdownIt:
     """The one parser configuration: CommonMark + tables + footnotes."""
-    return MarkdownIt("commonmark").enable("table").use(footnote_plugin)
+    return MarkdownIt("commonmark", {"maxNesting": MAX_NESTING}).enable("table").use(footnote_plugin)
+
+
+def too_deep(tokens: list[Token]) -> int | None:
+    """The 1-based body line where nesting reaches the parser's limit (the rest would be lost), or None."""
+    for token in tokens:
+        if token.level >= MAX_NESTING - 1:
+            return token.map[0] + 1 if token.map else 1
+    return None
 
 
 @functools.cache
@@ -83,6 +98,10 @@ def segment_body(body: str, env: dict[str, Any] | None = None) -> list[Segment]:
     `env` receives markdown-it's environment (the link reference definitions).
     """
     tokens = markdown().parse(body, env if env is not None else {})
+    deep = too_deep(tokens)
+    if deep is not None:
+        raise InputError(f"lists or block quotes nest deeper than a Markdown parser follows ({MAX_NESTING // 2} levels); "
+                         "the text below that would be lost. Flatten the nesting.", line=deep)
     lines = body.split("\n")
     offsets = line_offsets(body)
     found: list[Segment] = []

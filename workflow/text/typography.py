@@ -18,7 +18,7 @@ from workflow.text.protect import PLACEHOLDER
 SPACED = {"，": ",", "。": ".", "：": ":", "；": ";", "！": "!", "？": "?", "、": ","}
 PAIRED = {"（": " (", "）": ") ", "《": ' "', "》": '" ', "“": ' "', "”": '" ', "‘": " '", "’": "' ",
           "【": " [", "】": "] ", "「": ' "', "」": '" ', "『": ' "', "』": '" '}
-OTHER = {"……": "...", "…": "...", "——": " — ", "～": "~", "·": " · ", "\u3000": " "}
+OTHER = {"……": "\u2026", "——": " — ", "～": "~", "·": " · ", "\u3000": " "}  # … stays one mark until the end
 
 
 def english(text: str) -> str:
@@ -54,11 +54,22 @@ def _convert(text: str) -> str:
         text = text.replace(zh, en + " ")
     for zh, en in PAIRED.items():
         text = text.replace(zh, en)
+    text = re.sub(r"\.{3,}", "\u2026", text)  # an engine's `...` is an ellipsis too
     text = re.sub(r"([.!?,;:])\1+", r"\1", text)  # 。。 -> .
     text = re.sub(r"[ \t]+", " ", text)
-    text = re.sub(r" ([,.;:!?)\]])", r"\1", text)
+    text = re.sub(r" ([,.;:!?)\]\u2026])", r"\1", text)
     text = re.sub(r"([(\[]) ", r"\1", text)
-    return re.sub(r'" ([^"]*?) "', r'"\1"', text)
+    return _inside_quotes(text).replace("\u2026", "...")
+
+
+def _inside_quotes(text: str) -> str:
+    """No space just inside a pair of straight double quotes: `" cloud "` -> `"cloud"`, pairing the
+    quotes in order (the text between a closing and the next opening quote keeps its spaces)."""
+    parts = text.split('"')
+    if len(parts) % 2 == 0:  # an unpaired quote: which are opening is unknown
+        return text
+    parts[1::2] = [p.strip(" ") for p in parts[1::2]]
+    return '"'.join(parts)
 
 
 def _width(ch: str) -> str:

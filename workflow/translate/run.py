@@ -17,8 +17,10 @@ from typing import Any, Callable, ContextManager, Iterable
 
 from workflow.config import Settings
 from workflow.document import assemble
+from workflow.document.carry import carry_over, superseded
 from workflow.document.output import output_bytes, record_at, write_pair
-from workflow.document.plan import Plan, Work, line_of, plan_document, units_needing_engine
+from workflow.document.plan import Plan, Work, line_of, match_levels, plan_document, units_needing_engine
+from workflow.document.reuse import settle_moves
 from workflow.engines import Engine, load_engine
 from workflow.engines import hints as engine_hints
 from workflow.errors import ModelNotInstalled, SkeletonMismatch, UnrecordedEdits, WorkflowError
@@ -27,16 +29,17 @@ from workflow.glossary.terms import Glossary
 from workflow.glossary.terms import load as load_glossary
 from workflow.review import record as review  # `translate --force` records the English file's edits first
 from workflow.store.documents import sources
-from workflow.store.files import atomic_write, sha256
+from workflow.store.files import atomic_write, links_not_followed, sha256, stale_temp_files, write_error
 from workflow.store.memory import EngineInfo, Memory, Record
+from workflow.store.tm import LazyIndex
 from workflow.text import skeleton, typography
-from workflow.text.diff import apply_patch, make_patch
 from workflow.text.protect import repair
 from workflow.text.sentences import join, needs_engine
 
 ProgressFactory = Callable[[int], ContextManager[Any]]
 Outputs = dict[str, tuple[Prepared, str]]  # a sentence's core -> (what the engine saw, what it returned)
 NOTHING_TO_TRANSLATE = "nothing to translate: no Chinese text"
+MATCH_LEVELS = ("context", "exact", "fuzzy", "engine", "carried")  # as CAT tools count them
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -47,6 +50,7 @@ class DocumentResult:
     segments: int = 0
     translated: int = 0  # segments the engine (re)translated in this run
     needs_review: int = 0
+    matches: dict[str, int] = field(default_factory=dict)  # segments per match level (see MATCH_LEVELS)
     message: str = ""
     exit_code: int = 0
 
@@ -58,10 +62,19 @@ class RunReport:
     engine_texts: int = 0  # distinct sentences sent to the engine
     glossary: Stats = field(default_factory=Stats)
     warnings: list[str] = field(default_factory=list)
+    memory_units: int = 0  # units in the project's translation memory (0: not read this run)
 
     @property
     def exit_code(self) -> int:
         return max((d.exit_code for d in self.documents), default=0)
+
+    def matches(self) -> dict[str, int]:
+        """Segments per match level over the documents this run (re)planned."""
+        totals = dict.fromkeys(MATCH_LEVELS, 0)
+        for doc in self.documents:
+            for level, n in doc.matches.items():
+                totals[level] = totals.get(level, 0) + n
+        return totals
 
 
 class EngineSlot:
@@ -113,25 +126,39 @@ def translate(
     glossary = load_glossary(settings.glossary, settings.root)
     slot = EngineSlot(settings, engine, install_model)
     report = RunReport()
+    paths = list(paths)
+    report.warnings += [] if paths else [
+        f"{settings.rel(link)}: a symbolic link to a folder or to nothing; not followed (check does not follow it "
+        "either). Replace it with the real folder or file." for link in links_not_followed(settings.source)]
     plans: list[Plan] = []
+    if not dry_run:
+        report.warnings += _remove_stale_temp_files(settings)
+    tm = LazyIndex(settings.memory_root, settings.rel(settings.memory_root))  # read on first need only
     for path in sources(settings, paths):
         try:
-            plan = _plan(settings, path, glossary, slot, force and not dry_run)
+            plan = _plan(settings, path, glossary, slot, force and not dry_run, tm)
         except WorkflowError as exc:
             report.documents.append(DocumentResult(source=settings.rel(path), output="", state=_state(exc), message=str(exc), exit_code=exc.exit_code))
             continue
         report.warnings += plan.post.warnings
         if plan.unchanged:
             if plan.refresh and plan.old is not None and not dry_run:  # memory learns the new glossary
-                atomic_write(plan.memory_path, dataclasses.replace(plan.old, glossary_hash=glossary.identity).to_bytes())
+                try:
+                    atomic_write(plan.memory_path, dataclasses.replace(plan.old, glossary_hash=glossary.identity).to_bytes())
+                except OSError as exc:
+                    error = write_error(exc, settings.rel(plan.memory_path))
+                    report.documents.append(_result(settings, plan, "error", error))
+                    continue
             report.documents.append(_result(settings, plan, "unchanged"))
         else:
             plans.append(plan)
+    report.memory_units = len(tm.get()) if tm.built else 0
     if dry_run:
         report.documents += [_result(settings, p, "would-translate") for p in plans]
         return report
     outputs = _run_engine(settings, plans, slot, glossary, report, progress)
     now = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+    settle_moves([p.retired for p in plans], [r for p in plans for r in p.records], now)
     for plan in plans:
         try:
             _finish(settings, plan, outputs, slot, glossary, report.glossary, now)
@@ -142,16 +169,28 @@ def translate(
     return report
 
 
-def _plan(settings: Settings, path: Path, glossary: Glossary, slot: EngineSlot, force: bool) -> Plan:
+def _remove_stale_temp_files(settings: Settings) -> list[str]:
+    """A crashed run's temporary files (the tool's own names, in the output tree only): removed, and said."""
+    said = []
+    for path in stale_temp_files(settings.output):
+        try:
+            path.unlink()
+            said.append(f"{settings.rel(path)}: removed a temporary file a crashed run left")
+        except OSError as exc:
+            said.append(f"{settings.rel(path)}: a temporary file a crashed run left cannot be removed ({exc.strerror})")
+    return said
+
+
+def _plan(settings: Settings, path: Path, glossary: Glossary, slot: EngineSlot, force: bool, tm: LazyIndex) -> Plan:
     try:
-        return plan_document(settings, path, glossary, slot.info())
+        return plan_document(settings, path, glossary, slot.info(), tm=tm)
     except UnrecordedEdits:
         if not force:
             raise
     if not review.has_memory(settings, path):
-        return plan_document(settings, path, glossary, slot.info(), adopt=True)
+        return plan_document(settings, path, glossary, slot.info(), adopt=True, tm=tm)
     review.record_or_raise(settings, path)
-    return plan_document(settings, path, glossary, slot.info())
+    return plan_document(settings, path, glossary, slot.info(), tm=tm)
 
 
 def _state(exc: WorkflowError) -> str:
@@ -167,6 +206,7 @@ def _result(settings: Settings, plan: Plan, state: str, exc: WorkflowError | Non
         segments=len(plan.segments) if not plan.unchanged else len(records),
         translated=len(plan.work) if state != "unchanged" else 0,
         needs_review=sum(1 for r in records if r.status == "needs-review"),
+        matches=match_levels(plan, MATCH_LEVELS) if state != "unchanged" else {},
         message=str(exc) if exc else "",
         exit_code=exc.exit_code if exc else 0,
     )
@@ -244,8 +284,10 @@ def _finish(
                                          model_hash=info.model_hash)
         elif not reasons:
             record = dataclasses.replace(record, status="reviewed", reviewer="workflow", reasons=(NOTHING_TO_TRANSLATE,))
+        if used:
+            record = dataclasses.replace(record, match="fuzzy" if work.matches else "engine", matches=work.matches)
         if work.relation == "changed":
-            record = carry_over(record, work.previous)
+            record = carry_over(record, work.previous, glossary)
             if work.previous is not None and superseded(work.previous, record):
                 plan.retired.append(work.previous)
         plan.records[index] = record
@@ -284,56 +326,21 @@ def machine_text(
         out, problems = repair(out, unit.core)
         reasons += problems
         if not identity:
-            out = typography.escape_inline(typography.english(out))
+            out = typography.english(out)
+            out = out if kind.startswith("meta:") else typography.escape_inline(out)  # front matter is not Markdown
             if not out.strip():
                 reasons.append("engine returned no text for a sentence")
         cores.append(out)
     joined = join(work.units, cores)
     if not identity and joined != work.masked.text:
-        joined = typography.escape_block_starts(joined, single_line)
+        if not kind.startswith("meta:"):
+            joined = typography.escape_block_starts(joined, single_line)
         if kind == "table-cell":
             joined = typography.escape_pipes(joined)
         left = typography.han_left(joined)
         if left:
             reasons.append(f"Chinese left in the English: {''.join(dict.fromkeys(left))}")
     return work.masked.unmask(joined), list(dict.fromkeys(reasons)), used
-
-
-def carry_over(record: Record, previous: Record | None) -> Record:
-    """The Chinese changed: re-apply the editor's old patch to the new machine text.
-
-    Every hunk applies: the patched text is the final (needs-review). Otherwise the new
-    machine text is the final (needs-review) and `previous_final` keeps the editor's
-    English. A segment the editor deleted stays deleted (needs-review). `previous_final`
-    always holds the last English a person wrote or approved: a carried edit that nobody
-    reviewed yet keeps pointing at the editor's own text, not at the tool's derivation.
-    """
-    if previous is None or not previous.human:
-        return record
-    own = previous.status == "reviewed" or not previous.previous_source
-    base = dataclasses.replace(
-        record, status="needs-review",
-        previous_source=previous.source if own else previous.previous_source,
-        previous_final=previous.final if own else previous.previous_final,
-    )
-    if previous.final == "" and previous.machine:
-        return dataclasses.replace(base, final="", patch=make_patch(record.machine, ""), reasons=record.reasons + (
-            "the Chinese changed; the editor had deleted this segment, its new machine text is in memory",))
-    if not previous.patch:
-        return dataclasses.replace(base, reasons=record.reasons + (
-            "the Chinese changed since this segment was reviewed; the earlier English is kept in previous_final",))
-    patched = apply_patch(previous.patch, record.machine)
-    if patched is None:
-        return dataclasses.replace(base, reasons=record.reasons + (
-            "the Chinese changed and the earlier edit no longer applies; it is kept in previous_final",))
-    return dataclasses.replace(base, final=patched, patch=make_patch(record.machine, patched), reasons=record.reasons + (
-        "the Chinese changed; the earlier edit was re-applied to the new machine text",))
-
-
-def superseded(previous: Record, record: Record) -> bool:
-    """True when carrying over drops an older `previous_final` (the old record then retires with it)."""
-    return bool(previous.previous_source) and (
-        (record.previous_source, record.previous_final) != (previous.previous_source, previous.previous_final))
 
 
 def _check_skeleton(plan: Plan) -> None:

@@ -1,0 +1,359 @@
+"""Issue 16, hardening: each class of fault a red-team pass found, with a test that failed before its fix."""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from pathlib import Path
+
+import pytest
+
+import workflow.store.files
+from workflow.config import Settings, load_settings
+from workflow.document.output import lock_path
+from workflow.review.record import review
+from workflow.store.files import locked
+from workflow.translate.run import translate
+
+ARTICLE = "# 标题\n\n第一段中文。\n\n第二段中文。\n"
+
+
+def small_project(root: Path, engine: str = "pseudo", **files: str) -> Settings:
+    (root / "source_zh").mkdir(parents=True, exist_ok=True)
+    (root / "pyproject.toml").write_text(f'[tool.workflow]\nengine = "{engine}"\nreviewer = "Ada"\n', encoding="utf-8")
+    for name, text in (files or {"a.md": ARTICLE}).items():
+        path = root / "source_zh" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return load_settings(root)
+
+
+def save_during_write(monkeypatch: pytest.MonkeyPatch, target: Path, text: str) -> None:
+    """An editor saves `target` at the moment the tool starts replacing it (deterministic: the write hook)."""
+
+    def hook(path: Path) -> None:
+        if path == target:
+            monkeypatch.setattr(workflow.store.files, "before_write", lambda p: None)
+            target.write_text(text, encoding="utf-8")
+
+    monkeypatch.setattr(workflow.store.files, "before_write", hook)
+
+
+# -- data loss -------------------------------------------------------------------------------
+
+
+def test_an_editors_save_during_translate_is_kept_and_the_document_refused(tmp_path: Path,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    conf = small_project(tmp_path)
+    assert translate(conf).exit_code == 0
+    english = conf.output / "a.md"
+    memory_before = (conf.memory_root / "a.md.json").read_bytes()
+    (conf.source / "a.md").write_text(ARTICLE + "\n第三段中文。\n", encoding="utf-8")
+    saved = english.read_text(encoding="utf-8") + "\nThe editor's sentence.\n"
+    save_during_write(monkeypatch, english, saved)
+    report = translate(conf)
+    assert english.read_text(encoding="utf-8") == saved
+    assert report.exit_code == 1
+    [doc] = report.documents
+    assert doc.state == "refused" and "saved while this run" in doc.message
+    assert (conf.memory_root / "a.md.json").read_bytes() == memory_before
+    monkeypatch.setattr(workflow.store.files, "before_write", lambda p: None)
+    assert review(conf).exit_code == 0  # the save is recorded like any edit
+    assert "The editor's sentence." in english.read_text(encoding="utf-8")
+
+
+def test_an_editors_save_during_review_is_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    conf = small_project(tmp_path)
+    assert translate(conf).exit_code == 0
+    english = conf.output / "a.md"
+    first = english.read_text(encoding="utf-8")
+    edited = first.replace("\n\n", "\n\nEdited. ", 2)
+    english.write_text(edited, encoding="utf-8")
+    (conf.source / "a.md").write_text(ARTICLE + "\n第三段中文。\n", encoding="utf-8")  # review rewrites the English
+    second_save = edited + "\nA second save.\n"
+    save_during_write(monkeypatch, english, second_save)
+    report = review(conf)
+    assert english.read_text(encoding="utf-8") == second_save  # not overwritten by what review rendered
+    assert report.exit_code == 1 and "saved while this run" in report.documents[0].message
+
+
+def test_a_first_translation_does_not_replace_a_file_an_editor_created_meanwhile(tmp_path: Path,
+                                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    conf = small_project(tmp_path)
+    english = conf.output / "a.md"
+    save_during_write(monkeypatch, english, "Written by hand.\n")
+    assert translate(conf).exit_code == 1
+    assert english.read_text(encoding="utf-8") == "Written by hand.\n"
+    assert not (conf.memory_root / "a.md.json").exists()
+
+
+def test_two_runs_never_write_one_document_at_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    conf = small_project(tmp_path)
+    monkeypatch.setattr(workflow.store.files, "LOCK_WAIT", 0.2)
+    held = threading.Event()
+    release = threading.Event()
+
+    def other_run() -> None:  # holds every document lock the way a second run writing would
+        with locked(lock_path(conf.memory_root / "a.md.json")):
+            held.set()
+            release.wait(5)
+
+    thread = threading.Thread(target=other_run)
+    thread.start()
+    held.wait(5)
+    try:
+        report = translate(conf)
+    finally:
+        release.set()
+        thread.join()
+    [doc] = report.documents
+    assert report.exit_code == 2 and "another workflow run" in doc.message
+    assert not (conf.output / "a.md").exists()
+    assert translate(conf).exit_code == 0  # once the other run is done
+
+
+def test_the_lock_file_name_fits_any_document_name(tmp_path: Path) -> None:
+    name = "ab" + "长" * 78 + ".md"  # 239 bytes: the memory's `.json` fits NAME_MAX, so must its temporary name
+    assert len(name.encode()) == 239
+    conf = small_project(tmp_path, **{name: ARTICLE})
+    report = translate(conf)
+    assert report.exit_code == 0, report.documents
+    assert (conf.memory_root / (name + ".json")).is_file()
+    assert all(len(p.encode()) <= 255 for p in os.listdir(conf.memory_root / ".locks"))
+
+
+# -- nothing written outside the project's output folder ------------------------------------------
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def test_a_symlinked_folder_in_the_output_is_refused(tmp_path: Path) -> None:
+    conf = small_project(tmp_path / "site", **{"a.md": ARTICLE, "sub/b.md": ARTICLE})
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (conf.output).mkdir()
+    (conf.output / "sub").symlink_to(elsewhere, target_is_directory=True)
+    for force in (False, True):
+        report = translate(conf, force=force)
+        states = {d.source: d.state for d in report.documents}
+        assert states == {"source_zh/a.md": "translated" if not force else "unchanged", "source_zh/sub/b.md": "error"}
+        assert "outside output_en/" in next(d.message for d in report.documents if d.state == "error")
+        assert report.exit_code == 2
+        assert list(elsewhere.iterdir()) == []
+
+
+@pytest.mark.parametrize(("source", "output"), [("docs", "docs"), ("docs", "docs/en"), ("out/zh", "out"), ("docs", "./docs/")])
+def test_source_and_output_folders_must_be_apart(tmp_path: Path, source: str, output: str) -> None:
+    from workflow.errors import ConfigError
+
+    (tmp_path / "pyproject.toml").write_text(f'[tool.workflow]\nsource = "{source}"\noutput = "{output}"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="Give two separate folders"):
+        load_settings(tmp_path)
+
+
+# -- silent wrong results ---------------------------------------------------------------------------
+
+
+def nested_list(depth: int) -> str:
+    return "".join("  " * i + f"- 第{i}层的中文\n" for i in range(depth))
+
+
+def test_a_list_nested_twelve_levels_is_translated_to_the_bottom(tmp_path: Path) -> None:
+    conf = small_project(tmp_path, **{"a.md": nested_list(12)})
+    assert translate(conf).exit_code == 0
+    english = (conf.output / "a.md").read_text(encoding="utf-8")
+    assert "第" not in english and english.count("- ") == 12
+
+
+@pytest.mark.parametrize("text", [">" * 3000 + " 深层引用中文\n", nested_list(200)])
+def test_nesting_deeper_than_the_parser_follows_is_a_clear_error(tmp_path: Path, text: str) -> None:
+    conf = small_project(tmp_path, **{"a.md": ARTICLE, "deep.md": text})
+    report = translate(conf)
+    states = {d.source: (d.state, d.message) for d in report.documents}
+    assert states["source_zh/a.md"][0] == "translated"
+    assert states["source_zh/deep.md"][0] == "error" and "nest deeper than" in states["source_zh/deep.md"][1]
+    assert report.exit_code == 2
+    assert not (conf.output / "deep.md").exists()  # so `check` reports it untranslated
+
+
+def cli(root: Path, *args: str) -> tuple[int, str]:
+    from click.testing import CliRunner
+
+    from workflow.cli import cli as main
+
+    result = CliRunner().invoke(main, ["-C", str(root), *args], catch_exceptions=False)
+    return result.exit_code, result.output
+
+
+def test_check_never_passes_on_nothing(tmp_path: Path) -> None:
+    assert cli(tmp_path, "check")[0] == 2  # no source folder here: the wrong root or a misnamed folder
+    code, output = cli(tmp_path / "nope", "check")
+    assert code == 2 and "does not exist" in output
+    (tmp_path / "pyproject.toml").write_text('[tool.workflow]\nsource = "sources_zh"\n', encoding="utf-8")
+    (tmp_path / "source_zh").mkdir()
+    (tmp_path / "source_zh" / "a.md").write_text(ARTICLE, encoding="utf-8")
+    code, output = cli(tmp_path, "check")
+    assert code == 2 and "sources_zh/ does not exist" in output
+    assert cli(tmp_path, "translate")[0] == 2
+    (tmp_path / "pyproject.toml").write_text('[tool.workflow]\nengine = "copy"\n', encoding="utf-8")
+    (tmp_path / "source_zh" / "a.md").unlink()
+    code, output = cli(tmp_path, "check")
+    assert code == 2 and "nothing to check" in output
+
+
+# -- front matter: bounded, and read as authors write it ---------------------------------------------
+
+BOMB = "---\na: &a [" + ",".join(["中"] * 9) + "]\n" + "".join(
+    f"{b}: &{b} [" + ",".join([f"*{a}"] * 9) + "]\n" for a, b in zip("abcdef", "bcdefg")) + "tags: [" + ",".join(["*g"] * 9) + "]\n---\n中文。\n"
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    (BOMB, "expands to more than"),
+    ("---\ntags: &a [*a]\n---\n中文。\n", "refers to itself"),
+    ("{\n\"a\": " + "[" * 100_000 + "]" * 100_000 + "\n}\n中文。\n", "nests too deeply"),
+    ("---\na: " + "[" * 100_000 + "]" * 100_000 + "\n---\n中文。\n", "YAML front matter"),
+])
+def test_hostile_front_matter_is_a_clear_error_and_the_run_goes_on(tmp_path: Path, text: str, message: str) -> None:
+    conf = small_project(tmp_path, **{"a.md": ARTICLE, "bad.md": text})
+    report = translate(conf)
+    states = {d.source: (d.state, d.message) for d in report.documents}
+    assert states["source_zh/a.md"][0] == "translated"
+    assert states["source_zh/bad.md"][0] == "error" and message in states["source_zh/bad.md"][1]
+    assert report.exit_code == 2
+
+
+def test_hexo_front_matter_is_front_matter(tmp_path: Path) -> None:
+    conf = small_project(tmp_path, **{"a.md": "title: 你好\ndate: 2018-01-01\ntags:\n- 云\n---\n中文。\n"})
+    assert translate(conf).exit_code == 0
+    english = (conf.output / "a.md").read_text(encoding="utf-8")
+    assert english.startswith("title: ondj\ndate: 2018-01-01\ntags:\n- 云\n")  # no opening `---` added
+    assert english.count("---\n") == 1 and english.endswith("---\ntbrx.\n")
+    from workflow.store.post import parse
+
+    assert parse(b"key: value\n\nSome text.\n---\nmore\n", "b.md").front is None  # a paragraph, not front matter
+
+
+def test_an_aliased_title_is_replaced_not_repeated(tmp_path: Path) -> None:
+    conf = small_project(tmp_path, **{"a.md": "---\nx: &t 你好\ntitle: *t\n---\n中文。\n"})
+    assert translate(conf).exit_code == 0
+    english = (conf.output / "a.md").read_text(encoding="utf-8")
+    assert english.count("title:") == 1 and "title: ondj\n" in english and "x: &t 你好\n" in english
+
+
+def test_a_derived_title_drops_markdown_escapes_and_attributes(tmp_path: Path) -> None:
+    conf = small_project(tmp_path, **{"a.md": "# 1\\. 标题 {#intro}\n\n中文。\n"})
+    assert translate(conf).exit_code == 0
+    assert "title: 1. hwmg\n" in (conf.output / "a.md").read_text(encoding="utf-8")
+
+
+def test_mixed_line_endings_are_kept_line_by_line(tmp_path: Path) -> None:
+    source = "# 标题\r\n\r\n中文。\n\n二。\r\n".encode()
+    conf = small_project(tmp_path, engine="copy")
+    (conf.source / "a.md").write_bytes(source)
+    assert translate(conf).exit_code == 0
+    english = (conf.output / "a.md").read_bytes()
+    assert english.endswith(source)  # the copy engine's body is the Chinese, byte for byte
+
+
+def test_documented_snippets_pin_no_tag_that_does_not_exist() -> None:
+    import re
+
+    repo = Path(__file__).resolve().parent.parent
+    for doc in [repo / "README.md", *sorted((repo / "docs").glob("*.md"))]:
+        text = doc.read_text(encoding="utf-8")
+        assert not re.search(r"workflow@v\d|rev: v\d", text), doc  # no release is tagged: pin a commit
+
+
+def test_translate_accepts_english_paths_and_errors_name_the_path_given(tmp_path: Path) -> None:
+    conf = small_project(tmp_path, **{"a.md": ARTICLE, "sub/b.md": ARTICLE})
+    assert [d.state for d in translate(conf, [Path("output_en/sub/")]).documents] == ["translated"]  # not written yet
+    assert translate(conf, [Path("output_en/a.md")]).documents[0].state == "translated"
+    [doc] = review(conf, [Path("output_en/nope.md")]).documents
+    assert doc.message.startswith("output_en/nope.md: no such file")
+    [doc] = translate(conf, [Path("output_en/nope.md")]).documents
+    assert doc.message.startswith("output_en/nope.md: no such file")
+
+
+def test_a_crashed_runs_temporary_files_are_removed_and_said(tmp_path: Path) -> None:
+    conf = small_project(tmp_path)
+    assert translate(conf).exit_code == 0
+    left = [conf.output / ".a.md.abcd1234.tmp", conf.memory_root / ".wf.zz_9y8x7.tmp"]
+    mine = conf.output / ".notes.tmp"  # not a name the tool makes: kept
+    for path in [*left, mine]:
+        path.write_text("half", encoding="utf-8")
+        os.utime(path, (1, 1))
+    report = translate(conf)
+    assert not any(p.exists() for p in left) and mine.exists()
+    assert sum("removed a temporary file" in w for w in report.warnings) == 2
+
+
+# -- no traceback: a clear message naming the file, the run goes on -------------------------------------
+
+
+def test_glossary_files_no_codec_or_csv_reads_are_clear_errors(tmp_path: Path) -> None:
+    small_project(tmp_path, engine="copy")
+    po = tmp_path / "g.po"
+    po.write_bytes(b'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=base64\\n"\n\nmsgid "Nova"\nmsgstr "Nova"\n')
+    code, output = cli(tmp_path, "glossary", "import", str(po))
+    assert code == 2 and "g.po" in output and "is not a readable PO file" in output
+    big = tmp_path / "big.csv"
+    big.write_text('zh,en\n"云,' + "x" * 200_000 + '\n', encoding="utf-8")
+    code, output = cli(tmp_path, "glossary", "import", str(big))
+    assert code == 2 and "big.csv:2" in output and "quote not closed" in output
+
+
+@pytest.mark.parametrize("error", [28, 30])  # ENOSPC, EROFS
+def test_a_failed_write_names_the_file_and_the_run_goes_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                           error: int) -> None:
+    conf = small_project(tmp_path, **{"a.md": ARTICLE, "b.md": ARTICLE + "\n又一段。\n"})
+
+    def full(path: Path) -> None:
+        if path.name.startswith("a.md"):
+            raise OSError(error, os.strerror(error))
+
+    monkeypatch.setattr(workflow.store.files, "before_write", full)
+    report = translate(conf)
+    states = {d.source: (d.state, d.message) for d in report.documents}
+    assert states["source_zh/b.md"][0] == "translated"
+    assert states["source_zh/a.md"][0] == "error" and "cannot write" in states["source_zh/a.md"][1]
+    assert states["source_zh/a.md"][1].startswith("output_en/a.md: ")
+    assert report.exit_code == 2
+
+
+@pytest.mark.parametrize("corrupt", ["truncated", "version"])
+def test_corrupt_memory_is_a_clear_message_in_every_command(tmp_path: Path, corrupt: str) -> None:
+    """MemoryCorrupt (the memory's own validation is issue 10's) reaches the user as a message naming the file."""
+    import json
+
+    small_project(tmp_path, engine="copy", **{"a.md": ARTICLE, "b.md": ARTICLE + "\n又一段。\n"})
+    assert cli(tmp_path, "translate")[0] == 0
+    memory = tmp_path / "output_en" / ".workflow" / "a.md.json"
+    text = memory.read_text(encoding="utf-8")
+    data = json.loads(text)
+    memory.write_text(text[: len(text) // 2] if corrupt == "truncated" else json.dumps({**data, "schema": 999}),
+                      encoding="utf-8")
+    (tmp_path / "source_zh" / "a.md").write_text(ARTICLE + "\n新的一段。\n", encoding="utf-8")
+    for command in (["translate"], ["check"], ["review"], ["publish"], ["stats"]):
+        code, output = cli(tmp_path, *command)
+        assert "Traceback" not in output
+        assert code in (1, 2), (command, output)
+        assert "a.md.json" in output, (command, output)
+    code, output = cli(tmp_path, "status")  # a table, exit 0 by its contract; the row says it
+    assert code == 0 and re.search(r"source_zh/a\.md .* corrupt-memory", output), output
+
+
+def test_a_full_disk_under_any_command_is_a_message_not_a_traceback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    small_project(tmp_path, engine="copy")
+    (tmp_path / "glossary").mkdir()
+    (tmp_path / "glossary" / "terms.tsv").write_text("zh\ten\n云\tcloud\n", encoding="utf-8")
+
+    def full(path: Path) -> None:
+        raise OSError(28, os.strerror(28), str(path))
+
+    monkeypatch.setattr(workflow.store.files, "before_write", full)
+    code, output = cli(tmp_path, "glossary", "add", "边缘", "edge")
+    assert code == 2 and "terms.tsv" in output and os.strerror(28) in output
+    assert (tmp_path / "glossary" / "terms.tsv").read_text(encoding="utf-8") == "zh\ten\n云\tcloud\n"
