@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
-from workflow.engines.hints import Hints, RecentReviewed
+from workflow.engines.hints import Hints, Nearest, RecentReviewed
 from workflow.engines.pool import Pool, ServerDown
 from workflow.errors import EngineFailed, EngineUnavailable
 from workflow.store.memory import Memory, Record
+from workflow.store.tm import LazyIndex
 
 
 def test_results_in_order_spread_and_in_flight() -> None:
@@ -81,3 +84,16 @@ def test_examples_are_the_most_recent_reviewed_segments_of_the_same_document() -
     assert examples(["other"]) == []
     hints = Hints(terms={"t1": (("<x1001/>", "新星", "Nova"),), "t2": (("<x1001/>", "新星", "Nova"),)})
     assert hints.terms_of(["t1", "t2", "t3"]) == [("<x1001/>", "新星", "Nova")]
+
+
+def test_examples_are_the_translation_memorys_nearest_reviewed_matches_first(tmp_path: Path) -> None:
+    near = record(1, "reviewed", "ann", "2024-01-01")
+    near = dataclasses.replace(near, source="在东京部署容器服务。", final="Container services deployed in Tokyo.")
+    far = dataclasses.replace(record(2, "reviewed", "ann", "2024-05-01"), source="完全不同的句子。", final="Other.")
+    memory = Memory(source="a.md", output="a.md", source_hash="", output_hash="", segments=(near, far))
+    (tmp_path / "a.md.json").write_bytes(memory.to_bytes())
+    examples = Nearest(LazyIndex(tmp_path, "mem"), 60, lambda texts: [("中文", "From the document.")], limit=2)
+    expected = [("在东京部署容器服务。", "Container services deployed in Tokyo."), ("中文", "From the document.")]
+    assert examples(["在东京<x1/>部署了容器服务。"]) == expected  # a fuzzy match, placeholders aside
+    assert examples(["在东京<x1/>部署容器服务。"]) == expected  # an exact one
+    assert examples(["毫无关系"]) == [("中文", "From the document.")]

@@ -7,18 +7,21 @@ engines never see them, and the `Engine` protocol stays `translate(list[str])`.
 - `terms`: per engine text, the glossary entries its Chinese matched, as
   `(marker, zh, en)`: the marker the text carries for it (`<x1001/>` or `<g1002>`).
 - `examples(texts) -> [(zh, en)]`: reviewed translations to show as the house
-  style, best first. Today `RecentReviewed`: the most recent reviewed segments of
-  the documents the texts come from. The seam for a project-wide translation
-  memory: any callable of that shape (its nearest fuzzy matches) plugs in here.
+  style, best first: `Nearest`, the project translation memory's closest reviewed
+  matches of the batch, then `RecentReviewed`, the most recent reviewed segments of
+  the documents the texts come from. Any callable of that shape plugs in here.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from workflow.store.memory import Memory, Record
+from workflow.store.tm import LazyIndex
+from workflow.text.protect import PLACEHOLDER
 
 Term = tuple[str, str, str]  # (marker in the engine text, Chinese, required English)
 Examples = Callable[[list[str]], list[tuple[str, str]]]
@@ -76,3 +79,31 @@ class RecentReviewed:
 def _example(record: Record) -> bool:
     return (record.status == "reviewed" and record.human and bool(record.final.strip())
             and record.final.strip() != record.source.strip() and len(record.source) <= 400)
+
+
+class Nearest:
+    """The translation memory's closest reviewed units of the batch's sentences, best first, then `then`'s.
+
+    The index is read on the first call (once per run, shared by the worker threads); a
+    sentence is matched without its placeholder tags, against whole segments' Chinese.
+    """
+
+    def __init__(self, tm: LazyIndex, threshold: int, then: Examples = no_examples, limit: int = 3) -> None:
+        self.tm, self.threshold, self.then, self.limit = tm, threshold, then, limit
+        self._lock = threading.Lock()
+
+    def __call__(self, texts: list[str]) -> list[tuple[str, str]]:
+        with self._lock:
+            index = self.tm.get()
+        scored: dict[tuple[str, str], int] = {}
+        for text in texts:
+            query = PLACEHOLDER.sub("", text)
+            exact = index.exact(query)
+            for score, unit in [(100, exact)] * (exact is not None) + index.fuzzy(query, self.threshold):
+                if unit is not None and unit.status == "reviewed" and len(unit.source) <= 400:
+                    pair = (unit.source.strip(), unit.target.strip())
+                    scored[pair] = max(score, scored.get(pair, 0))
+        out = dict.fromkeys(sorted(scored, key=lambda pair: -scored[pair]))
+        for pair in self.then(texts):
+            out.setdefault(pair, None)
+        return list(out)[:self.limit]

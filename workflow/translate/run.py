@@ -156,7 +156,7 @@ def translate(
     if dry_run:
         report.documents += [_result(settings, p, "would-translate") for p in plans]
         return report
-    outputs = _run_engine(settings, plans, slot, glossary, report, progress)
+    outputs = _run_engine(settings, plans, slot, glossary, report, progress, tm)
     now = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
     settle_moves([p.retired for p in plans], [r for p in plans for r in p.records], now)
     for plan in plans:
@@ -217,7 +217,7 @@ def _result(settings: Settings, plan: Plan, state: str, exc: WorkflowError | Non
 
 def _run_engine(
     settings: Settings, plans: list[Plan], slot: EngineSlot, glossary: Glossary, report: RunReport,
-    progress: ProgressFactory | None,
+    progress: ProgressFactory | None, tm: LazyIndex,
 ) -> Outputs:
     """Every sentence of the run that needs the engine, deduplicated, in one call."""
     wanted = [(plan, i, u) for plan in plans for i, u in units_needing_engine(plan, settings.copy_untranslatable)]
@@ -233,7 +233,7 @@ def _run_engine(
             prepared[core] = enforcer.prepare(core) if enforcer else Prepared(core)
     inputs = list(dict.fromkeys(p.text for p in prepared.values()))
     report.engine_texts = len(inputs)
-    engine_hints.give(engine, _hints(settings, wanted, prepared))
+    engine_hints.give(engine, _hints(settings, wanted, prepared, tm))
     with progress(len(inputs)) if progress else nullcontext() as bar:
         translated = engine.translate(inputs, bar.update if bar is not None else None)
     report.warnings += [f"no translation for {text!r}: {why}" for text, why in getattr(engine, "failures", {}).items()]
@@ -243,12 +243,11 @@ def _run_engine(
     return {core: (p, by_text[p.text]) for core, p in prepared.items()}
 
 
-def _hints(settings: Settings, wanted: list[tuple[Plan, int, int]], prepared: dict[str, Prepared]) -> engine_hints.Hints:
-    """For engines that read them (llm): each text's glossary entries, and house-style examples.
-
-    The examples are the recent reviewed segments of the text's documents; a project-wide
-    translation memory's nearest matches plug in here as another `examples` callable.
-    """
+def _hints(settings: Settings, wanted: list[tuple[Plan, int, int]], prepared: dict[str, Prepared],
+           tm: LazyIndex) -> engine_hints.Hints:
+    """For engines that read them (llm): each text's glossary entries, and house-style examples:
+    the translation memory's nearest reviewed matches, then the recent reviewed segments of the
+    text's documents."""
     terms = {p.text: tuple((f"<x{t.number}/>" if not t.paired else f"<g{t.number}>", t.entry.zh, t.english)
                            for t in p.terms) for p in prepared.values() if p.terms}
     documents: dict[str, dict[int, Memory]] = {}
@@ -256,7 +255,9 @@ def _hints(settings: Settings, wanted: list[tuple[Plan, int, int]], prepared: di
         if plan.old is not None:
             documents.setdefault(prepared[plan.work[i].units[u].core].text, {})[id(plan.old)] = plan.old
     by_text = {text: list(memories.values()) for text, memories in documents.items()}
-    return engine_hints.Hints(terms=terms, examples=engine_hints.RecentReviewed(by_text, settings.llm.examples))
+    recent = engine_hints.RecentReviewed(by_text, settings.llm.examples)
+    nearest = engine_hints.Nearest(tm, settings.fuzzy_threshold, recent, settings.llm.examples)
+    return engine_hints.Hints(terms=terms, examples=nearest)
 
 
 # -- one document: machine text, carried edits, checks, writes ----------------------------
