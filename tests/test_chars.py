@@ -6,7 +6,7 @@ import pytest
 
 from workflow.engines.pseudo import pseudo
 from workflow.glossary.terms import normalize
-from workflow.review.edits import _TOKEN
+from workflow.review.evidence import _TOKEN
 from workflow.text.chars import HAN, has_han, is_han
 from workflow.text.protect import REGEX_PROTECTED
 from workflow.text.sentences import needs_engine

@@ -251,7 +251,9 @@ def test_a_changed_front_matter_key_that_is_not_translated_is_refused(site: Path
     assert result.output == (
         f"refused: output_en/{BOSTON}:1: front matter: `layout` differ from what the Chinese front matter gives. "
         "The English front matter follows the Chinese except for translated values; make this change in the "
-        "Chinese source, or undo it. Nothing was recorded for this file.\n1 documents: 1 refused.\n")
+        "Chinese source, or undo it. Nothing was recorded for this file. To start again from memory (your file "
+        f"is kept next to the memory): `workflow review --set-aside output_en/{BOSTON}`, then redo the edit in "
+        "smaller steps.\n1 documents: 1 refused.\n")
 
 
 def test_a_removed_translated_key_is_refused(site: Path) -> None:

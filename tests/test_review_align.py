@@ -61,9 +61,17 @@ def test_a_recorded_split_aligns_with_its_two_paragraphs() -> None:
         (0, 1, 1, 2, 3, 4), {1: "First half.\n\nSecond half, edited."})
 
 
-def test_text_written_where_a_deleted_record_was_goes_back_to_it() -> None:
+def test_text_written_where_a_deleted_record_was_is_not_taken_for_its_translation() -> None:
+    """Issue 11: a note typed where a deleted paragraph had been became that paragraph's English, silently."""
     recs = records([P[0], "", *P[2:]])
-    assert owners([P[0], NEW, *P[2:]], recs) == ((0, 1, 2, 3, 4), {1: NEW})
+    with pytest.raises(Unaligned) as caught:
+        owners([P[0], NEW, *P[2:]], recs)
+    assert "stands where the deleted segment of Chinese line 3 was" in caught.value.message
+    assert "write it as a quote" in caught.value.message
+    restored = P[1].replace("a lot", "plenty")  # its machine English pasted back, then edited: it is back
+    assert owners([P[0], restored, *P[2:]], recs) == ((0, 1, 2, 3, 4), {1: restored})
+    note = "> Translator's note: the schedule is not in the Chinese."  # a quote: an addition to its neighbour
+    assert owners([P[0], note, *P[2:]], recs) == ((0, 0, 2, 3, 4), {0: P[0] + "\n\n" + note})
 
 
 @pytest.mark.parametrize("paragraphs, message", [

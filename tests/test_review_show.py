@@ -149,3 +149,43 @@ def test_interactive_cannot_be_combined_with_show(site: Path) -> None:
     result = cli_runner(site)("review", "--interactive", "--show")
     assert result.exit_code == 2
     assert "--interactive cannot be combined with --show, --html or --format json." in result.output
+
+
+def test_interactive_is_one_key_with_the_chinese_as_comments_and_all_on_request(
+        site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    name = "2015-10-27-openstack-tokyo-summit-day-1.md"
+    pending = [r for r in memory(site, name).segments if r.status != "reviewed" and r.kind == "paragraph"]
+    buffers: list[str] = []
+
+    def edit(text: str, **kwargs: object) -> str:
+        buffers.append(text)
+        return text.replace(text.split("\n", 1)[0], "Edited in the editor.", 1)  # the comments come back too
+
+    monkeypatch.setattr("click.edit", edit)
+    keys = iter("xe")  # an unknown key is ignored; no Enter anywhere; then the input ends: quit
+    monkeypatch.setattr("click.getchar", lambda echo=False: next(keys, ""))
+    first = [r for r in memory(site, name).segments if r.status != "reviewed"][0]
+    result = cli_runner(site)("review", "--interactive", f"output_en/{name}")
+    assert result.exit_code == 0, result.output
+    assert "#| Lines starting with #| are removed." in buffers[0] and f"#|   {first.source}" in buffers[0]
+    saved = {r.id: r for r in memory(site, name).segments}
+    assert saved[first.id].final == "Edited in the editor." and saved[first.id].status == "reviewed"
+    assert "1 segments reviewed" in result.output and pending
+    keys = iter("s")
+    everything = cli_runner(site)("review", "--interactive", "--all", f"output_en/{name}")
+    assert f"[1/{len(memory(site, name).segments)}]" in everything.output  # reviewed segments too
+
+
+def test_interactive_offers_the_fuzzy_matches_of_the_translation_memory(
+        site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    name = "2015-10-27-openstack-tokyo-summit-day-1.md"
+    monkeypatch.setattr("workflow.review.views.fuzzy", lambda record: (
+        {"score": 87, "source": "相似的中文", "target": "A match from memory.", "origin": "tm", "status": "reviewed"},))
+    keys = iter("1")
+    monkeypatch.setattr("click.getchar", lambda echo=False: next(keys, ""))
+    first = [r for r in memory(site, name).segments if r.status != "reviewed"][0]
+    result = cli_runner(site)("review", "--interactive", f"output_en/{name}")
+    assert result.exit_code == 0, result.output
+    assert "1: take the tm 87% match: A match from memory." in result.output and "[1-1] take a match" in result.output
+    saved = {r.id: r for r in memory(site, name).segments}
+    assert (saved[first.id].final, saved[first.id].status) == ("A match from memory.", "reviewed")

@@ -32,6 +32,8 @@ COMMANDS = {
     "review": "workflow.cli.review:review",
     "stats": "workflow.cli.stats:stats",
     "memory": "workflow.cli.memory:memory",
+    "export": "workflow.cli.exchange:export_command",
+    "import": "workflow.cli.exchange:import_command",
 }
 
 EPILOG = """\b

@@ -13,7 +13,6 @@ import click
 from workflow.cli import domain_errors, format_option, paths_argument, settings, warn
 
 STATE_COLOURS = {"recorded": "green", "approved": "green", "unchanged": None, "refused": "yellow", "error": "red"}
-CHOICES = {"a": "accept", "e": "edit", "s": "skip", "q": "quit"}
 
 
 @click.command(epilog="""\b
@@ -24,7 +23,10 @@ Examples:
                                                    also accept its untouched machine segments
   workflow review --show                           pending and edited segments, diff coloured
   workflow review --html review.html               a side-by-side report for a browser
-  workflow review --interactive                    accept / edit in $EDITOR / skip, one by one
+  workflow review --interactive                    one key each: a accept, e edit in $EDITOR, s skip, q quit
+  workflow review --set-aside output_en/2018-11-15-x.md
+                                                   after a refusal: keep the English next to the
+                                                   memory and write the page again from memory
 """)
 @paths_argument()
 @click.option("--reviewer", default=None, metavar="NAME",
@@ -34,11 +36,16 @@ Examples:
 @click.option("--html", "html_file", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FILE",
               help="Write a self-contained side-by-side HTML report to FILE; records nothing.")
 @click.option("-i", "--interactive", is_flag=True,
-              help="Walk the pending segments: accept, edit in $EDITOR, skip or quit; saved after each one.")
+              help="Walk the pending segments, one key each (no Enter): a accept, e edit in $EDITOR (the Chinese and "
+                   "glossary shown as #| comments), s skip, q quit, 1-9 take a fuzzy match; saved after each one.")
+@click.option("--all", "everything", is_flag=True, help="With --interactive: walk every segment, reviewed ones too.")
+@click.option("--set-aside", "aside", is_flag=True,
+              help="After a refusal: copy the unrecorded English next to the memory (never deleted) and write "
+                   "the page again from memory, to redo the edit in smaller steps.")
 @format_option
 @click.pass_context
 def review(ctx: click.Context, paths: tuple[Path, ...], reviewer: str | None, approve: bool, show: bool,
-           html_file: Path | None, interactive: bool, fmt: str) -> None:
+           html_file: Path | None, interactive: bool, everything: bool, aside: bool, fmt: str) -> None:
     """Record the corrections editors made to the English in output_en/.
 
     Aligns each edited English file with its recorded segments and records, for every
@@ -50,7 +57,14 @@ def review(ctx: click.Context, paths: tuple[Path, ...], reviewer: str | None, ap
     """
     if interactive and (show or html_file or fmt == "json"):
         raise click.UsageError("--interactive cannot be combined with --show, --html or --format json.")
+    if everything and not interactive:
+        raise click.UsageError("--all goes with --interactive (walk every segment, reviewed ones too).")
     conf = settings(ctx)
+    if aside:
+        if show or html_file or interactive or approve:
+            raise click.UsageError("--set-aside cannot be combined with --show, --html, --interactive or --approve.")
+        _set_aside(ctx, conf, paths, fmt)
+        return
     if show or html_file:
         _look(ctx, conf, paths, show, html_file, fmt)
         return
@@ -65,7 +79,7 @@ def review(ctx: click.Context, paths: tuple[Path, ...], reviewer: str | None, ap
     else:
         _print_report(report)
     if interactive and report.exit_code < 2:
-        _walk(ctx, conf, paths, reviewer)
+        _walk(ctx, conf, paths, reviewer, everything)
     ctx.exit(report.exit_code)
 
 
@@ -90,6 +104,26 @@ def _print_report(report: Any) -> None:
     summary = ", ".join(f"{n} {state}" for state, n in sorted(counts.items())) or "nothing to review"
     who = f" Reviewer: {report.reviewer}." if report.reviewer else ""
     click.echo(f"{len(report.documents)} documents: {summary}.{who}")
+
+
+def _set_aside(ctx: click.Context, conf: Any, paths: tuple[Path, ...], fmt: str) -> None:
+    from workflow.review.aside import set_aside
+    from workflow.review.record import utc_now
+
+    with domain_errors():
+        done = set_aside(conf, paths, utc_now())
+    if fmt == "json":
+        click.echo(json.dumps([asdict(d) for d in done], ensure_ascii=False, indent=2))
+    else:
+        for item in done:
+            if item.message:
+                click.echo(click.style("refused: ", fg="yellow") + item.message, err=True)
+            elif item.aside:
+                click.echo(f"set aside  {item.output} -> {item.aside}; {item.output} written again from memory")
+        moved = sum(1 for d in done if d.aside)
+        click.echo(f"{len(done)} documents: {moved} set aside, {len(done) - moved - sum(1 for d in done if d.message)} "
+                   "had nothing unrecorded.")
+    ctx.exit(max((d.exit_code for d in done), default=0))
 
 
 # -- --show and --html: read memory, write nothing but the report ------------------------------
@@ -164,43 +198,80 @@ def _mark(op: int, text: str, colour: bool) -> str:
 # -- --interactive ----------------------------------------------------------------------------
 
 
-def _walk(ctx: click.Context, conf: Any, paths: tuple[Path, ...], reviewer: str | None) -> None:
+COMMENT = "#|"  # never a Markdown heading (a heading needs a space after its #s): stripped on save
+
+
+def _walk(ctx: click.Context, conf: Any, paths: tuple[Path, ...], reviewer: str | None, everything: bool) -> None:
     from workflow.review.record import Reviewer, utc_now
     from workflow.review.views import decide, views
 
     colour = use_colour(ctx)
     with domain_errors():
-        documents = [d for d in views(conf, paths) if d.current and not d.unrecorded]
+        documents = [d for d in views(conf, paths, everything=everything) if d.current and not d.unrecorded]
         who = Reviewer(conf, reviewer)
-        queue = [(d, s) for d in documents for s in d.segments if s.pending]
+        queue = [(d, s) for d in documents for s in d.segments if s.pending or everything]
         if queue:
             who()
     done = 0
     for number, (doc, segment) in enumerate(queue, start=1):
         click.echo(click.style(f"\n[{number}/{len(queue)}] {doc.output}", bold=True))
         _show_segment(segment, colour, doc.source)
-        while True:
-            choice = click.prompt("  [a]ccept, [e]dit, [s]kip, [q]uit", type=click.Choice(list(CHOICES)),
-                                  show_choices=False, default="s")
-            final: str | None = None
-            if choice == "e":
-                edited = click.edit(segment.final + "\n", extension=".md")
-                if edited is None:
-                    click.echo("  unchanged; skipped")
-                    break
-                final = edited.rstrip("\n")
-                if "\n" in final and (segment.kind == "table-cell" or segment.kind.startswith(("heading", "meta:"))):
-                    click.echo("  a heading, table cell or front-matter value holds one line; edit again")
-                    continue
-            if choice in ("a", "e"):
-                with domain_errors():
-                    decide(conf, _source(conf, doc.source), segment.id, final=final, reviewer=who(), now=utc_now())
-                done += 1
-                click.echo(f"  {CHOICES[choice]}ed" if choice == "a" else "  recorded")
-            break
+        for k, match in enumerate(segment.matches[:9], start=1):
+            click.echo(f"    {k}: take the tm {match.get('score')}% match: {match['target']}")
+        final, choice = _decide(segment)
+        if choice in ("a", "e", "m"):
+            with domain_errors():
+                decide(conf, _source(conf, doc.source), segment.id, final=final, reviewer=who(), now=utc_now())
+            done += 1
+            click.echo("  accepted" if choice == "a" else "  recorded")
         if choice == "q":
             break
     click.echo(f"{done} segments reviewed, {len(queue) - done} left.")
+
+
+def _decide(segment: Any) -> tuple[str | None, str]:
+    """One key per decision, no Enter: (the new final or None, a | e | m | s | q)."""
+    offered = "".join(str(k) for k in range(1, min(9, len(segment.matches)) + 1))
+    prompt = "  [a]ccept [e]dit [s]kip [q]uit" + (f" [1-{offered[-1]}] take a match" if offered else "") + " "
+    while True:
+        click.echo(prompt, nl=False)
+        key = _key("aesq" + offered)
+        click.echo(key)
+        if key in offered:
+            return str(segment.matches[int(key) - 1]["target"]), "m"
+        if key != "e":
+            return None, key
+        edited = click.edit(_buffer(segment), extension=".md")
+        if edited is None:
+            click.echo("  unchanged; skipped")
+            return None, "s"
+        final = "\n".join(line for line in edited.split("\n") if not line.startswith(COMMENT)).strip("\n")
+        if "\n" in final and (segment.kind == "table-cell" or segment.kind.startswith(("heading", "meta:"))):
+            click.echo("  a heading, table cell or front-matter value holds one line; edit again")
+            continue
+        return final, "e"
+
+
+def _key(allowed: str) -> str:
+    """One key press (Enter and other keys ignored); end of input or Ctrl-C/D quits."""
+    while True:
+        key = click.getchar()
+        if key in ("", "\x03", "\x04"):
+            return "q"
+        if key.lower() in allowed:
+            return key.lower()
+
+
+def _buffer(segment: Any) -> str:
+    """The English to edit, with the Chinese, glossary and matches as comment lines after it."""
+    notes = [f"{COMMENT} Lines starting with {COMMENT} are removed. The Chinese ({segment.kind}, line {segment.line}):"]
+    notes += [f"{COMMENT}   {line}" for line in segment.source.split("\n")]
+    notes += [f"{COMMENT} glossary: {zh} → {en}" for zh, en in segment.hints]
+    notes += [f"{COMMENT} reason: {reason}" for reason in segment.reasons]
+    if segment.machine != segment.final:
+        notes.append(f"{COMMENT} machine: {segment.machine}")
+    notes += [f"{COMMENT} tm {m.get('score')}%: {m.get('source')} → {m['target']}" for m in segment.matches]
+    return str(segment.final) + "\n\n" + "\n".join(notes) + "\n"
 
 
 def _source(conf: Any, shown: str) -> Path:

@@ -12,18 +12,29 @@ from workflow.store.post import Post, render_front_matter
 from workflow.text.segment import Piece, Segment, markdown, replace_pieces
 
 
-def body(source_body: str, segments: Sequence[Segment], texts: Sequence[str]) -> str:
+def body(source_body: str, segments: Sequence[Segment], texts: Sequence[str], markups: Sequence[str] = ()) -> str:
     """The source body with each segment's pieces replaced by its text.
 
     An empty text (an editor deleted the segment) takes its whole lines with it when
     nothing else shares them, and one of the blank lines around it, so no empty
     paragraph, heading or list item is left behind; a table cell just becomes empty.
+    A markup (an editor's heading level or list marker) replaces the block markers before
+    the segment's first line.
     """
-    replacements = []
-    for s, t in zip(segments, texts):
+    replacements: list[tuple[tuple[Piece, ...], str]] = []
+    for k, (s, t) in enumerate(zip(segments, texts)):
+        markup = markups[k] if k < len(markups) else ""
+        if s.pieces and markup and t != "":  # before the text: replace_pieces keeps the order of equal starts
+            start = source_body.rfind("\n", 0, s.pieces[0].start) + 1
+            replacements.append(((Piece(start, s.pieces[0].start),), markup))
         if s.pieces and t != s.source:
             replacements.append(((_whole_lines(source_body, s.pieces) or s.pieces) if t == "" else s.pieces, t))
     return replace_pieces(source_body, replacements)
+
+
+def line_prefix(text: str, start: int) -> str:
+    """What stands before offset `start` on its line (block markers, indentation)."""
+    return text[text.rfind("\n", 0, start) + 1:start]
 
 
 # What may stand before a deleted segment's first line: quote, list and ATX heading markers.
@@ -55,10 +66,12 @@ def front_matter_changes(
     policy: FrontMatterPolicy,
     glossary: Glossary,
     provenance: Mapping[str, Any],
+    terms: Mapping[str, Mapping[str, str]] | None = None,
 ) -> dict[str, Any]:
     """What the English front matter changes; new keys in the order they should appear.
 
-    `meta` holds the records of translated (and derived) values by key.
+    `meta` holds the records of translated (and derived) values by key; `terms`, per
+    glossary-mapped key (`tags`, `categories`), the editors' own English for a Chinese value.
     """
     source = dict(post.front.metadata) if post.front else {}
     changes: dict[str, Any] = {}
@@ -67,7 +80,7 @@ def front_matter_changes(
             changes[key] = record.final
     for key, value in source.items():
         if policy.action(key) == "glossary":
-            mapped = _through_glossary(value, glossary)
+            mapped = through_glossary(value, glossary, (terms or {}).get(key, {}))
             if mapped != value:
                 changes[key] = mapped
     for key, value in policy.set:
@@ -76,12 +89,15 @@ def front_matter_changes(
     return changes
 
 
-def _through_glossary(value: Any, glossary: Glossary) -> Any:
+def through_glossary(value: Any, glossary: Glossary, own: Mapping[str, str] | None = None) -> Any:
+    """A front-matter value mapped term by term: the editors' English (`own`), else the glossary's."""
     if isinstance(value, str):
+        if own and isinstance(own.get(value), str):
+            return own[value]
         entry = glossary.lookup(value)
         return entry.en if entry else value
     if isinstance(value, list):
-        return [_through_glossary(v, glossary) for v in value]
+        return [through_glossary(v, glossary, own) for v in value]
     return value
 
 

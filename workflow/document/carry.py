@@ -40,7 +40,7 @@ def carry_over(record: Record, previous: Record | None, glossary: Glossary | Non
         return record
     own = previous.status == "reviewed" or not previous.previous_source
     base = dataclasses.replace(
-        record, status="needs-review", match="carried",
+        record, status="needs-review", match="carried", markup=previous.markup,
         previous_source=previous.source if own else previous.previous_source,
         previous_final=previous.final if own else previous.previous_final,
     )

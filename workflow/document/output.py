@@ -35,11 +35,24 @@ def output_bytes(settings: Settings, plan: Plan, glossary: Glossary) -> bytes:
     records = [record_at(plan, i) for i in range(len(plan.segments))]
     body_records = [r for r, s in zip(records, plan.segments) if s.pieces]
     meta = {s.kind.split(":", 1)[1]: r for r, s in zip(records, plan.segments) if not s.pieces}
-    english_body = assemble.body(plan.post.body, [s for s in plan.segments if s.pieces], [r.final for r in body_records])
-    changes = assemble.front_matter_changes(plan.post, meta, settings.front_matter, glossary, provenance(plan, records))
+    english_body = assemble.body(plan.post.body, [s for s in plan.segments if s.pieces], [r.final for r in body_records],
+                                 [r.markup for r in body_records])
+    changes = assemble.front_matter_changes(plan.post, meta, settings.front_matter, glossary, provenance(plan, records),
+                                            front_matter_terms(plan.old))
     text = assemble.render(plan.post, english_body, changes)
     first_body_line = text.count("\n", 0, len(text) - len(english_body))
     return encode_text(text, plan.post.encoding, plan.post.newline, plan.post.body_endings, first_body_line)
+
+
+TERMS_KEY = "front_matter_terms"  # memory header: {key: {Chinese value: the editors' English}} (review)
+
+
+def front_matter_terms(memory: Memory | None) -> dict[str, dict[str, str]]:
+    """The editors' English for glossary-mapped front-matter values (`tags`, `categories`), read defensively."""
+    found = memory.extra.get(TERMS_KEY) if memory is not None else None
+    if not isinstance(found, dict):
+        return {}
+    return {k: {zh: en for zh, en in v.items() if isinstance(en, str)} for k, v in found.items() if isinstance(v, dict)}
 
 
 def write_pair(memory_path: Path, memory: Memory, output_path: Path, data: bytes, current_hash: str | None) -> None:

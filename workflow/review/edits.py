@@ -35,12 +35,15 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections import defaultdict
 from dataclasses import dataclass
 from typing import Sequence
 
+from workflow.review.evidence import CoverIndex, coverage, english_scale, expected_length, length_reading, names
 from workflow.store.memory import Record
-from workflow.text.chars import HAN_RANGES
 from workflow.text.segment import Segment, segment_body
+
+__all__ = ["Attribution", "Part", "Unaligned", "attribute", "coverage", "split_final"]
 
 OWNED = 0.35  # below this share of its words found in a record, an English segment is an addition
 MARGIN = 0.15  # the best record must beat the second by this much
@@ -49,7 +52,9 @@ MERGE_EACH, MERGE_BOTH = 0.25, 0.7  # a merge: two neighbours cover this much ea
 MAX_PAIRS = 2500  # records x segments compared in one region at most
 WINDOW = 3  # positional pairing looks this many records away for a shift
 
-_TOKEN = re.compile(f"[{HAN_RANGES}]|[^\\W{HAN_RANGES}]+|[^\\w\\s]")  # a Han character, a word, a mark
+
+
+_LIST_MARKER = re.compile(r"(?:[-+*]|\d{1,9}[.)])(?:[ \t]|$)")
 
 
 class Unaligned(Exception):
@@ -92,14 +97,20 @@ def expected_parts(records: Sequence[Record]) -> list[Part]:
     return [Part(i, kind, text) for i, r in enumerate(records) for kind, text in split_final(r.kind, r.final)]
 
 
-def attribute(records: Sequence[Record], body: str, english: Sequence[Segment] | None = None) -> Attribution:
-    """Attribute every English segment of `body` to a body record; raise `Unaligned` when unsure."""
+def attribute(records: Sequence[Record], body: str, english: Sequence[Segment] | None = None, *,
+              trust_position: bool = False) -> Attribution:
+    """Attribute every English segment of `body` to a body record; raise `Unaligned` when unsure.
+
+    `trust_position`: a hand translation adopted by `translate --force` pairs by position in the
+    Chinese structure (there is no earlier English to compare with)."""
     segments = list(english if english is not None else segment_body(body))
     parts = expected_parts(records)
     owners: list[int | None] = [None] * len(segments)
     anchored: set[int] = set()
-    matcher = difflib.SequenceMatcher(None, [(p.kind, p.text) for p in parts], [(s.kind, s.source) for s in segments],
-                                      autojunk=False)
+    matcher = difflib.SequenceMatcher(None, [(family(p.kind), p.text) for p in parts],
+                                      [(family(s.kind), s.source) for s in segments], autojunk=False)
+    written = [(r.source, r.final) for r in records if r.human and r.final.strip() and r.final != r.source]
+    scale = english_scale(written) if len(written) >= 3 else -1.0
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
             for k in range(i2 - i1):
@@ -108,7 +119,7 @@ def attribute(records: Sequence[Record], body: str, english: Sequence[Segment] |
             continue
         before = parts[i1 - 1].owner if i1 > 0 else -1
         after = parts[i2].owner if i2 < len(parts) else len(records)
-        region = _Region(records, parts[i1:i2], segments[j1:j2], before, after)
+        region = _Region(records, parts[i1:i2], segments[j1:j2], before, after, scale, trust_position)
         for k, owner in enumerate(region.decide()):
             owners[j1 + k] = owner
     final_owners = tuple(o for o in owners if o is not None)
@@ -127,13 +138,20 @@ def _check_order(owners: Sequence[int], segments: Sequence[Segment]) -> None:
 
 def _check_moved(records: Sequence[Record], segments: Sequence[Segment], owners: Sequence[int],
                  anchored: set[int]) -> None:
-    """A changed paragraph must not resemble another record much more than its own (a moved paragraph)."""
-    for j, segment in enumerate(segments):
-        if j in anchored:
-            continue
+    """A changed paragraph must not resemble another record much more than its own (a moved paragraph).
+
+    Only the records that share enough word pairs with it are compared (`CoverIndex`): the
+    cost grows with the changed paragraphs, not with changed paragraphs x records."""
+    changed = [j for j in range(len(segments)) if j not in anchored]
+    if not changed:
+        return
+    index = CoverIndex([(r.final, r.machine) for r in records])
+    for j in changed:
+        segment = segments[j]
         own = record_cover(records[owners[j]], segment.source)
-        for index, record in enumerate(records):
-            if index != owners[j] and (c := record_cover(record, segment.source)) >= OWNED + MARGIN and c >= own + SHIFT:
+        for other in sorted(index.candidates(segment.source, OWNED + MARGIN) - {owners[j]}):
+            record = records[other]
+            if (c := record_cover(record, segment.source)) >= OWNED + MARGIN and c >= own + SHIFT:
                 raise Unaligned(f"this paragraph looks moved: it matches the segment of Chinese line {record.line} "
                                 "better than the one at its place. The English must keep the order of the Chinese; "
                                 "move it back, or move it in the Chinese source", segment)
@@ -147,11 +165,13 @@ class _Region:
     """Parts and English segments between two anchors, with the records that may own them."""
 
     def __init__(self, records: Sequence[Record], parts: Sequence[Part], segments: Sequence[Segment],
-                 before: int, after: int) -> None:
+                 before: int, after: int, scale: float = -1.0, trust_position: bool = False) -> None:
         self.records = records
         self.parts = parts
         self.segments = segments
         self.before, self.after = before, after
+        self.scale = scale  # the document's English length per expected length; -1 when unknown
+        self.trust_position = trust_position
         inside = {p.owner for p in parts} | set(range(before + 1, after))
         self.candidates = sorted(o for o in inside if 0 <= o < len(records))
 
@@ -159,7 +179,7 @@ class _Region:
         if not self.segments:
             return []
         if len(self.candidates) == 1:
-            return [self.candidates[0]] * len(self.segments)
+            return self._one_candidate(self.candidates[0])
         if not self.candidates:
             return self._attach_outside()
         if self._pairs_by_position():
@@ -167,32 +187,110 @@ class _Region:
         by_kind = self._by_kinds()
         return by_kind if by_kind is not None else self._by_similarity()
 
+    def _one_candidate(self, owner: int) -> list[int]:
+        """All the English between two anchors translates the one record there, unless that record
+        was deleted: then English that does not resemble it may as well be an editor's addition."""
+        if any(p.owner == owner for p in self.parts):
+            return [owner] * len(self.segments)
+        record = self.records[owner]
+        if all(self._cover(owner, s) >= OWNED for s in self.segments):
+            return [owner] * len(self.segments)  # its English is back
+        if all(family(s.kind) != family(record.kind) for s in self.segments):
+            return self._attach_outside()  # a quote or note where a paragraph was deleted
+        raise Unaligned(f"this paragraph stands where the deleted segment of Chinese line {record.line} was, and "
+                        "does not resemble its machine English: cannot tell its translation from an added "
+                        "paragraph. To restore that segment, paste its machine English back (`workflow review "
+                        "--show` lists it), review, then edit; to add a note, write it as a quote (`> Note: …`)",
+                        self.segments[0])
+
     def _attach_outside(self) -> list[int]:
-        """Editor's additions between two records: after the preceding one, else before the following one."""
+        """Editor's additions between two records: after the preceding one, else before the following one.
+
+        Additions of the record's own kind, or quotes after an ordinary paragraph (a translator's
+        note): `review` then checks that the records render as the editor's file, byte for byte."""
         kinds = {s.kind for s in self.segments}
         for owner in (self.before, self.after):
             if 0 <= owner < len(self.records):
                 record = self.records[owner]
-                if {record.kind} == kinds and not _single_line(record.kind):
+                if _single_line(record.kind):
+                    continue
+                if {record.kind} == kinds or (record.kind == "paragraph" and kinds <= {"paragraph", "blockquote"}):
                     return [owner] * len(self.segments)
+        if kinds == {"table-cell"}:
+            raise Unaligned("a new table row (or cell) cannot be recorded: every cell translates a cell of the "
+                            "Chinese. Add the row to the Chinese source", self.segments[0])
         raise Unaligned("this added text has no neighbouring paragraph of the same kind to attach to; "
                         "add it to the Chinese source instead", self.segments[0])
 
     def _pairs_by_position(self) -> bool:
         if len(self.parts) != len(self.segments):
             return False
-        if any(p.kind != s.kind for p, s in zip(self.parts, self.segments)):
+        if any(family(p.kind) != family(s.kind) for p, s in zip(self.parts, self.segments)):
             return False
         for k, (part, segment) in enumerate(zip(self.parts, self.segments)):
             near = [p.owner for p in self.parts[max(0, k - WINDOW):k + WINDOW + 1] if p.owner != part.owner]
             own = self._cover(part.owner, segment)
             if any((c := self._cover(o, segment)) >= OWNED + MARGIN and c >= own + SHIFT for o in set(near)):
                 return False
+        self._refuse_unsupported_positions()
         return True
+
+    def _refuse_unsupported_positions(self) -> None:
+        """Position is evidence where paragraphs resemble their records' English or keep a name or
+        number of their own Chinese, and for one paragraph between two such (as between two
+        anchors). A longer run of paragraphs with no evidence (a translation typed over a copy
+        draft) pairs by position only when lengths clearly agree: a deleted paragraph next to
+        one split in two gives as many paragraphs as before."""
+        owners = {p.owner for p in self.parts}
+        if len(owners) < 2:
+            return
+        own_names = {o: names(self.records[o].source) for o in owners}
+        every = set().union(*own_names.values())
+        blind = []
+        for part, segment in zip(self.parts, self.segments):
+            if self._cover(part.owner, segment) >= OWNED:
+                blind.append(False)
+                continue
+            found = names(segment.source)
+            mine, foreign = found & own_names[part.owner], found & (every - own_names[part.owner])
+            if foreign and not mine and not self.trust_position:
+                raise Unaligned("this paragraph resembles none of the recorded segments and holds a name or number "
+                                "of a neighbouring segment's Chinese, not of its own: cannot tell which paragraph it "
+                                "translates. Review in smaller steps: record a deletion or split first, then rewrite",
+                                segment)
+            blind.append(not mine)
+        k = 0
+        while k < len(blind):
+            end = k
+            while end < len(blind) and blind[end]:
+                end += 1
+            if end > k:
+                self._check_lengths(k, end)
+            k = end + 1
+
+    def _check_lengths(self, start: int, end: int) -> None:
+        """A run of paragraphs with no evidence but their place: lengths must clearly agree."""
+        parts, segments = self.parts[start:end], self.segments[start:end]
+        owners = sorted({p.owner for p in parts})
+        if len(owners) < 2 or self.trust_position:
+            return
+        share = {o: sum(1 for p in self.parts if p.owner == o) for o in owners}
+        expected = [expected_length(self.records[p.owner].source) / share[p.owner] for p in parts]
+        english = [s.source for s in segments]
+        scale = self.scale
+        if scale <= 0 and len(parts) >= 4:  # no English of this document's editors to learn from
+            ratios = sorted(len(e) / w for e, w in zip(english, expected))
+            scale = ratios[len(ratios) // 2]
+        if length_reading(expected, english, scale, ([family(p.kind) for p in parts], [family(s.kind) for s in segments])):
+            return
+        raise Unaligned(f"{len(segments)} paragraphs here resemble none of their recorded segments, and neither "
+                        "names nor lengths show which Chinese paragraph each one translates (a paragraph deleted "
+                        "next to one split in two reads the same). Review in smaller steps: rewrite fewer paragraphs "
+                        "between reviews, or record a deletion or split first", segments[0])
 
     def _by_kinds(self) -> list[int] | None:
         """The one way to keep the kinds in order (a paragraph deleted next to an edited heading), if unique."""
-        short, long = ([p.kind for p in self.parts], [s.kind for s in self.segments])
+        short, long = ([family(p.kind) for p in self.parts], [family(s.kind) for s in self.segments])
         flipped = len(short) > len(long)
         if flipped:
             short, long = long, short
@@ -296,15 +394,9 @@ def _unique_embedding(short: Sequence[str], long: Sequence[str]) -> list[int] | 
     return found
 
 
-def coverage(reference: str, text: str) -> float:
-    """Share of `text`'s words found, in order and in runs of two or more, in `reference`."""
-    words = _TOKEN.findall(text.lower())
-    if not words:
-        return 0.0
-    ref = _TOKEN.findall(reference.lower())
-    blocks = difflib.SequenceMatcher(None, ref, words, autojunk=False).get_matching_blocks()
-    matched = sum(b.size for b in blocks if b.size >= 2 or (b.size == 1 and len(words) == 1))
-    return matched / len(words)
+def family(kind: str) -> str:
+    """Kinds that one segment may change between by an editor's markup override (a heading's level)."""
+    return "heading" if kind.startswith("heading") else kind
 
 
 def _single_line(kind: str) -> bool:
@@ -313,16 +405,21 @@ def _single_line(kind: str) -> bool:
 
 def _finals(records: Sequence[Record], parts: Sequence[Part], segments: Sequence[Segment],
             owners: Sequence[int], body: str) -> dict[int, str]:
+    mine: dict[int, list[Segment]] = defaultdict(list)
+    for segment, owner in zip(segments, owners):
+        mine[owner].append(segment)
+    expected: dict[int, list[str]] = defaultdict(list)
+    for part in parts:
+        expected[part.owner].append(part.text)
     finals: dict[int, str] = {}
-    for index in range(len(records)):
-        mine = [s for s, o in zip(segments, owners) if o == index]
-        expected = [p.text for p in parts if p.owner == index]
-        if [s.source for s in mine] == expected:
+    for index in sorted(set(mine) | set(expected) | {i for i, r in enumerate(records) if r.final.strip()}):
+        found = mine.get(index, [])
+        if [s.source for s in found] == expected.get(index, []):
             continue
-        if len(mine) > 1 and _single_line(records[index].kind):
+        if len(found) > 1 and _single_line(records[index].kind):
             raise Unaligned("a heading or table cell cannot hold a second paragraph: this one was added next "
-                            "to an edited heading. Review in smaller steps (the addition, then the edit)", mine[1])
-        finals[index] = group_text(body, mine) if mine else ""
+                            "to an edited heading. Review in smaller steps (the addition, then the edit)", found[1])
+        finals[index] = group_text(body, found) if found else ""
     return finals
 
 
@@ -347,5 +444,8 @@ def _strip(line: str, container: str, segment: Segment) -> str:
         return line[len(container):]
     if not line.strip(" \t>") and line.rstrip() == container.rstrip():
         return ""
+    if _LIST_MARKER.match(line.lstrip(" >")):
+        raise Unaligned("a new list item cannot be recorded: every item translates an item of the Chinese. "
+                        "Add the item to the Chinese source, or write the text into the item before it", segment)
     raise Unaligned("cannot record this edit: it leaves the list item or quote of the paragraph it belongs "
                     "to. Keep the indentation, or make the structural change in the Chinese source", segment)

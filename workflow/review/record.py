@@ -29,12 +29,14 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
 from workflow.config import Settings
-from workflow.document.output import output_bytes, provenance, write_pair
+from workflow.document.output import TERMS_KEY, output_bytes, provenance, write_pair
+from workflow.document.output import front_matter_terms as front_matter_terms_of
 from workflow.document.plan import Plan, meta_segments, open_plan, segment_ids
 from workflow.errors import ConfigError, WorkflowError
 from workflow.glossary.terms import Glossary
 from workflow.glossary.terms import load as load_glossary
 from workflow.review.edits import Attribution, Unaligned, attribute, split_final
+from workflow.review.markup import front_matter_terms, overrides
 from workflow.store import memory as memory_mod
 from workflow.store.documents import inside, rel_to, sources
 from workflow.store.files import read_bytes, sha256
@@ -48,6 +50,13 @@ class UnalignedEdits(WorkflowError):
     """An English file holds edits that cannot be recorded with certainty; nothing was written."""
 
     exit_code = 1
+
+
+def way_out(exc: UnalignedEdits) -> UnalignedEdits:
+    """The refusal with the way out named: set the English aside and redo the edit in smaller steps."""
+    hint = (f" To start again from memory (your file is kept next to the memory): "
+            f"`workflow review --set-aside {exc.path}`, then redo the edit in smaller steps.")
+    return UnalignedEdits(exc.message + hint, path=exc.path, line=exc.line)
 
 
 class NotTranslated(WorkflowError):
@@ -65,7 +74,7 @@ class Change:
     id: str
     line: int  # in the English file
     kind: str
-    action: str  # edited | deleted | approved
+    action: str  # edited | deleted | approved | markup
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -81,7 +90,7 @@ class DocumentReview:
 
     @property
     def edited(self) -> int:
-        return sum(1 for c in self.changes if c.action in ("edited", "deleted"))
+        return sum(1 for c in self.changes if c.action in ("edited", "deleted", "markup"))
 
     @property
     def approved(self) -> int:
@@ -184,7 +193,10 @@ def review(
     named = bool(list(paths))
     for source in sources(settings, paths):
         try:
-            report.documents.append(review_document(settings, source, glossary, who, approve, stamp))
+            try:
+                report.documents.append(review_document(settings, source, glossary, who, approve, stamp))
+            except UnalignedEdits as exc:
+                raise way_out(exc) from None
         except WorkflowError as exc:
             if isinstance(exc, NotTranslated) and not named and not exc.english:
                 continue  # nothing to review yet
@@ -199,7 +211,10 @@ def review(
 def record_or_raise(settings: Settings, source: Path) -> DocumentReview:
     """`translate --force`: record the English file's edits, or raise why not."""
     glossary = load_glossary(settings.glossary, settings.root)
-    return review_document(settings, source, glossary, Reviewer(settings), False, utc_now())
+    try:
+        return review_document(settings, source, glossary, Reviewer(settings), False, utc_now())
+    except UnalignedEdits as exc:
+        raise way_out(exc) from None
 
 
 def review_document(settings: Settings, source: Path, glossary: Glossary, who: Reviewer, approve: bool,
@@ -214,13 +229,19 @@ def review_document(settings: Settings, source: Path, glossary: Glossary, who: R
         records, approved = approve_machine(records, english, who, now)
         changes += approved
     doc.plan.records = list(records)
+    extra = doc.memory.extra
+    if doc.current and not recorded:
+        extra, term_changes = _front_terms(settings, doc, english, glossary)
+        changes += term_changes
+        doc.plan.old = dataclasses.replace(doc.memory, extra=extra)  # output_bytes reads the terms there
     if doc.current:
         data = output_bytes(settings, doc.plan, glossary)
         if not recorded:
             verify(settings, english, parse(data, out), out)
     else:
         data = _keep_editors_file(settings, doc, english, records)
-    memory = dataclasses.replace(doc.memory, segments=tuple(records), output_hash=sha256(data), output_hash_previous="")
+    memory = dataclasses.replace(doc.memory, segments=tuple(records), output_hash=sha256(data), output_hash_previous="",
+                                 extra=extra)
     state = "recorded" if any(c.action != "approved" for c in changes) else ("approved" if changes else "unchanged")
     if data != doc.english or memory.to_bytes() != doc.memory.to_bytes():
         write_pair(doc.plan.memory_path, memory, doc.plan.output_path, data, doc.plan.output_hash)
@@ -239,14 +260,46 @@ def edits(doc: Document, english: Post, who: Reviewer, now: str) -> tuple[list[R
         action = "deleted" if final == "" else "edited"
         records[index] = record_edit(record, final, who(), now)
         changes.append(Change(record.id, lines.get(index, 0), record.kind, action))
+    if doc.current:
+        for index, markup in sorted(markup_edits(doc, records, english).items()):
+            record = records[index]
+            records[index] = dataclasses.replace(record, markup=markup, status="reviewed", reviewer=who(),
+                                                 reviewed_at=now)
+            if index not in new:
+                changes.append(Change(record.id, lines.get(index, 0), record.kind, "markup"))
     return records, changes
 
 
-def _body_alignment(records: Sequence[Record], english: Post) -> tuple[list[int], Attribution, list[Segment]]:
+def _front_terms(settings: Settings, doc: Document, english: Post, glossary: Glossary) -> tuple[dict[str, Any], list[Change]]:
+    """Memory's header with the editors' English for `tags`/`categories` values, and what changed."""
+    old = front_matter_terms_of(doc.memory)
+    chinese = doc.plan.post.front.metadata if doc.plan.post.front else {}
+    mine = english.front.metadata if english.front else {}
+    terms = front_matter_terms(settings.front_matter, chinese, mine, glossary, old)
+    extra = {k: v for k, v in doc.memory.extra.items() if k != TERMS_KEY}
+    if terms:
+        extra[TERMS_KEY] = terms
+    raw = english.front.raw if english.front else ""
+    changed = sorted(k for k in set(terms) | set(old) if terms.get(k) != old.get(k))
+    return extra, [Change(f"meta:{k}", key_line(raw, k), f"meta:{k}", "edited") for k in changed]
+
+
+def markup_edits(doc: Document, records: Sequence[Record], english: Post) -> dict[int, str]:
+    """Record index -> the heading level or list marker the editor changed it to (see review.markup)."""
+    body_index, alignment, segments = _body_alignment(records, english)
+    chinese = [doc.plan.segments[i] for i in body_index]
+    found = overrides([records[i] for i in body_index], doc.plan.post.body, chinese, english.body, segments,
+                      alignment.owners)
+    return {body_index[k]: markup for k, markup in found.items()}
+
+
+def _body_alignment(records: Sequence[Record], english: Post,
+                    trust_position: bool = False) -> tuple[list[int], Attribution, list[Segment]]:
     body_index = [i for i, r in enumerate(records) if not r.kind.startswith("meta:")]
     segments = segment_body(english.body)
     try:
-        return body_index, attribute([records[i] for i in body_index], english.body, segments), segments
+        found = attribute([records[i] for i in body_index], english.body, segments, trust_position=trust_position)
+        return body_index, found, segments
     except Unaligned as exc:
         line = exc.segment.line + english.body_line - 1 if exc.segment else None
         raise UnalignedEdits(f"{exc.message}. Nothing was recorded for this file.", path=english.path, line=line) from None
@@ -273,9 +326,9 @@ def edited_lines(records: Sequence[Record], english: Post) -> dict[int, int]:
     return lines
 
 
-def new_finals(records: Sequence[Record], english: Post) -> dict[int, str]:
+def new_finals(records: Sequence[Record], english: Post, trust_position: bool = False) -> dict[int, str]:
     """Record index -> the final the English file now holds, for records whose English changed."""
-    body_index, alignment, _ = _body_alignment(records, english)
+    body_index, alignment, _ = _body_alignment(records, english, trust_position)
     finals = {body_index[k]: text for k, text in alignment.finals.items()}
     metadata = english.front.metadata if english.front else {}
     for index, record in enumerate(records):
@@ -390,7 +443,7 @@ def adopt(settings: Settings, plan: Plan, glossary: Glossary, now: str) -> None:
     records = [r for r in plan.records if r is not None]
     metadata: Mapping[str, Any] = english.front.metadata if english.front else {}
     present = [r for r in records if not r.kind.startswith("meta:") or r.kind.split(":", 1)[1] in metadata]
-    finals = new_finals(present, english)
+    finals = new_finals(present, english, trust_position=True)
     changed = {present[i].id: final for i, final in finals.items()}
     plan.records = [record_edit(r, changed[r.id], who(), now) if r.id in changed else r for r in records]
     verify(settings, english, parse(output_bytes(settings, plan, glossary), shown), shown, adopting=True)

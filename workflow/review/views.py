@@ -73,7 +73,12 @@ def view(record: Record, glossary: Glossary) -> SegmentView:
     return SegmentView(id=record.id, line=record.line, kind=record.kind, status=record.status, reasons=record.reasons, source=record.source,
                        machine=record.machine, final=record.final, previous_final=record.previous_final, reviewer=record.reviewer,
                        hints=hints(glossary, record.source), previous_source=record.previous_source,
-                       matches=record.matches, key=record.key)
+                       matches=fuzzy(record), key=record.key)
+
+
+def fuzzy(record: Record) -> tuple[dict[str, Any], ...]:
+    """The record's translation-memory suggestions that carry an English (read defensively)."""
+    return tuple(m for m in record.matches if isinstance(m, dict) and isinstance(m.get("target"), str))
 
 
 def views(settings: Settings, paths: Iterable[Path] = (), *, everything: bool = False) -> list[DocumentView]:

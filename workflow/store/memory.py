@@ -72,6 +72,7 @@ class Record:
     translated_at: str = ""
     previous_source: str = ""  # the Chinese this segment had before its last change
     previous_final: str = ""  # the English it had then (kept for reference)
+    markup: str = ""  # an editor's override of the block's markup before its first line ("### ", "* "); "" = the Chinese's
     match: str = ""  # how `final` was obtained this time: context | exact | fuzzy | engine | carried
     matches: tuple[dict[str, Any], ...] = ()  # translation-memory suggestions, best first (at most 3)
     decision: str = ""  # of a retired record: restored | dismissed ("" while nobody decided)

@@ -375,5 +375,6 @@ def _write(settings: Settings, plan: Plan, glossary: Glossary, now: str, engine:
         engine=engine.info.label if engine else (plan.old.engine if plan.old else ""),
         translated_at=now if plan.work else (plan.old.translated_at if plan.old else now),
         segments=tuple(records), retired=tuple(plan.retired), glossary_hash=glossary.identity,
+        extra=dict(plan.old.extra) if plan.old else {},  # what review keeps there (front_matter_terms)
     )
     write_pair(plan.memory_path, memory, plan.output_path, data, plan.output_hash)

@@ -1,0 +1,85 @@
+"""An editor's overrides of what the Chinese gives: markup, and glossary-mapped front matter.
+
+*Markup*: a heading's level or a list item's marker changed in the English.
+
+The English is the Chinese markup with each record's final in it, so a changed `## ` or `- `
+cannot be written as a final. It is recorded as the record's `markup` (what stands before
+the block's first line in the English), which `document.assemble.body` puts in place of the
+Chinese's markers; it stays when the Chinese changes, since it belongs to the record. Only
+marker changes count: the container structure (quote depth, a list or none, a heading or
+none) must stay, or it is a structural change `review` refuses.
+
+*Front-matter terms*: `tags` and `categories` are mapped through the glossary, not translated;
+an editor's own English for one of their values is kept in memory's header
+(`front_matter_terms`) and used in place of the glossary's, for that Chinese value.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Mapping, Sequence
+
+from workflow.config import FrontMatterPolicy
+from workflow.document.assemble import line_prefix, through_glossary
+from workflow.glossary.terms import Glossary
+from workflow.store.memory import Record
+from workflow.text.segment import Segment
+
+_MARKERS = re.compile(r"(?P<quote>[ \t>]*)(?P<list>(?:[-+*]|\d{1,9}[.)])[ \t]+)?(?P<heading>#{1,6}[ \t]+)?")
+
+
+def _shape(prefix: str) -> tuple[int, bool, bool] | None:
+    m = _MARKERS.fullmatch(prefix)
+    if m is None:
+        return None
+    return m.group("quote").count(">"), m.group("list") is not None, m.group("heading") is not None
+
+
+def overrides(records: Sequence[Record], chinese_body: str, chinese: Sequence[Segment], english_body: str,
+              english: Sequence[Segment], owners: Sequence[int]) -> dict[int, str]:
+    """Body record index -> its new `markup`, for records whose English markers differ from memory's."""
+    first: dict[int, Segment] = {}
+    for segment, owner in zip(english, owners):
+        first.setdefault(owner, segment)
+    changed: dict[int, str] = {}
+    for index, segment in first.items():
+        if index >= len(chinese) or not chinese[index].pieces:
+            continue
+        theirs = line_prefix(chinese_body, chinese[index].pieces[0].start)
+        mine = line_prefix(english_body, segment.start)
+        wanted = "" if mine == theirs else mine
+        if wanted == records[index].markup:
+            continue
+        shape_mine, shape_theirs = _shape(mine), _shape(theirs)
+        if shape_mine is not None and shape_mine == shape_theirs and (shape_mine[1] or shape_mine[2]):
+            changed[index] = wanted
+    return changed
+
+
+def front_matter_terms(policy: FrontMatterPolicy, chinese: Mapping[str, Any], english: Mapping[str, Any],
+                       glossary: Glossary, old: Mapping[str, Mapping[str, str]]) -> dict[str, dict[str, str]]:
+    """The editors' English for the values of glossary-mapped keys (`tags`, `categories`): per key, the
+    Chinese value -> the English the editor wrote where it differs from the glossary's. A list is
+    compared item by item (same length: adding or removing a tag is a change of the Chinese), so an
+    override belongs to its Chinese term and survives other tags being added or removed."""
+    terms = {key: dict(values) for key, values in old.items()}
+    for key, zh_value in chinese.items():
+        if policy.action(key) != "glossary" or key not in english:
+            continue
+        en_value = english[key]
+        if isinstance(zh_value, list) and isinstance(en_value, list) and len(zh_value) == len(en_value):
+            pairs = list(zip(zh_value, en_value))
+        elif isinstance(zh_value, str) and isinstance(en_value, str):
+            pairs = [(zh_value, en_value)]
+        else:
+            continue  # another shape: the front-matter check refuses it with its line
+        own = terms.setdefault(key, {})
+        for zh, en in pairs:
+            if isinstance(zh, str) and isinstance(en, str):
+                if en == through_glossary(zh, glossary):
+                    own.pop(zh, None)
+                else:
+                    own[zh] = en
+        if not own:
+            del terms[key]
+    return terms
