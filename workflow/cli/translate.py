@@ -22,6 +22,7 @@ STATE_COLOURS = {"translated": "green", "unchanged": None, "would-translate": "c
 Examples:
   workflow translate                             everything that changed, default engine
   workflow translate --engine copy               English = Chinese, to translate by hand
+  workflow translate --engine llm --llm-model qwen2.5:7b-instruct   an LLM (Ollama's URL by default)
   workflow translate source_zh/2018-11-15-x.md   one article
   workflow translate --dry-run                   list what would change, call nothing
   workflow translate --format json --quiet       a report for programs

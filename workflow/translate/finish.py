@@ -92,6 +92,11 @@ def machine_text(
             continue
         used = True
         prepared, out = outputs[unit.core]
+        if not identity and out == prepared.text and typography.han_left(out):
+            # The engine gave nothing (llm: no usable answer); the Chinese stays, flagged.
+            reasons.append("the engine gave no translation for a sentence; its Chinese is kept")
+            cores.append(unit.core)
+            continue
         if enforcer:
             out, problems = enforcer.finish(out, prepared, stats)
             reasons += problems

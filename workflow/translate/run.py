@@ -30,11 +30,12 @@ from workflow.glossary.terms import Glossary
 from workflow.glossary.terms import load as load_glossary
 from workflow.store.documents import sources
 from workflow.store.files import links_not_followed, stale_temp_files
-from workflow.store.memory import EngineInfo
+from workflow.store.memory import EngineInfo, Memory
 from workflow.translate.stream import MATCH_LEVELS, DocumentResult, Job, Local, Pool, new_stats, unchanged
 
 if TYPE_CHECKING:
-    from workflow.glossary.enforce import Stats
+    from workflow.glossary.enforce import Prepared, Stats
+    from workflow.store.tm import LazyIndex
     from workflow.translate.finish import EngineUse, Outputs
 
 # The stages of one document (and the Markdown parser) are imported when a document needs
@@ -104,6 +105,13 @@ class EngineSlot:
                 self._engine = load_engine(self.settings)
         return self._engine
 
+    def uses_hints(self) -> bool:
+        """Whether the configured engine reads the run's hints (llm), known without installing anything."""
+        try:
+            return bool(getattr(self.get(install=False), "uses_hints", False))
+        except WorkflowError:
+            return False
+
     def info(self) -> EngineInfo | None:
         try:
             return self.get(install=False).info
@@ -142,7 +150,7 @@ def translate(
         return report
     stamp = now or datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
     job = Job(settings=settings, glossary=glossary, info=slot.info(), force=force and not dry_run, dry_run=dry_run,
-              now=stamp, tm=None)
+              now=stamp, tm=None, hints=slot.uses_hints())
     todo = _answer_unchanged(job, todo, report)
     if not todo:
         report.documents.sort(key=lambda d: d.source)
@@ -160,6 +168,7 @@ def translate(
     count = worker_count(jobs, len(todo))
     pool: Local | Pool = Pool(job, count) if count > 1 else Local(job)
     window = Window(pool.size)
+    window.tm = tm
     try:
         for start in range(0, len(todo), CHUNK):
             for worker, planned in pool.plan(todo[start:start + CHUNK]):
@@ -167,7 +176,7 @@ def translate(
                 if planned.result is not None:
                     report.documents.append(planned.result)
                 else:
-                    window.add(worker, planned.cores, planned.placed)
+                    window.add(worker, planned.cores, planned.placed, planned.old)
             if window.full():
                 window.flush(pool, slot, glossary, report, progress)
         window.flush(pool, slot, glossary, report, progress)
@@ -227,9 +236,14 @@ class Window:
         self.engine: EngineUse | None = None  # set once a window of the run needed the engine
         # English an exact match placed on a page in this run so far: retired copies of it have moved
         self.placed: set[tuple[str, str]] = set()
+        self.memories: dict[str, dict[str, Memory]] = {}
+        self.tm: LazyIndex | None = None
 
-    def add(self, worker: int, cores: list[str], placed: list[tuple[str, str]]) -> None:
+    def add(self, worker: int, cores: list[str], placed: list[tuple[str, str]], old: Memory | None) -> None:
         self.placed.update(placed)
+        if old is not None:  # for engines that read hints: the memories each sentence's documents have
+            for core in cores:
+                self.memories.setdefault(core, {})[old.source] = old
         self.cores[worker] += cores
         self.distinct.update(dict.fromkeys(cores))
         self.documents += 1
@@ -242,7 +256,7 @@ class Window:
         """One engine call for the window's sentences; its documents finished and written."""
         if not self.documents:
             return
-        outputs = run_engine(list(self.distinct), slot, glossary, report, progress)
+        outputs = run_engine(list(self.distinct), slot, glossary, report, progress, Hinted(self.memories, self.tm))
         if outputs and self.engine is None:
             from workflow.translate.finish import EngineUse
 
@@ -257,14 +271,23 @@ class Window:
         report.glossary.add(done.stats)
         self.cores = [[] for _ in self.cores]
         self.distinct = {}
+        self.memories = {}
         self.documents = 0
 
 
 # -- the engine, once per window ------------------------------------------------------------------
 
 
+@dataclass
+class Hinted:
+    """What the llm engine's hints are made of: the memories of each sentence's documents, the project memory."""
+
+    memories: dict[str, dict[str, Memory]]
+    tm: LazyIndex | None
+
+
 def run_engine(cores: list[str], slot: EngineSlot, glossary: Glossary, report: RunReport,
-               progress: ProgressFactory | None) -> Outputs:
+               progress: ProgressFactory | None, hinted: Hinted | None = None) -> Outputs:
     """The window's sentences that need the engine (distinct), in one call."""
     if not cores:
         return {}
@@ -276,9 +299,38 @@ def run_engine(cores: list[str], slot: EngineSlot, glossary: Glossary, report: R
     prepared = {core: enforcer.prepare(core) if enforcer else Prepared(core) for core in cores}
     inputs = list(dict.fromkeys(p.text for p in prepared.values()))
     report.engine_texts += len(inputs)
+    if hinted is not None and getattr(engine, "uses_hints", False):
+        from workflow.engines import hints as engine_hints
+
+        engine_hints.give(engine, _hints(slot.settings, prepared, hinted))
     with progress(len(inputs)) if progress else nullcontext() as bar:
         translated = engine.translate(inputs, bar.update if bar is not None else None)
+    for text, why in getattr(engine, "failures", {}).items():
+        warning = f"no translation for {text!r}: {why}"
+        if warning not in report.warnings:
+            report.warnings.append(warning)
+    report.warnings += [f"no translation for {text!r}: {why}" for text, why in getattr(engine, "failures", {}).items()]
     if len(translated) != len(inputs):
         raise WorkflowError(f"engine {engine.info.label} returned {len(translated)} texts for {len(inputs)}.")
     by_text = dict(zip(inputs, translated))
     return {core: (p, by_text[p.text]) for core, p in prepared.items()}
+
+
+def _hints(settings: Settings, prepared: dict[str, Prepared], hinted: Hinted) -> Any:
+    """For engines that read them (llm): each text's glossary entries, and house-style examples:
+    the translation memory's nearest reviewed matches, then the recent reviewed segments of the
+    text's documents."""
+    from workflow.engines import hints as engine_hints
+
+    terms = {p.text: tuple((f"<x{t.number}/>" if not t.paired else f"<g{t.number}>", t.entry.zh, t.english)
+                           for t in p.terms) for p in prepared.values() if p.terms}
+    documents: dict[str, dict[str, Memory]] = {}
+    for core, memories in hinted.memories.items():
+        if core in prepared:
+            documents.setdefault(prepared[core].text, {}).update(memories)
+    by_text = {text: list(memories.values()) for text, memories in documents.items()}
+    recent = engine_hints.RecentReviewed(by_text, settings.llm.examples)
+    if hinted.tm is None:
+        return engine_hints.Hints(terms=terms, examples=recent)
+    nearest = engine_hints.Nearest(hinted.tm, settings.fuzzy_threshold, recent, settings.llm.examples)
+    return engine_hints.Hints(terms=terms, examples=nearest)

@@ -28,7 +28,7 @@ from workflow.glossary.terms import Glossary
 from workflow.store import memory_scan
 from workflow.store.documents import fast_rel, shown
 from workflow.store.files import atomic_write, read_bytes, sha256, write_error
-from workflow.store.memory import EngineInfo, memory_path
+from workflow.store.memory import EngineInfo, Memory, memory_path
 
 if TYPE_CHECKING:  # imported when a document needs planning: an unchanged run never loads them
     from workflow.document.plan import Plan
@@ -64,6 +64,7 @@ class Job:
     dry_run: bool
     now: str
     tm: LazyIndex | None  # the project's translation memory, built before the run writes
+    hints: bool = False  # the engine reads hints (llm): planned documents send their memory along
 
 
 @dataclass
@@ -74,6 +75,7 @@ class Planned:
     warnings: list[str] = field(default_factory=list)
     cores: list[str] = field(default_factory=list)
     placed: list[tuple[str, str]] = field(default_factory=list)  # (Chinese, English) an exact match put here
+    old: Memory | None = None  # the document's memory, for an engine's hints (only when it reads them)
 
 
 @dataclass
@@ -140,7 +142,7 @@ class Planner:
         self.pending.append(plan)
         cores = [plan.work[i].units[u].core for i, u in units_needing_engine(plan, settings.copy_untranslatable)]
         placed = [(r.source, r.final) for r in plan.records if r is not None and r.match == "exact"]
-        return Planned(None, warnings, list(dict.fromkeys(cores)), placed)
+        return Planned(None, warnings, list(dict.fromkeys(cores)), placed, plan.old if job.hints else None)
 
 
 def _plan(job: Job, path: Path) -> Plan:
