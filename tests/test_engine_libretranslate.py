@@ -360,3 +360,36 @@ def test_real_libretranslate_server(real_server: str, project: Path) -> None:
         en = parse(output.read_bytes(), str(output)).body
         assert skeleton.difference(zh, en) == ""
         assert not LEAK.search(en)
+
+
+# -- several servers ---------------------------------------------------------------------------
+
+
+def test_batches_spread_over_servers_and_a_stopped_one_is_finished_on_the_others(empty_project: Path) -> None:
+    servers = [FakeLibreTranslate() for _ in range(3)]
+    for srv in servers:
+        threading.Thread(target=srv.serve_forever, daemon=True).start()
+    victim = servers[1]
+    original = victim.finish_request
+
+    def stop_after_two(request: Any, address: Any) -> None:
+        if len(victim.posts()) >= 2:
+            request.close()  # the server is gone: its connection drops without an answer
+            return
+        original(request, address)
+
+    victim.finish_request = stop_after_two  # type: ignore[method-assign]
+    try:
+        texts = [f"第{i}句" for i in range(30)]
+        eng = engine(",".join(s.url for s in servers), empty_project,
+                     **{"libretranslate.batch-size": 2, "libretranslate.max-in-flight": 3, "libretranslate.retries": 1})
+        assert eng.translate(texts) == [f"ZH{i}ZH" for i in range(30)]
+        assert list(eng.pool.down) == [victim.url]
+        answered = [t for s in servers for p in s.posts() for t in p["q"]]
+        assert sorted(answered) == sorted(texts)  # each batch answered once: nothing lost or translated twice
+        assert all(eng.pool.served[s.url] > 0 for s in servers)
+        assert eng.info.model == ",".join(s.url.removeprefix("http://") for s in servers)
+    finally:
+        for srv in servers:
+            srv.shutdown()
+            srv.server_close()

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+import re
 from pathlib import Path
 
 import pytest
 from conftest import REPO
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from workflow.errors import GlossaryConflict
@@ -108,6 +110,49 @@ def test_matches_are_ordered_and_disjoint(parts: list[str]) -> None:
         assert a.end <= b.start
     for m in matches:
         assert SMALL.lookup(text[m.start:m.end]) == m.entry
+
+
+@functools.cache
+def _alternation(glossary: Glossary) -> re.Pattern[str]:
+    from workflow.glossary.terms import _pattern
+
+    first: dict[str, Entry] = {}
+    for entry in glossary.entries:
+        first.setdefault(entry.key, entry)
+    ordered = sorted(first.values(), key=lambda e: (-len(e.zh), e.zh))
+    return re.compile("|".join(_pattern(e) for e in ordered))
+
+
+def alternation(glossary: Glossary, text: str) -> list[tuple[int, int, str]]:
+    """The reference the automaton replaced: one regular-expression alternation of every entry, longest first."""
+    from workflow.glossary.terms import fold
+
+    regex = _alternation(glossary)
+    folded = fold(text)
+    out = []
+    for m in regex.finditer(folded):
+        entry = glossary.lookup(m.group(0))
+        match = glossary.accept(folded, m.start(), m.end(), entry) if entry is not None else None
+        if match is not None:
+            out.append((match.start, match.end, match.entry.zh))
+    return out
+
+
+REAL_PIECES = [e.zh for e in REAL.entries] + [e.zh.upper() for e in REAL.entries if e.zh.isascii()]
+
+
+@settings(deadline=None)  # the first example compiles the reference alternation
+@given(st.lists(st.sampled_from(REAL_PIECES + ["的", " ", "  ", "a", "1", "-", "。", "ı", "ſ", "\u3000", "Ｏ"]),
+                max_size=16))
+def test_automaton_matches_as_the_alternation_did(parts: list[str]) -> None:
+    text = "".join(parts)
+    assert [(m.start, m.end, m.entry.zh) for m in REAL.match(text)] == alternation(REAL, text)
+
+
+def test_automaton_matches_the_real_articles_as_the_alternation_did() -> None:
+    for path in sorted((REPO / "source_zh").glob("*.md")):
+        for line in path.read_text(encoding="utf-8").split("\n"):
+            assert [(m.start, m.end, m.entry.zh) for m in REAL.match(line)] == alternation(REAL, line)
 
 
 def test_every_real_entry_matches_its_own_chinese_whole() -> None:

@@ -41,12 +41,32 @@ ARGOS_SCHEMA: Schema = {
     "compute-type": (str, "default"),
 }
 LIBRETRANSLATE_SCHEMA: Schema = {
-    "url": (str, "http://127.0.0.1:5000"),
+    "url": (list, ["http://127.0.0.1:5000"]),  # one server or several ("http://a:5000,http://b:5000" on a flag)
     "api-key": (str, ""),
     "timeout": (float, 60.0),
     "retries": (int, 2),
     "batch-size": (int, 32),
+    "max-in-flight": (int, 0),  # requests at once over all servers; 0: one per server
 }
+# An OpenAI-compatible chat-completions endpoint (vLLM, Ollama, llama.cpp, a hosted API).
+# The API key is never read from a file: `api-key` comes from --llm-api-key (or
+# WORKFLOW_LLM_API_KEY), `api-key-env` names the environment variable that holds it.
+LLM_SCHEMA: Schema = {
+    "url": (list, ["http://127.0.0.1:11434/v1"]),  # base URLs, each ending where /chat/completions follows
+    "model": (str, ""),
+    "api-key": (str, ""),
+    "api-key-env": (str, ""),
+    "temperature": (float, 0.0),
+    "max-tokens": (int, 2048),
+    "timeout": (float, 120.0),
+    "retries": (int, 2),
+    "batch-size": (int, 8),
+    "max-in-flight": (int, 0),
+    "examples": (int, 3),  # reviewed translations sent with each batch as the house style
+    "response-format": (str, "json_object"),  # json_object | json_schema | none (what the server supports)
+    "instructions": (str, ""),  # the team's own rules, appended to the prompt (part of its version)
+}
+SECRETS = ("llm.api-key",)  # never accepted from a file: a pyproject.toml is committed
 EXACT_MATCH_SCHEMA: Schema = {  # the status of English reused from an exact match (docs/memory.md)
     "same-document": (str, "reviewed"),
     "other-document": (str, "needs-review"),
@@ -66,6 +86,7 @@ SCHEMA: Schema = {
     "front-matter": FRONT_MATTER_SCHEMA,
     "argos": ARGOS_SCHEMA,
     "libretranslate": LIBRETRANSLATE_SCHEMA,
+    "llm": LLM_SCHEMA,
     "fuzzy-threshold": (int, 75),  # percent: translation-memory suggestions at least this similar
     "exact-match-status": EXACT_MATCH_SCHEMA,
 }
@@ -81,6 +102,7 @@ ENGINES = {
     "libretranslate": "workflow.engines.libretranslate:LibreTranslateEngine",
     "copy": "workflow.engines.copy:CopyEngine",
     "pseudo": "workflow.engines.pseudo:PseudoEngine",
+    "llm": "workflow.engines.llm:LLMEngine",
 }
 MEMORY_DIR = ".workflow"
 
@@ -119,13 +141,35 @@ class ArgosSettings:
     compute_type: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class LibreTranslateSettings:
-    url: str
-    api_key: str
+    url: list[str]
+    api_key: str = field(repr=False)
     timeout: float
     retries: int
     batch_size: int
+    max_in_flight: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class LLMSettings:
+    url: list[str]
+    model: str
+    api_key: str = field(repr=False)  # from the flag or WORKFLOW_LLM_API_KEY; see `key`
+    api_key_env: str
+    temperature: float
+    max_tokens: int
+    timeout: float
+    retries: int
+    batch_size: int
+    max_in_flight: int
+    examples: int
+    response_format: str
+    instructions: str
+
+    def key(self, environ: Mapping[str, str]) -> str:
+        """The API key: the flag (or WORKFLOW_LLM_API_KEY), else the variable `api-key-env` names."""
+        return self.api_key or (environ.get(self.api_key_env, "") if self.api_key_env else "")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -144,6 +188,7 @@ class Settings:
     front_matter: FrontMatterPolicy
     argos: ArgosSettings
     libretranslate: LibreTranslateSettings
+    llm: LLMSettings
     config_file: Path | None = field(default=None, compare=False)
     bilingual: str = "bilingual"
     fuzzy_threshold: int = 75
@@ -260,9 +305,22 @@ def load_settings(
     if config_file is None and (root / PYPROJECT).is_file():
         config_file = root / PYPROJECT
     if config_file is not None:
-        merge(values, read_table(config_file), str(config_file))
+        table = read_table(config_file)
+        _no_secrets(table, str(config_file))
+        merge(values, table, str(config_file))
     merge(values, _nest(overrides or {}), "command line")
     return _build(root, values, config_file)
+
+
+def _no_secrets(table: Mapping[str, Any], origin: str) -> None:
+    for dotted in SECRETS:
+        section, _, key = dotted.partition(".")
+        part = table.get(section)
+        if isinstance(part, Mapping) and key in part:
+            raise ConfigError(
+                f"`{dotted}` does not belong in a file that is committed. Name the environment variable that "
+                f"holds the key with `api-key-env` in [tool.workflow.{section}], or pass --{section}-api-key.",
+                path=origin)
 
 
 def _nest(flat: Mapping[str, Any]) -> dict[str, Any]:
@@ -330,6 +388,7 @@ def _build(root: Path, v: dict[str, Any], config_file: Path | None) -> Settings:
         libretranslate=LibreTranslateSettings(
             **{k.replace("-", "_"): val for k, val in v["libretranslate"].items()}
         ),
+        llm=LLMSettings(**{k.replace("-", "_"): val for k, val in v["llm"].items()}),
         config_file=config_file,
         bilingual=v["bilingual"],
         fuzzy_threshold=v["fuzzy-threshold"],

@@ -22,9 +22,11 @@ STATE_COLOURS = {"translated": "green", "unchanged": None, "would-translate": "c
 Examples:
   workflow translate                             everything that changed, default engine
   workflow translate --engine copy               English = Chinese, to translate by hand
+  workflow translate --engine llm --llm-model qwen2.5:7b-instruct   an LLM (Ollama's URL by default)
   workflow translate source_zh/2018-11-15-x.md   one article
   workflow translate --dry-run                   list what would change, call nothing
   workflow translate --format json --quiet       a report for programs
+  workflow translate --jobs 1                    one process (default: one per CPU for large runs)
 """)
 @paths_argument()
 @click.option("--engine", type=click.Choice(list(ENGINES)), default=None,
@@ -34,10 +36,13 @@ Examples:
 @click.option("--force", is_flag=True, help="Record unrecorded edits in the English first (as `review` does); "
               "keep an English file that has no memory as the editor's version.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar, no per-file lines; only errors and the summary.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+              help="Processes for planning and writing (default: one per CPU from 64 documents on; 1: one process). "
+              "The engine runs once per window of sentences, in the main process; the files are the same.")
 @format_option
 @click.pass_context
 def translate(ctx: click.Context, paths: tuple[Path, ...], engine: str | None, dry_run: bool, force: bool, quiet: bool,
-              fmt: str) -> None:
+              jobs: int | None, fmt: str) -> None:
     """Draft English for the Chinese posts in source_zh/ into output_en/.
 
     Mirrors the source folder, keeps every bit of Markdown markup, adds `lang: en`
@@ -55,7 +60,8 @@ def translate(ctx: click.Context, paths: tuple[Path, ...], engine: str | None, d
         return click.progressbar(length=total, label="translating", file=progress_file(show), show_eta=True)
 
     with domain_errors():
-        report = run(conf, paths, dry_run=dry_run, progress=progress, force=force, install_model=_install_model)
+        report = run(conf, paths, dry_run=dry_run, progress=progress, force=force, install_model=_install_model,
+                     jobs=jobs)
     for message in report.warnings:
         warn(message)
     if fmt == "json":

@@ -79,12 +79,16 @@ def write_pair(memory_path: Path, memory: Memory, output_path: Path, data: bytes
 def _write_pair(memory_path: Path, memory: Memory, output_path: Path, data: bytes, current_hash: str | None,
                 shown: str) -> None:
     old_memory = read_bytes(memory_path)
+    final = memory.to_bytes()
     if current_hash == memory.output_hash:
-        if old_memory != memory.to_bytes():
-            atomic_write(memory_path, memory.to_bytes())
+        if old_memory != final:
+            atomic_write(memory_path, final)
         return
     in_flight = dataclasses.replace(memory, output_hash_previous=current_hash or "")
-    atomic_write(memory_path, in_flight.to_bytes())
+    # No English file yet: nothing to mark in flight, the memory in flight is the final memory,
+    # written once (a crash before the English leaves memory whose English the next run writes).
+    in_flight_bytes = final if in_flight == memory else in_flight.to_bytes()
+    atomic_write(memory_path, in_flight_bytes)
     try:
         atomic_write(output_path, data, expect=current_hash)
     except files.ChangedOnDisk:
@@ -95,7 +99,8 @@ def _write_pair(memory_path: Path, memory: Memory, output_path: Path, data: byte
         raise UnrecordedEdits(
             f"was saved while this run worked on it; the saved file is kept and nothing was written. Run "
             f"`workflow review {shown}` to record its edits, then run again.", path=shown) from None
-    atomic_write(memory_path, memory.to_bytes())
+    if in_flight_bytes != final:
+        atomic_write(memory_path, final)
 
 
 def lock_path(memory_path: Path) -> Path:

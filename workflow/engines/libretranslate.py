@@ -5,7 +5,10 @@ server is there and offers the language pair; then `POST /translate` sends
 `batch-size` sentences at a time as ``{"q": [...], "source", "target", "format":
 "html", "api_key"}`` and reads ``{"translatedText": [...]}``. Connection errors,
 timeouts, 429 and 5xx answers are retried with exponential backoff (`retries`
-times); 4xx answers are reported at once with what to change.
+times, `Retry-After` honoured on 429 and 503); 4xx answers are reported at once with
+what to change. `url` may list several servers: `engines.pool` spreads the batches
+over them (`max-in-flight` requests at once) and finishes a failed server's batches
+on the others.
 
 HTML mode keeps the placeholders (`<x1/>`, `<g2>…</g2>`) in place, but the server
 parses them with Beautiful Soup, which writes an empty `<x1/>` back as `<x1></x1>`:
@@ -18,18 +21,17 @@ an engine (the pipeline masks them as placeholders), so an `&` in a text is lite
 from __future__ import annotations
 
 import html
-import http.client
 import json
 import re
-import time
-import urllib.error
+import threading
 import urllib.parse
-import urllib.request
 from typing import Any
 
 from workflow.config import Settings
 from workflow.engines import Progress
-from workflow.errors import ConfigError, EngineFailed, EngineUnavailable
+from workflow.engines.pool import Pool, ServerDown
+from workflow.engines.transport import Backoff, Exhausted, HTTPProblem, NotJSON, reason, request_json, with_retries
+from workflow.errors import ConfigError, EngineFailed, EngineUnavailable, WorkflowError
 from workflow.store.memory import EngineInfo
 
 USER_AGENT = "workflow (LibreTranslate client)"
@@ -42,16 +44,9 @@ API_KEY_HINT = ("Set `api-key` in [tool.workflow.libretranslate], or pass `--api
                 "(or set WORKFLOW_LIBRETRANSLATE_API_KEY); ask the server's operator for a key.")
 
 
-class HTTPProblem(Exception):
-    """An HTTP answer that is not 2xx: status and the server's `error` text."""
-
-    def __init__(self, status: int, detail: str) -> None:
-        super().__init__(f"HTTP {status}: {detail}" if detail else f"HTTP {status}")
-        self.status = status
-        self.detail = detail
-
-
 class LibreTranslateEngine:
+    """One server or several (`url` is a list): batches spread over them by `engines.pool`."""
+
     identity = False
     #: seconds before the first retry; doubled for each next one (tests set it to 0)
     backoff = 0.5
@@ -60,119 +55,113 @@ class LibreTranslateEngine:
     def __init__(self, settings: Settings) -> None:
         s = settings.libretranslate
         origin = str(settings.config_file or "command line")
-        parts = urllib.parse.urlsplit(s.url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ConfigError(f"`libretranslate.url` must be an http(s) URL like http://127.0.0.1:5000, not {s.url!r}.",
-                              path=origin)
-        if s.batch_size < 1 or s.retries < 0 or s.timeout <= 0:
-            raise ConfigError("[tool.workflow.libretranslate] needs batch-size >= 1, retries >= 0 and timeout > 0.",
-                              path=origin)
+        if not s.url:
+            raise ConfigError("`libretranslate.url` needs at least one server URL.", path=origin)
+        netlocs = [_netloc(url, origin) for url in s.url]
+        if s.batch_size < 1 or s.retries < 0 or s.timeout <= 0 or s.max_in_flight < 0:
+            raise ConfigError("[tool.workflow.libretranslate] needs batch-size >= 1, retries >= 0, timeout > 0 "
+                              "and max-in-flight >= 0.", path=origin)
         self.settings = s
-        self.url = s.url.rstrip("/")
+        self.urls = [url.rstrip("/") for url in s.url]
+        self.url = self.urls[0]
         self.source, self.target = settings.source_lang, settings.target_lang
-        self.info = EngineInfo("libretranslate", model=parts.netloc)
+        self.info = EngineInfo("libretranslate", model=",".join(dict.fromkeys(netlocs)))
         self.requests = 0  # HTTP requests sent, retries included
-        self._checked = False
+        self.pool: Pool[list[str], list[str]] = Pool(self.urls, s.max_in_flight)
+        self._checked: set[str] = set()
+        self._lock = threading.Lock()
 
     # -- the protocol ----------------------------------------------------------------------
 
     def translate(self, texts: list[str], progress: Progress | None = None) -> list[str]:
         if not texts:
             return []
-        self.check()
-        out: list[str] = []
-        size = self.settings.batch_size
-        for start in range(0, len(texts), size):
-            batch = texts[start:start + size]
-            out += [clean(answer, text) for answer, text in zip(self._translate_batch(batch), batch, strict=True)]
-            if progress:
-                progress(len(batch))
-        return out
+        answers = self.pool.map_texts(texts, self.settings.batch_size, self._on_server, progress)
+        return [clean(one, text) for batch, answer in answers for text, one in zip(batch, answer)]
+
+    def _on_server(self, url: str, batch: list[str]) -> list[str]:
+        """One batch on one server; `ServerDown` when that server is gone, so the pool moves on."""
+        try:
+            self.check(url)
+            return self._translate_batch(url, batch)
+        except _Gone as gone:
+            raise ServerDown(gone.error) from None
 
     # -- the server ------------------------------------------------------------------------
 
-    def check(self) -> None:
+    def check(self, url: str | None = None) -> None:
         """The server answers and offers source→target; reads its version when it tells it."""
-        if self._checked:
+        url = url or self.url
+        if url in self._checked:
             return
-        languages = self._call("GET", "/languages", None)
+        languages = self._call(url, "GET", "/languages", None)
         if not isinstance(languages, list):
-            raise EngineUnavailable(f"{self.url}/languages did not answer a LibreTranslate language list. "
-                                    "Is `url` in [tool.workflow.libretranslate] a LibreTranslate server?")
+            raise _Gone(EngineUnavailable(f"{url}/languages did not answer a LibreTranslate language list. "
+                                          "Is `url` in [tool.workflow.libretranslate] a LibreTranslate server?"))
         if not _offers(languages, self.source, self.target):
-            raise EngineUnavailable(
-                f"the LibreTranslate server at {self.url} does not offer {self.source}→{self.target}. "
-                f"Start it with `--load-only {self.source},{self.target}` and the {self.source}→{self.target} model.")
-        self.info = EngineInfo("libretranslate", model=self.info.model, version=self._version())
-        self._checked = True
+            raise _Gone(EngineUnavailable(
+                f"the LibreTranslate server at {url} does not offer {self.source}→{self.target}. "
+                f"Start it with `--load-only {self.source},{self.target}` and the {self.source}→{self.target} model."))
+        version = self._version(url) if not self.info.version else ""
+        with self._lock:
+            if version and not self.info.version:
+                self.info = EngineInfo("libretranslate", model=self.info.model, version=version)
+            self._checked.add(url)
 
-    def _version(self) -> str:
+    def _version(self, url: str) -> str:
         try:
-            settings = self._call("GET", "/frontend/settings", None, retries=0)
-        except (EngineFailed, EngineUnavailable):
+            settings = self._call(url, "GET", "/frontend/settings", None, retries=0)
+        except (_Gone, WorkflowError):
             return ""
         version = settings.get("version") if isinstance(settings, dict) else None
         return str(version) if isinstance(version, (str, int, float)) else ""
 
-    def _translate_batch(self, batch: list[str]) -> list[str]:
+    def _translate_batch(self, url: str, batch: list[str]) -> list[str]:
         payload: dict[str, Any] = {"q": batch, "source": self.source, "target": self.target, "format": "html"}
         if self.settings.api_key:
             payload["api_key"] = self.settings.api_key
-        answer = self._call("POST", "/translate", payload)
+        answer = self._call(url, "POST", "/translate", payload)
         translated = answer.get("translatedText") if isinstance(answer, dict) else None
         if isinstance(translated, str) and len(batch) == 1:
             translated = [translated]
         if not (isinstance(translated, list) and len(translated) == len(batch)
                 and all(isinstance(t, str) for t in translated)):
             raise EngineFailed(
-                f"the LibreTranslate server at {self.url} answered {len(batch)} texts with {_shape(answer)}. "
+                f"the LibreTranslate server at {url} answered {len(batch)} texts with {_shape(answer)}. "
                 "It may be too old for batched requests: upgrade it, or set `batch-size = 1` in "
                 "[tool.workflow.libretranslate].")
         return list(translated)
 
-    def _call(self, method: str, path: str, payload: dict[str, Any] | None, retries: int | None = None) -> Any:
+    def _call(self, url: str, method: str, path: str, payload: dict[str, Any] | None,
+              retries: int | None = None) -> Any:
         """One request with retries for connection errors, timeouts, 429 and 5xx."""
         retries = self.settings.retries if retries is None else retries
-        attempt = 0
-        while True:
-            try:
-                return self._request(method, path, payload)
-            except HTTPProblem as problem:
-                if problem.status != 429 and problem.status < 500:
-                    raise self._client_error(path, problem) from None
-                if attempt >= retries:
-                    raise EngineFailed(
-                        f"the LibreTranslate server at {self.url} failed on {path} ({problem}) after "
-                        f"{attempt + 1} tries. Check the server's log and try again later, or raise `retries`/"
-                        "lower `batch-size` in [tool.workflow.libretranslate].") from None
-            except (OSError, http.client.HTTPException) as exc:
-                if attempt >= retries:
-                    raise EngineUnavailable(
-                        f"cannot reach the LibreTranslate server at {self.url} ({_reason(exc)}; "
-                        f"{attempt + 1} tries, timeout {self.settings.timeout:g} s). " + START_SERVER) from None
-            time.sleep(min(self.backoff * 2 ** attempt, self.max_backoff))
-            attempt += 1
-
-    def _request(self, method: str, path: str, payload: dict[str, Any] | None) -> Any:
-        data = json.dumps(payload, ensure_ascii=False).encode("utf-8") if payload is not None else None
-        headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
-        if data is not None:
-            headers["Content-Type"] = "application/json"
-        request = urllib.request.Request(self.url + path, data=data, method=method, headers=headers)
-        self.requests += 1
         try:
-            with urllib.request.urlopen(request, timeout=self.settings.timeout) as response:
-                body = response.read()
-        except urllib.error.HTTPError as exc:
-            raise HTTPProblem(exc.code, _error_text(exc)) from None
-        try:
-            return json.loads(body.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
-            raise EngineFailed(f"{self.url}{path} did not answer JSON. Is `url` in [tool.workflow.libretranslate] "
-                               "a LibreTranslate server?") from None
+            return with_retries(lambda: self._request(url, method, path, payload), retries,
+                                Backoff(self.backoff, self.max_backoff))
+        except HTTPProblem as problem:
+            raise self._client_error(url, path, problem) from None
+        except Exhausted as exhausted:
+            last = exhausted.problem
+            if isinstance(last, HTTPProblem):
+                raise _Gone(EngineFailed(
+                    f"the LibreTranslate server at {url} failed on {path} ({last}) after "
+                    f"{exhausted.tries} tries. Check the server's log and try again later, or raise `retries`/"
+                    "lower `batch-size` in [tool.workflow.libretranslate].")) from None
+            raise _Gone(EngineUnavailable(
+                f"cannot reach the LibreTranslate server at {url} ({reason(last)}; "
+                f"{exhausted.tries} tries, timeout {self.settings.timeout:g} s). " + START_SERVER)) from None
+        except NotJSON:
+            raise _Gone(EngineFailed(f"{url}{path} did not answer JSON. Is `url` in [tool.workflow.libretranslate] "
+                                     "a LibreTranslate server?")) from None
 
-    def _client_error(self, path: str, problem: HTTPProblem) -> EngineUnavailable:
-        where = f"the LibreTranslate server at {self.url} refused {path} ({problem})."
+    def _request(self, url: str, method: str, path: str, payload: dict[str, Any] | None) -> Any:
+        with self._lock:
+            self.requests += 1
+        return request_json(url + path, method, payload, {"User-Agent": USER_AGENT}, self.settings.timeout)
+
+    def _client_error(self, url: str, path: str, problem: HTTPProblem) -> EngineUnavailable:
+        where = f"the LibreTranslate server at {url} refused {path} ({problem})."
         key_trouble = problem.status in (401, 403) or "api key" in problem.detail.lower()
         if key_trouble:
             return EngineUnavailable(f"{where} {API_KEY_HINT}")
@@ -180,6 +169,22 @@ class LibreTranslateEngine:
             return EngineUnavailable(f"{where} Is `url` in [tool.workflow.libretranslate] the server's root URL?")
         return EngineUnavailable(f"{where} If it names a limit, lower `batch-size` in [tool.workflow.libretranslate] "
                                  "or ask the operator to raise it.")
+
+
+class _Gone(Exception):
+    """This server cannot serve the run (down, failing, not a LibreTranslate with the pair)."""
+
+    def __init__(self, error: WorkflowError) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+
+def _netloc(url: str, origin: str) -> str:
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(f"`libretranslate.url` must be an http(s) URL like http://127.0.0.1:5000, not {url!r}.",
+                          path=origin)
+    return parts.netloc
 
 
 def clean(answer: str, source: str) -> str:
@@ -198,26 +203,6 @@ def _offers(languages: list[Any], source: str, target: str) -> bool:
             targets = language.get("targets")
             return not isinstance(targets, list) or any(same(t, target) for t in targets)
     return False
-
-
-def _error_text(exc: urllib.error.HTTPError) -> str:
-    try:
-        body = exc.read().decode("utf-8", "replace")
-    except OSError:
-        return str(exc.reason)
-    try:
-        data = json.loads(body)
-    except ValueError:
-        return body.strip()[:200] or str(exc.reason)
-    if isinstance(data, dict) and isinstance(data.get("error"), str):
-        return str(data["error"])
-    return body.strip()[:200]
-
-
-def _reason(exc: BaseException) -> str:
-    if isinstance(exc, urllib.error.URLError):
-        return str(exc.reason)
-    return str(exc) or type(exc).__name__
 
 
 def _shape(answer: Any) -> str:

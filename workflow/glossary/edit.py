@@ -89,8 +89,39 @@ def validate_new(entry: Entry) -> None:
 
 def clash(entry: Entry, existing: Iterable[Entry]) -> Entry | None:
     """The existing entry that matches the same Chinese, if any."""
-    return next((e for e in existing if e.key == entry.key or (not e.sensitive and e.key == entry.key.casefold())
-                 or (not entry.sensitive and e.key.casefold() == entry.key)), None)
+    return Clashes(existing).find(entry)
+
+
+class Clashes:
+    """Entries indexed by the keys `clash` compares, so finding one costs a few lookups, not a pass.
+
+    Two entries clash when their keys are equal, or equal once case-folded on the side of
+    an entry that ignores case. The first clashing entry in the order added is found.
+    """
+
+    def __init__(self, existing: Iterable[Entry] = ()) -> None:
+        self._entries: list[Entry] = []
+        self._key: dict[str, int] = {}  # key -> first entry with it
+        self._insensitive: dict[str, int] = {}  # key of an entry that ignores case -> first such entry
+        self._folded: dict[str, int] = {}  # case-folded key -> first entry with it
+        for entry in existing:
+            self.add(entry)
+
+    def add(self, entry: Entry) -> None:
+        index, key = len(self._entries), entry.key
+        self._entries.append(entry)
+        self._key.setdefault(key, index)
+        if not entry.sensitive:
+            self._insensitive.setdefault(key, index)
+        self._folded.setdefault(key.casefold(), index)
+
+    def find(self, entry: Entry) -> Entry | None:
+        key = entry.key
+        found = [self._key.get(key), self._insensitive.get(key.casefold())]
+        if not entry.sensitive:
+            found.append(self._folded.get(key))
+        hits = [i for i in found if i is not None]
+        return self._entries[min(hits)] if hits else None
 
 
 def add(folder: Path, path: Path, entry: Entry, root: Path | None = None) -> Entry:

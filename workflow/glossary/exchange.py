@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
 from workflow.errors import GlossaryConflict, InputError, WorkflowError
-from workflow.glossary.edit import clash, validate_new
+from workflow.glossary.edit import Clashes, validate_new
 from workflow.glossary.terms import COLUMNS, Entry, parse_table
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -252,17 +252,17 @@ def _terms(lang_set: ET.Element) -> list[tuple[str, bool]]:
 def merge(existing: Sequence[Entry], incoming: Iterable[Entry]) -> ImportReport:
     """Which imported entries are new, duplicates, conflicts or unusable."""
     report = ImportReport()
-    known = list(existing)
+    known = Clashes(existing)
     for entry in incoming:
         try:
             validate_new(entry)
         except WorkflowError as exc:
             report.invalid.append((entry, exc.message))
             continue
-        other = clash(entry, known)
+        other = known.find(entry)
         if other is None:
             report.added.append(entry)
-            known.append(entry)
+            known.add(entry)
         elif other.en == entry.en:
             report.duplicates.append((entry, other))
         else:

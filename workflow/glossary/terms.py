@@ -30,6 +30,7 @@ from typing import Any, Iterable, Iterator, Protocol, Sequence
 
 from workflow.errors import GlossaryConflict
 from workflow.glossary import words
+from workflow.glossary.matcher import Matcher
 from workflow.text.chars import HAN, HAN_RANGES
 
 COLUMNS = ("zh", "en", "kind", "case", "note", "source")
@@ -37,6 +38,7 @@ ENTRY_KINDS = ("term", "keep", "name")
 CASES = ("", "sensitive")
 GLOSSARY_SUFFIXES = (".tsv", ".csv")
 DEFAULT_FILE = "openstack.tsv"
+CACHE_SIZE = 8192  # texts whose fingerprints (and matched texts whose entries) a glossary remembers
 # Full-width ASCII -> ASCII, one character for one, so match offsets stay valid.
 FULLWIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
 WORD = "A-Za-z0-9"
@@ -98,8 +100,9 @@ class Glossary:
         # Longest first, so that at any one position the longest entry wins. (No capturing
         # groups: they disable the regex engine's literal-prefix optimisation, 30x slower.)
         ordered = sorted(first.values(), key=lambda e: (-len(e.zh), e.zh))
-        self._regex = re.compile("|".join(_pattern(e) for e in ordered)) if ordered else None
+        self._matcher = Matcher([(_anchor(e), _pattern(e)) for e in ordered])
         self._fingerprints: dict[str, str] = {}  # text -> fingerprint; a glossary never changes
+        self._looked_up: dict[str, Entry | None] = {}
         self._words: words.Words | None = None  # Chinese word boundaries, made when a match needs them
 
     @functools.cached_property
@@ -112,27 +115,26 @@ class Glossary:
 
     def lookup(self, zh: str) -> Entry | None:
         """The entry whose Chinese is `zh` (by the entry's case rule; full-width and spacing folded)."""
+        if zh in self._looked_up:
+            return self._looked_up[zh]
         normal = normalize(zh)
-        return self._sensitive.get(normal) or self._insensitive.get(normal.casefold())
+        found = self._sensitive.get(normal) or self._insensitive.get(normal.casefold())
+        if len(self._looked_up) < CACHE_SIZE:  # matched texts repeat (a glossary never changes)
+            self._looked_up[zh] = found
+        return found
 
     def match(self, text: str, protected: Sequence[tuple[int, int]] = ()) -> list[Match]:
         """Longest-leftmost, non-overlapping matches in `text`, none inside a `protected` span."""
-        if self._regex is None:
-            return []
         folded = fold(text)
-        found: list[Match] = []
+        stretches = []
         cursor = 0
         for start, end in sorted(protected) + [(len(text), len(text))]:
-            found += self._match_stretch(folded, cursor, max(cursor, start))
+            stretches.append((cursor, max(cursor, start)))
             cursor = max(cursor, end)
-        return found
-
-    def _match_stretch(self, folded: str, start: int, end: int) -> list[Match]:
-        assert self._regex is not None
         found = []
-        for m in self._regex.finditer(folded, start, end):
-            entry = self.lookup(m.group(0))
-            match = self.accept(folded, m.start(), m.end(), entry) if entry is not None else None
+        for start, end, _ in self._matcher.spans(folded, stretches):
+            entry = self.lookup(folded[start:end])
+            match = self.accept(folded, start, end, entry) if entry is not None else None
             if match is not None:
                 found.append(match)
         return found
@@ -170,6 +172,8 @@ class Glossary:
         """A hash of the entries `text` matches: changes exactly when one of them is added, edited or removed."""
         known = self._fingerprints.get(text)
         if known is None:
+            if len(self._fingerprints) >= CACHE_SIZE:  # bounded: a run over 10,000 documents stays flat
+                self._fingerprints.clear()
             known = self._fingerprints[text] = self._fingerprint(text)
         return known
 
@@ -229,6 +233,15 @@ def _pattern(entry: Entry) -> str:
     if re.search(f"[{WORD}]$", zh):
         body = f"{body}(?![{WORD}])"
     return body
+
+
+def _anchor(entry: Entry) -> str:
+    """The literal text every match of the entry's pattern starts with: up to its first space or junction."""
+    zh = fold(entry.zh).lstrip()
+    end = 1
+    while end < len(zh) and not zh[end].isspace() and not _junction(zh[end - 1], zh[end]):
+        end += 1
+    return zh[:end]
 
 
 def _junction(a: str, b: str) -> bool:

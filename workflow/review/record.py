@@ -39,7 +39,8 @@ from workflow.glossary.terms import load as load_glossary
 from workflow.review.edits import Attribution, Unaligned, attribute, split_final
 from workflow.review.markup import front_matter_terms, overrides
 from workflow.store import memory as memory_mod
-from workflow.store.documents import inside, rel_to, sources
+from workflow.store import memory_scan
+from workflow.store.documents import fast_rel, inside, rel_to, shown, sources
 from workflow.store.files import read_bytes, sha256
 from workflow.store.memory import Memory, Record
 from workflow.store.post import Post, encode_text, key_line, parse, render_front_matter
@@ -233,6 +234,9 @@ def record_or_raise(settings: Settings, source: Path) -> DocumentReview:
 
 def review_document(settings: Settings, source: Path, glossary: Glossary, who: Reviewer, approve: bool,
                     now: str) -> DocumentReview:
+    done = None if approve else untouched(settings, source, glossary)
+    if done is not None:
+        return done
     doc = load(settings, source)
     assert doc.english is not None
     out = settings.rel(doc.plan.output_path)
@@ -261,6 +265,23 @@ def review_document(settings: Settings, source: Path, glossary: Glossary, who: R
         write_pair(doc.plan.memory_path, memory, doc.plan.output_path, data, doc.plan.output_hash)
     reviewed = sum(1 for r in records if r.status == "reviewed")
     return DocumentReview(source=doc.plan.shown, output=out, state=state, reviewed=reviewed, total=len(records), changes=tuple(changes))
+
+
+def untouched(settings: Settings, source: Path, glossary: Glossary) -> DocumentReview | None:
+    """Nothing edited: the Chinese and the English are as memory's header records them (same glossary),
+    known from hashes before anything is parsed. None: review the document."""
+    rel = fast_rel(source, settings.source)
+    if rel is None:
+        return None
+    head = memory_scan.read_head(str(memory_mod.memory_path(settings.memory_root, rel)))
+    header = memory_scan.scan_head(head[0], head[2], None) if head is not None else None
+    if header is None or header.output_hash_previous or header.glossary_hash != glossary.identity:
+        return None
+    data, english = read_bytes(source), read_bytes(settings.output / rel)
+    if data is None or english is None or sha256(data) != header.source_hash or sha256(english) != header.output_hash:
+        return None
+    return DocumentReview(source=shown(settings, source), output=shown(settings, settings.output / rel), state="unchanged",
+                          reviewed=header.counts["reviewed"], total=header.counts["total"])
 
 
 def edits(doc: Document, english: Post, who: Reviewer, now: str) -> tuple[list[Record], list[Change]]:

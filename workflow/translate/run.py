@@ -1,66 +1,68 @@
 """`translate`: the one module that knows the order of the stages.
 
-read -> segment -> protect -> (glossary) -> engine, batched across the whole run ->
+read -> segment -> protect -> (glossary) -> engine, batched across documents ->
 restore + verify -> typography -> reassemble -> skeleton check -> memory + English,
 written atomically (memory first, marked in flight, then the English, then memory
 again), so a crash leaves files that the next run accepts as its own.
+
+The run streams: documents are planned in chunks (`translate.stream`; an unchanged one
+is answered from hashes before anything is parsed), their sentences gathered until a
+window is full (`WINDOW_SENTENCES` distinct sentences or `WINDOW_DOCUMENTS` documents),
+the engine called once per window with all of them, and the window's documents finished,
+written and released. Memory stays bounded however many documents there are. With
+`jobs` > 1, planning, finishing and writing run in forked worker processes; the engine
+stays here, and the windows are the same as with one process, so the files are too.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
+import os
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, ContextManager, Iterable
+from typing import TYPE_CHECKING, Any, Callable, ContextManager, Iterable
 
 from workflow.config import Settings
-from workflow.document import assemble
-from workflow.document.carry import carry_over, superseded
-from workflow.document.output import output_bytes, record_at, write_pair
-from workflow.document.plan import Plan, Work, code_options, line_of, match_levels, plan_document, units_needing_engine
-from workflow.document.reuse import settle_moves
 from workflow.engines import Engine, load_engine
-from workflow.errors import ModelNotInstalled, SkeletonMismatch, UnrecordedEdits, WorkflowError
-from workflow.glossary.enforce import Enforcer, Prepared, Stats
+from workflow.errors import ModelNotInstalled, WorkflowError
 from workflow.glossary.terms import Glossary
 from workflow.glossary.terms import load as load_glossary
-from workflow.review import record as review  # `translate --force` records the English file's edits first
 from workflow.store.documents import sources
-from workflow.store.files import atomic_write, links_not_followed, sha256, stale_temp_files, write_error
-from workflow.store.memory import EngineInfo, Memory, Record
-from workflow.store.tm import LazyIndex
-from workflow.text import skeleton, typography
-from workflow.text.code import CODE_KINDS, CodeOptions
-from workflow.text.protect import repair
-from workflow.text.sentences import join, needs_engine
+from workflow.store.files import links_not_followed, stale_temp_files
+from workflow.store.memory import EngineInfo, Memory
+from workflow.translate.stream import MATCH_LEVELS, DocumentResult, Job, Local, Pool, new_stats, unchanged
+
+if TYPE_CHECKING:
+    from workflow.glossary.enforce import Prepared, Stats
+    from workflow.store.tm import LazyIndex
+    from workflow.translate.finish import EngineUse, Outputs
+
+# The stages of one document (and the Markdown parser) are imported when a document needs
+# them: a run where nothing changed answers from hashes and never loads them.
+LAZY = ("NOTHING_TO_TRANSLATE", "carry_over", "machine_text", "superseded")
+
+
+def __getattr__(name: str) -> Any:
+    if name in LAZY:
+        from workflow.translate import finish
+
+        return getattr(finish, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 ProgressFactory = Callable[[int], ContextManager[Any]]
-Outputs = dict[str, tuple[Prepared, str]]  # a sentence's core -> (what the engine saw, what it returned)
-NOTHING_TO_TRANSLATE = "nothing to translate: no Chinese text"
-MATCH_LEVELS = ("context", "exact", "fuzzy", "engine", "carried")  # as CAT tools count them
-
-
-@dataclass(frozen=True, kw_only=True)
-class DocumentResult:
-    source: str
-    output: str
-    state: str  # unchanged | translated | would-translate | refused | error
-    segments: int = 0
-    translated: int = 0  # segments the engine (re)translated in this run
-    needs_review: int = 0
-    matches: dict[str, int] = field(default_factory=dict)  # segments per match level (see MATCH_LEVELS)
-    message: str = ""
-    exit_code: int = 0
+CHUNK = 128  # documents planned per request (split among the workers)
+WINDOW_SENTENCES = 4000  # distinct sentences that fill a window: the engine's batches stay full
+WINDOW_DOCUMENTS = 256  # documents held planned at most, whatever their size
+PARALLEL_MIN = 64  # documents; below this a worker process costs more than it saves
 
 
 @dataclass
 class RunReport:
     documents: list[DocumentResult] = field(default_factory=list)
     engine: str = ""
-    engine_texts: int = 0  # distinct sentences sent to the engine
-    glossary: Stats = field(default_factory=Stats)
+    engine_texts: int = 0  # distinct sentences sent to the engine (per window)
+    glossary: Stats = field(default_factory=new_stats)
     warnings: list[str] = field(default_factory=list)
     memory_units: int = 0  # units in the project's translation memory (0: not read this run)
 
@@ -103,6 +105,13 @@ class EngineSlot:
                 self._engine = load_engine(self.settings)
         return self._engine
 
+    def uses_hints(self) -> bool:
+        """Whether the configured engine reads the run's hints (llm), known without installing anything."""
+        try:
+            return bool(getattr(self.get(install=False), "uses_hints", False))
+        except WorkflowError:
+            return False
+
     def info(self) -> EngineInfo | None:
         try:
             return self.get(install=False).info
@@ -120,9 +129,13 @@ def translate(
     progress: ProgressFactory | None = None,
     force: bool = False,
     install_model: Callable[[str], None] | None = None,
+    jobs: int | None = None,
+    now: str | None = None,
 ) -> RunReport:
     """`force`: record an English file's unrecorded edits first (`review`), and adopt an
-    English file that has no memory as the editor's version of fresh machine records."""
+    English file that has no memory as the editor's version of fresh machine records.
+    `jobs`: processes for planning, finishing and writing (default: one per CPU from
+    `PARALLEL_MIN` documents on). `now`: the time recorded (default: the clock)."""
     glossary = load_glossary(settings.glossary, settings.root)
     slot = EngineSlot(settings, engine, install_model)
     report = RunReport()
@@ -130,43 +143,75 @@ def translate(
     report.warnings += [] if paths else [
         f"{settings.rel(link)}: a symbolic link to a folder or to nothing; not followed (check does not follow it "
         "either). Replace it with the real folder or file." for link in links_not_followed(settings.source)]
-    plans: list[Plan] = []
     if not dry_run:
         report.warnings += _remove_stale_temp_files(settings)
-    tm = LazyIndex(settings.memory_root, settings.rel(settings.memory_root))  # read on first need only
-    for path in sources(settings, paths):
-        try:
-            plan = _plan(settings, path, glossary, slot, force and not dry_run, tm)
-        except WorkflowError as exc:
-            report.documents.append(DocumentResult(source=settings.rel(path), output="", state=_state(exc), message=str(exc), exit_code=exc.exit_code))
-            continue
-        report.warnings += plan.post.warnings
-        if plan.unchanged:
-            if plan.refresh and plan.old is not None and not dry_run:  # memory learns the new glossary
-                try:
-                    atomic_write(plan.memory_path, dataclasses.replace(plan.old, glossary_hash=glossary.identity).to_bytes())
-                except OSError as exc:
-                    error = write_error(exc, settings.rel(plan.memory_path))
-                    report.documents.append(_result(settings, plan, "error", error))
-                    continue
-            report.documents.append(_result(settings, plan, "unchanged"))
-        else:
-            plans.append(plan)
-    report.memory_units = len(tm.get()) if tm.built else 0
-    if dry_run:
-        report.documents += [_result(settings, p, "would-translate") for p in plans]
+    todo = sources(settings, paths)
+    if not todo:
         return report
-    outputs = _run_engine(settings, plans, slot, glossary, report, progress)
-    now = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
-    settle_moves([p.retired for p in plans], [r for p in plans for r in p.records], now)
-    for plan in plans:
-        try:
-            _finish(settings, plan, outputs, slot, glossary, report.glossary, now)
-            report.documents.append(_result(settings, plan, "translated"))
-        except WorkflowError as exc:
-            report.documents.append(_result(settings, plan, _state(exc), exc))
+    stamp = now or datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+    job = Job(settings=settings, glossary=glossary, info=slot.info(), force=force and not dry_run, dry_run=dry_run,
+              now=stamp, tm=None, hints=slot.uses_hints())
+    todo = _answer_unchanged(job, todo, report)
+    if not todo:
+        report.documents.sort(key=lambda d: d.source)
+        return report
+    # The translation memory as it is before this run writes anything: read when a text first needs it,
+    # unless a later chunk is planned after earlier windows wrote (then now, and the workers share it).
+    from dataclasses import replace
+
+    from workflow.store.tm import LazyIndex
+
+    tm = LazyIndex(settings.memory_root, settings.rel(settings.memory_root))
+    if len(todo) > CHUNK:
+        tm.get()
+    job = replace(job, tm=tm)
+    count = worker_count(jobs, len(todo))
+    pool: Local | Pool = Pool(job, count) if count > 1 else Local(job)
+    window = Window(pool.size)
+    window.tm = tm
+    try:
+        for start in range(0, len(todo), CHUNK):
+            for worker, planned in pool.plan(todo[start:start + CHUNK]):
+                report.warnings += planned.warnings
+                if planned.result is not None:
+                    report.documents.append(planned.result)
+                else:
+                    window.add(worker, planned.cores, planned.placed, planned.old)
+            if window.full():
+                window.flush(pool, slot, glossary, report, progress)
+        window.flush(pool, slot, glossary, report, progress)
+    finally:
+        pool.close()
+    report.memory_units = len(tm.get()) if tm.built else 0
     report.documents.sort(key=lambda d: d.source)
     return report
+
+
+def _answer_unchanged(job: Job, todo: list[Path], report: RunReport) -> list[Path]:
+    """Documents nothing changed, answered from hashes; the others, to plan."""
+    rest = []
+    for path in todo:
+        done = unchanged(job, path)
+        if done is None:
+            rest.append(path)
+        else:
+            report.documents.append(done)
+    return rest
+
+
+def worker_count(jobs: int | None, documents: int) -> int:
+    """Processes to use: 1 for small runs and where the platform cannot fork."""
+    if jobs is None:
+        if documents < PARALLEL_MIN:
+            return 1
+        jobs = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    jobs = max(1, min(jobs, documents))
+    if jobs > 1:
+        import multiprocessing
+
+        if "fork" not in multiprocessing.get_all_start_methods():
+            return 1
+    return jobs
 
 
 def _remove_stale_temp_files(settings: Settings) -> list[str]:
@@ -181,176 +226,111 @@ def _remove_stale_temp_files(settings: Settings) -> list[str]:
     return said
 
 
-def _plan(settings: Settings, path: Path, glossary: Glossary, slot: EngineSlot, force: bool, tm: LazyIndex) -> Plan:
-    try:
-        return plan_document(settings, path, glossary, slot.info(), tm=tm)
-    except UnrecordedEdits:
-        if not force:
-            raise
-    if not review.has_memory(settings, path):
-        return plan_document(settings, path, glossary, slot.info(), adopt=True, tm=tm)
-    review.record_or_raise(settings, path)
-    return plan_document(settings, path, glossary, slot.info(), tm=tm)
+class Window:
+    """The sentences of the documents planned and not yet finished, per worker."""
+
+    def __init__(self, workers: int) -> None:
+        self.cores: list[list[str]] = [[] for _ in range(workers)]
+        self.distinct: dict[str, None] = {}
+        self.documents = 0
+        self.engine: EngineUse | None = None  # set once a window of the run needed the engine
+        # English an exact match placed on a page in this run so far: retired copies of it have moved
+        self.placed: set[tuple[str, str]] = set()
+        self.memories: dict[str, dict[str, Memory]] = {}
+        self.tm: LazyIndex | None = None
+
+    def add(self, worker: int, cores: list[str], placed: list[tuple[str, str]], old: Memory | None) -> None:
+        self.placed.update(placed)
+        if old is not None:  # for engines that read hints: the memories each sentence's documents have
+            for core in cores:
+                self.memories.setdefault(core, {})[old.source] = old
+        self.cores[worker] += cores
+        self.distinct.update(dict.fromkeys(cores))
+        self.documents += 1
+
+    def full(self) -> bool:
+        return len(self.distinct) >= WINDOW_SENTENCES or self.documents >= WINDOW_DOCUMENTS
+
+    def flush(self, pool: Local | Pool, slot: EngineSlot, glossary: Glossary, report: RunReport,
+              progress: ProgressFactory | None) -> None:
+        """One engine call for the window's sentences; its documents finished and written."""
+        if not self.documents:
+            return
+        outputs = run_engine(list(self.distinct), slot, glossary, report, progress, Hinted(self.memories, self.tm))
+        if outputs and self.engine is None:
+            from workflow.translate.finish import EngineUse
+
+            used = slot.get()
+            self.engine = EngineUse(used.info, used.identity)
+
+        def select(cores: list[str]) -> Outputs:
+            return {core: outputs[core] for core in dict.fromkeys(cores)}
+
+        done = pool.finish(select, self.cores, self.engine, sorted(self.placed))
+        report.documents += done.results
+        report.glossary.add(done.stats)
+        self.cores = [[] for _ in self.cores]
+        self.distinct = {}
+        self.memories = {}
+        self.documents = 0
 
 
-def _state(exc: WorkflowError) -> str:
-    return "refused" if exc.exit_code == 1 else "error"
+# -- the engine, once per window ------------------------------------------------------------------
 
 
-def _result(settings: Settings, plan: Plan, state: str, exc: WorkflowError | None = None) -> DocumentResult:
-    records = [r for r in plan.records if r is not None] if not plan.unchanged else list(plan.old.segments if plan.old else [])
-    return DocumentResult(
-        source=plan.shown,
-        output=settings.rel(plan.output_path),
-        state=state,
-        segments=len(plan.segments) if not plan.unchanged else len(records),
-        translated=len(plan.work) if state != "unchanged" else 0,
-        needs_review=sum(1 for r in records if r.status == "needs-review"),
-        matches=match_levels(plan, MATCH_LEVELS) if state != "unchanged" else {},
-        message=str(exc) if exc else "",
-        exit_code=exc.exit_code if exc else 0,
-    )
+@dataclass
+class Hinted:
+    """What the llm engine's hints are made of: the memories of each sentence's documents, the project memory."""
+
+    memories: dict[str, dict[str, Memory]]
+    tm: LazyIndex | None
 
 
-# -- the engine, once for the whole run --------------------------------------------------
-
-
-def _run_engine(
-    settings: Settings, plans: list[Plan], slot: EngineSlot, glossary: Glossary, report: RunReport,
-    progress: ProgressFactory | None,
-) -> Outputs:
-    """Every sentence of the run that needs the engine, deduplicated, in one call."""
-    wanted = [(plan, i, u) for plan in plans for i, u in units_needing_engine(plan, settings.copy_untranslatable)]
-    if not wanted:
+def run_engine(cores: list[str], slot: EngineSlot, glossary: Glossary, report: RunReport,
+               progress: ProgressFactory | None, hinted: Hinted | None = None) -> Outputs:
+    """The window's sentences that need the engine (distinct), in one call."""
+    if not cores:
         return {}
+    from workflow.glossary.enforce import Enforcer, Prepared
+
     engine = slot.get()
     report.engine = engine.info.label
     enforcer = None if engine.identity else Enforcer(glossary)
-    prepared: dict[str, Prepared] = {}  # core -> what the engine sees for it, prepared once
-    for plan, i, u in wanted:
-        core = plan.work[i].units[u].core
-        if core not in prepared:
-            prepared[core] = enforcer.prepare(core) if enforcer else Prepared(core)
+    prepared = {core: enforcer.prepare(core) if enforcer else Prepared(core) for core in cores}
     inputs = list(dict.fromkeys(p.text for p in prepared.values()))
-    report.engine_texts = len(inputs)
+    report.engine_texts += len(inputs)
+    if hinted is not None and getattr(engine, "uses_hints", False):
+        from workflow.engines import hints as engine_hints
+
+        engine_hints.give(engine, _hints(slot.settings, prepared, hinted))
     with progress(len(inputs)) if progress else nullcontext() as bar:
         translated = engine.translate(inputs, bar.update if bar is not None else None)
+    for text, why in getattr(engine, "failures", {}).items():
+        warning = f"no translation for {text!r}: {why}"
+        if warning not in report.warnings:
+            report.warnings.append(warning)
+    report.warnings += [f"no translation for {text!r}: {why}" for text, why in getattr(engine, "failures", {}).items()]
     if len(translated) != len(inputs):
         raise WorkflowError(f"engine {engine.info.label} returned {len(translated)} texts for {len(inputs)}.")
     by_text = dict(zip(inputs, translated))
     return {core: (p, by_text[p.text]) for core, p in prepared.items()}
 
 
-# -- one document: machine text, carried edits, checks, writes ----------------------------
+def _hints(settings: Settings, prepared: dict[str, Prepared], hinted: Hinted) -> Any:
+    """For engines that read them (llm): each text's glossary entries, and house-style examples:
+    the translation memory's nearest reviewed matches, then the recent reviewed segments of the
+    text's documents."""
+    from workflow.engines import hints as engine_hints
 
-
-def _finish(
-    settings: Settings, plan: Plan, outputs: Outputs, slot: EngineSlot, glossary: Glossary,
-    stats: Stats, now: str,
-) -> None:
-    engine = slot.get() if outputs else None
-    identity = engine.identity if engine else True
-    enforcer = Enforcer(glossary) if not identity else None
-    for index, work in plan.work.items():
-        segment = plan.segments[index]
-        machine, reasons, used = machine_text(work, outputs, enforcer, identity, stats, settings, segment.single_line, segment.kind)
-        record = Record(
-            id=plan.ids[index], kind=segment.kind, line=line_of(plan, segment),
-            source_hash=sha256(segment.source), source=segment.source, machine=machine, final=machine,
-            status="needs-review" if reasons else "machine", reasons=tuple(reasons),
-            glossary=glossary.fingerprint(segment.source), translated_at=now,
-        )
-        if used and engine is not None:
-            info = engine.info
-            record = dataclasses.replace(record, engine=info.name, model=info.model, version=info.version,
-                                         model_hash=info.model_hash)
-        elif not reasons:
-            record = dataclasses.replace(record, status="reviewed", reviewer="workflow", reasons=(NOTHING_TO_TRANSLATE,))
-        if used:
-            record = dataclasses.replace(record, match="fuzzy" if work.matches else "engine", matches=work.matches)
-        if work.relation == "changed":
-            record = carry_over(record, work.previous, glossary)
-            if work.previous is not None and superseded(work.previous, record):
-                plan.retired.append(work.previous)
-        plan.records[index] = record
-    _check_skeleton(plan, code_options(settings))
-    if plan.old is None and plan.output_hash is not None:
-        # `translate --force` on an English file without memory: its text becomes the editor's version
-        review.adopt(settings, plan, glossary, now)
-    _write(settings, plan, glossary, now, engine)
-
-
-def machine_text(
-    work: Work, outputs: Outputs, enforcer: Enforcer | None, identity: bool, stats: Stats,
-    settings: Settings, single_line: bool, kind: str,
-) -> tuple[str, list[str], bool]:
-    """The segment's English from the engine's sentences: restored, verified, typeset."""
-    reasons: list[str] = []
-    cores: list[str] = []
-    used = False
-    for unit in work.units:
-        if not needs_engine(unit.core, settings.copy_untranslatable):
-            # No Chinese: copied, with the glossary's spelling of names (`Redhat` -> `Red Hat`).
-            copied = enforcer.apply(unit.core, stats) if enforcer else unit.core
-            used = used or copied != unit.core
-            cores.append(copied)
-            continue
-        used = True
-        prepared, out = outputs[unit.core]
-        if enforcer:
-            out, problems = enforcer.finish(out, prepared, stats)
-            reasons += problems
-        out, problems = repair(out, unit.core)
-        reasons += problems
-        if not identity:
-            out = typography.english(out)
-            out = out if kind.startswith("meta:") or kind in CODE_KINDS else typography.escape_inline(out)  # not Markdown
-            if not out.strip():
-                reasons.append("engine returned no text for a sentence")
-        cores.append(out)
-    joined = join(work.units, cores)
-    if not identity and joined != work.masked.text:
-        if not kind.startswith("meta:") and kind not in CODE_KINDS:
-            joined = typography.escape_block_starts(joined, single_line)
-        if kind == "table-cell":
-            joined = typography.escape_pipes(joined)
-        left = typography.han_left(joined)
-        if left:
-            reasons.append(f"Chinese left in the English: {''.join(dict.fromkeys(left))}")
-    return work.masked.unmask(joined), list(dict.fromkeys(reasons)), used
-
-
-def _check_skeleton(plan: Plan, code: CodeOptions) -> None:
-    """The machine English must have the Chinese structure; a segment that breaks it keeps its Chinese."""
-    body = [(i, s) for i, s in enumerate(plan.segments) if s.pieces]
-    source = plan.post.body
-
-    def english(override: dict[int, str] | None = None) -> str:
-        texts = [(override or {}).get(i, record_at(plan, i).machine) for i, _ in body]
-        return assemble.body(source, [s for _, s in body], texts)
-
-    if not skeleton.difference(source, english(), code):
-        return
-    for index in plan.work:
-        if plan.segments[index].pieces and skeleton.difference(source, english({i: s.source for i, s in body if i != index}), code):
-            record = record_at(plan, index)
-            plan.records[index] = dataclasses.replace(record, machine=record.source, final=record.source, status="needs-review",
-                reasons=record.reasons + ("the translation broke the Markdown structure; the Chinese is kept",))
-    problem = skeleton.difference(source, english(), code)
-    if problem:
-        raise SkeletonMismatch(f"the English would not have the structure of the Chinese ({problem}); nothing written. "
-                               "Please report this as a bug.", path=plan.shown)
-
-
-def _write(settings: Settings, plan: Plan, glossary: Glossary, now: str, engine: Engine | None) -> None:
-    records = [record_at(plan, i) for i in range(len(plan.segments))]
-    data = output_bytes(settings, plan, glossary)
-    new_hash = sha256(data)
-    memory = Memory(
-        source=plan.shown, output=settings.rel(plan.output_path), source_hash=plan.source_hash, output_hash=new_hash,
-        engine=engine.info.label if engine else (plan.old.engine if plan.old else ""),
-        translated_at=now if plan.work else (plan.old.translated_at if plan.old else now),
-        segments=tuple(records), retired=tuple(plan.retired), glossary_hash=glossary.identity,
-        extra=dict(plan.old.extra) if plan.old else {},  # what review keeps there (front_matter_terms)
-    )
-    write_pair(plan.memory_path, memory, plan.output_path, data, plan.output_hash)
+    terms = {p.text: tuple((f"<x{t.number}/>" if not t.paired else f"<g{t.number}>", t.entry.zh, t.english)
+                           for t in p.terms) for p in prepared.values() if p.terms}
+    documents: dict[str, dict[str, Memory]] = {}
+    for core, memories in hinted.memories.items():
+        if core in prepared:
+            documents.setdefault(prepared[core].text, {}).update(memories)
+    by_text = {text: list(memories.values()) for text, memories in documents.items()}
+    recent = engine_hints.RecentReviewed(by_text, settings.llm.examples)
+    if hinted.tm is None:
+        return engine_hints.Hints(terms=terms, examples=recent)
+    nearest = engine_hints.Nearest(hinted.tm, settings.fuzzy_threshold, recent, settings.llm.examples)
+    return engine_hints.Hints(terms=terms, examples=nearest)

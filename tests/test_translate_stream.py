@@ -1,0 +1,95 @@
+"""translate streams in windows and runs in `--jobs` workers: the files are those of one process, one window."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from review_support import configure
+
+import workflow.translate.run as run_mod
+from workflow.config import Settings
+from workflow.review.record import review
+from workflow.translate.run import translate
+
+NOW = "2026-01-01T00:00:00+00:00"
+
+
+def corpus(root: Path, copies: int = 3) -> None:
+    """The five articles, each also under a few other names with one sentence varied."""
+    for path in sorted((root / "source_zh").glob("*.md")):
+        text = path.read_text(encoding="utf-8")
+        for n in range(1, copies):
+            folder = root / "source_zh" / f"copy-{n}"
+            folder.mkdir(exist_ok=True)
+            (folder / path.name).write_text(text.replace("。", f"（第{n}份）。", 1), encoding="utf-8")
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    out = root / "output_en"
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+
+
+def twin(project: Path, name: str) -> Settings:
+    other = project.parent / name
+    shutil.copytree(project, other)
+    return configure(other, engine="pseudo")
+
+
+def small_windows(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(run_mod, "CHUNK", 4)
+    monkeypatch.setattr(run_mod, "WINDOW_DOCUMENTS", 3)
+    monkeypatch.setattr(run_mod, "WINDOW_SENTENCES", 50)
+
+
+def test_jobs_and_windows_write_the_same_bytes_as_one_process(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    corpus(project)
+    one, many = twin(project, "one"), twin(project, "many")
+    first = translate(one, jobs=1, now=NOW)
+    small_windows(monkeypatch)
+    second = translate(many, jobs=2, now=NOW)
+    assert first.exit_code == second.exit_code == 0
+    assert [d.state for d in second.documents] == ["translated"] * 15
+    assert first.documents == second.documents
+    written = [k for k in tree(one.root) if not k.startswith(".workflow/.locks/")]  # English + memory per document
+    assert tree(one.root) == tree(many.root) and len(written) == 30
+    assert second.engine_texts >= first.engine_texts  # sentences repeated across windows are sent once per window
+
+
+def test_a_rerun_in_workers_changes_nothing_and_one_changed_paragraph_costs_one_document(
+        project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    corpus(project)
+    conf = configure(project, engine="pseudo")
+    small_windows(monkeypatch)
+    assert translate(conf, jobs=2, now=NOW).exit_code == 0
+    before = tree(project)
+    again = translate(conf, jobs=2, now=NOW)
+    assert {d.state for d in again.documents} == {"unchanged"} and again.engine == "" and tree(project) == before
+    assert {d.state for d in review(conf).documents} == {"unchanged"}
+    source = project / "source_zh" / "copy-2" / "2018-11-15-openstack-berlin-summit-impressions.md"
+    source.write_text(source.read_text(encoding="utf-8").replace("朋友吐槽说", "朋友们吐槽说"), encoding="utf-8")
+    changed = translate(conf, jobs=2, now=NOW)
+    assert [d.source for d in changed.documents if d.state == "translated"] == [
+        "source_zh/copy-2/2018-11-15-openstack-berlin-summit-impressions.md"]
+    assert 0 < changed.engine_texts < 10  # the sentences of that one paragraph
+    after = tree(project)
+    assert [k for k in after if after[k] != before[k]] == [
+        ".workflow/copy-2/2018-11-15-openstack-berlin-summit-impressions.md.json",
+        "copy-2/2018-11-15-openstack-berlin-summit-impressions.md"]
+
+
+def test_unchanged_from_hashes_matches_the_full_plan(project: Path) -> None:
+    """The hash-first answer reports what planning the document would: segments and needs-review counts."""
+    from workflow.document.plan import plan_document
+    from workflow.glossary.terms import load
+    from workflow.translate.stream import result
+
+    conf = configure(project, engine="pseudo")
+    assert translate(conf, now=NOW).exit_code == 0
+    fast = translate(conf, now=NOW)
+    glossary = load(conf.glossary, conf.root)
+    assert {d.state for d in fast.documents} == {"unchanged"}
+    for doc, path in zip(fast.documents, sorted((project / "source_zh").glob("*.md"))):
+        plan = plan_document(conf, path, glossary, None)
+        assert plan.unchanged and doc == result(conf, plan, "unchanged")

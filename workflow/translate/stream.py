@@ -1,0 +1,309 @@
+"""The documents of a run, planned and finished in bounded windows, in this process or in `--jobs` workers.
+
+A `Planner` holds the documents planned and waiting for the engine (at most a window's
+worth), and nothing else: once finished and written they are released. The run asks it
+to plan a chunk of paths (it answers each with a finished result, or the sentences the
+document needs from the engine) and, once the engine has translated a window's
+sentences, to finish the documents it holds. `Pool` gives the same two calls over
+worker processes (forked, each a `Planner` of its own), so `--jobs N` runs exactly the
+code `--jobs 1` runs, on a share of each chunk; the engine stays in the run's process.
+
+A document whose Chinese, English file and memory header say nothing changed is
+answered from the hashes alone (`unchanged`), before anything is parsed: the memory's
+header (`store.memory_scan`) records the hashes, the glossary's identity, the status
+counts and the engines of the machine segments.
+"""
+
+from __future__ import annotations
+
+import traceback
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Sequence
+
+from workflow.config import Settings
+from workflow.errors import UnrecordedEdits, WorkflowError
+from workflow.glossary.terms import Glossary
+from workflow.store import memory_scan
+from workflow.store.documents import fast_rel, shown
+from workflow.store.files import atomic_write, read_bytes, sha256, write_error
+from workflow.store.memory import EngineInfo, Memory, memory_path
+
+if TYPE_CHECKING:  # imported when a document needs planning: an unchanged run never loads them
+    from workflow.document.plan import Plan
+    from workflow.glossary.enforce import Stats
+    from workflow.store.tm import LazyIndex
+    from workflow.translate.finish import EngineUse, Outputs
+
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+MATCH_LEVELS = ("context", "exact", "fuzzy", "engine", "carried")  # as CAT tools count them
+
+
+@dataclass(frozen=True, kw_only=True)
+class DocumentResult:
+    source: str
+    output: str
+    state: str  # unchanged | translated | would-translate | refused | error
+    segments: int = 0
+    translated: int = 0  # segments the engine (re)translated in this run
+    needs_review: int = 0
+    matches: dict[str, int] = field(default_factory=dict)  # segments per match level (see MATCH_LEVELS)
+    message: str = ""
+    exit_code: int = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class Job:
+    """What every document of a run is planned and finished with."""
+
+    settings: Settings
+    glossary: Glossary
+    info: EngineInfo | None  # the configured engine's identity, for model staleness
+    force: bool
+    dry_run: bool
+    now: str
+    tm: LazyIndex | None  # the project's translation memory, built before the run writes
+    hints: bool = False  # the engine reads hints (llm): planned documents send their memory along
+
+
+@dataclass
+class Planned:
+    """A document planned: its result when it is done, else the sentences it needs from the engine."""
+
+    result: DocumentResult | None
+    warnings: list[str] = field(default_factory=list)
+    cores: list[str] = field(default_factory=list)
+    placed: list[tuple[str, str]] = field(default_factory=list)  # (Chinese, English) an exact match put here
+    old: Memory | None = None  # the document's memory, for an engine's hints (only when it reads them)
+
+
+@dataclass
+class Finished:
+    results: list[DocumentResult]
+    stats: Stats
+
+
+def new_stats() -> Stats:
+    from workflow.glossary.enforce import Stats
+
+    return Stats()
+
+
+class Planner:
+    def __init__(self, job: Job) -> None:
+        self.job = job
+        self.pending: list[Plan] = []
+
+    def plan(self, paths: Sequence[Path]) -> list[Planned]:
+        return [self._plan_one(path) for path in paths]
+
+    def finish(self, outputs: Outputs, engine: EngineUse | None, placed: Sequence[tuple[str, str]] = ()) -> Finished:
+        from workflow.document.reuse import settle_moves
+        from workflow.store.memory import Record
+        from workflow.translate.finish import finish
+
+        job, stats = self.job, new_stats()
+        moved = [Record(id="", kind="", line=0, source_hash="", source=zh, machine=en, final=en, match="exact")
+                 for zh, en in placed]
+        settle_moves([p.retired for p in self.pending], moved, job.now)
+        results = []
+        for plan in self.pending:
+            try:
+                finish(job.settings, plan, outputs, engine, job.glossary, stats, job.now)
+                results.append(result(job.settings, plan, "translated"))
+            except WorkflowError as exc:
+                results.append(result(job.settings, plan, state_of(exc), exc))
+        self.pending = []
+        return Finished(results, stats)
+
+    def _plan_one(self, path: Path) -> Planned:
+        job, settings = self.job, self.job.settings
+        try:
+            plan = _plan(job, path)
+        except WorkflowError as exc:
+            return Planned(DocumentResult(source=settings.rel(path), output="", state=state_of(exc), message=str(exc),
+                                          exit_code=exc.exit_code))
+        warnings = list(plan.post.warnings)
+        if plan.unchanged:
+            if plan.refresh and plan.old is not None and not job.dry_run:  # memory learns the new glossary
+                import dataclasses
+
+                try:
+                    atomic_write(plan.memory_path, dataclasses.replace(plan.old, glossary_hash=job.glossary.identity).to_bytes())
+                except OSError as exc:
+                    error = write_error(exc, settings.rel(plan.memory_path))
+                    return Planned(result(settings, plan, "error", error), warnings)
+            return Planned(result(settings, plan, "unchanged"), warnings)
+        if job.dry_run:
+            return Planned(result(settings, plan, "would-translate"), warnings)
+        from workflow.document.plan import units_needing_engine
+
+        self.pending.append(plan)
+        cores = [plan.work[i].units[u].core for i, u in units_needing_engine(plan, settings.copy_untranslatable)]
+        placed = [(r.source, r.final) for r in plan.records if r is not None and r.match == "exact"]
+        return Planned(None, warnings, list(dict.fromkeys(cores)), placed, plan.old if job.hints else None)
+
+
+def _plan(job: Job, path: Path) -> Plan:
+    from workflow.document.plan import plan_document
+    from workflow.review import record as review  # `translate --force` records the English file's edits first
+
+    settings, glossary, info = job.settings, job.glossary, job.info
+    try:
+        return plan_document(settings, path, glossary, info, tm=job.tm)
+    except UnrecordedEdits:
+        if not job.force:
+            raise
+    if not review.has_memory(settings, path):
+        return plan_document(settings, path, glossary, info, adopt=True, tm=job.tm)
+    review.record_or_raise(settings, path)
+    return plan_document(settings, path, glossary, info, tm=job.tm)
+
+
+def unchanged(job: Job, path: Path) -> DocumentResult | None:
+    """The result of a document that nothing changed, from hashes and the memory's header; None: plan it."""
+    settings = job.settings
+    rel = fast_rel(path, settings.source)
+    if rel is None or job.force:  # --force plans every document (code-comments switched: docs/review.md)
+        return None
+    data = read_bytes(path)
+    if data is None or not quiet_source(data):
+        return None
+    output_path = settings.output / rel
+    head = memory_scan.read_head(str(memory_path(settings.memory_root, rel)))
+    header = memory_scan.scan_head(head[0], head[2], job.info) if head is not None else None
+    if header is None or header.output_hash_previous or not header.model_current:
+        return None
+    if header.glossary_hash != job.glossary.identity or header.source_hash != sha256(data):
+        return None
+    english = read_bytes(output_path)
+    if english is None or sha256(english) != header.output_hash:
+        return None
+    return DocumentResult(source=shown(settings, path), output=shown(settings, output_path), state="unchanged",
+                          segments=header.counts["total"], needs_review=header.counts["needs-review"])
+
+
+def quiet_source(data: bytes) -> bool:
+    """UTF-8 without carriage returns: parsing it would give no warning (encoding, mixed newlines)."""
+    if b"\r" in data or data[:2] in UTF16_BOMS:
+        return False
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def state_of(exc: WorkflowError) -> str:
+    return "refused" if exc.exit_code == 1 else "error"
+
+
+def result(settings: Settings, plan: Plan, state: str, exc: WorkflowError | None = None) -> DocumentResult:
+    from workflow.document.plan import match_levels
+
+    records = [r for r in plan.records if r is not None] if not plan.unchanged else list(plan.old.segments if plan.old else [])
+    return DocumentResult(
+        source=plan.shown,
+        output=settings.rel(plan.output_path),
+        state=state,
+        segments=len(plan.segments) if not plan.unchanged else len(records),
+        translated=len(plan.work) if state != "unchanged" else 0,
+        needs_review=sum(1 for r in records if r.status == "needs-review"),
+        matches=match_levels(plan, MATCH_LEVELS) if state != "unchanged" else {},
+        message=str(exc) if exc else "",
+        exit_code=exc.exit_code if exc else 0,
+    )
+
+
+class Local:
+    """One `Planner` in this process, with the interface of `Pool` (`--jobs 1`)."""
+
+    size = 1
+
+    def __init__(self, job: Job) -> None:
+        self._planner = Planner(job)
+
+    def plan(self, paths: Sequence[Path]) -> list[tuple[int, Planned]]:
+        return [(0, planned) for planned in self._planner.plan(paths)]
+
+    def finish(self, outputs: Callable[[list[str]], Outputs], cores: list[list[str]],
+               engine: EngineUse | None, placed: Sequence[tuple[str, str]]) -> Finished:
+        return self._planner.finish(outputs(cores[0]), engine, placed)
+
+    def close(self) -> None:
+        pass
+
+
+# -- worker processes ------------------------------------------------------------------------------
+
+
+class Pool:
+    """`Planner`s in forked worker processes; a chunk is split into contiguous shares, answers kept in order."""
+
+    def __init__(self, job: Job, jobs: int) -> None:
+        import multiprocessing
+
+        context = multiprocessing.get_context("fork")
+        self.size = jobs
+        self._conns: list[Connection] = []
+        self._procs: list[Any] = []
+        for _ in range(jobs):
+            parent, child = context.Pipe()
+            proc = context.Process(target=_serve, args=(job, child), daemon=True)
+            proc.start()
+            child.close()
+            self._conns.append(parent)
+            self._procs.append(proc)
+
+    def plan(self, paths: Sequence[Path]) -> list[tuple[int, Planned]]:
+        """(worker, answer) per path, in the order of `paths`."""
+        share = -(-len(paths) // self.size) or 1
+        parts = [list(paths[i:i + share]) for i in range(0, len(paths), share)]
+        for conn, part in zip(self._conns, parts):
+            conn.send(("plan", part))
+        return [(k, planned) for k, (conn, _) in enumerate(zip(self._conns, parts)) for planned in _answer(conn)]
+
+    def finish(self, outputs: Callable[[list[str]], Outputs], cores: list[list[str]],
+               engine: EngineUse | None, placed: Sequence[tuple[str, str]]) -> Finished:
+        """`cores[k]`: the sentences worker k's pending documents need; `outputs` selects their translations."""
+        for conn, needed in zip(self._conns, cores):
+            conn.send(("finish", outputs(needed), engine, list(placed)))
+        total = Finished([], new_stats())
+        for conn in self._conns:
+            part: Finished = _answer(conn)
+            total.results += part.results
+            total.stats.add(part.stats)
+        return total
+
+    def close(self) -> None:
+        for conn in self._conns:
+            try:
+                conn.send(("stop",))
+            except (BrokenPipeError, OSError):
+                pass
+        for proc in self._procs:
+            proc.join(timeout=10)
+
+
+def _answer(conn: Connection) -> Any:
+    kind, value = conn.recv()
+    if kind == "error":
+        raise RuntimeError(f"a translate worker failed:\n{value}")
+    return value
+
+
+def _serve(job: Job, conn: Connection) -> None:
+    planner = Planner(job)
+    while True:
+        message = conn.recv()
+        try:
+            if message[0] == "plan":
+                conn.send(("ok", planner.plan(message[1])))
+            elif message[0] == "finish":
+                conn.send(("ok", planner.finish(message[1], message[2], message[3])))
+            else:
+                return
+        except BaseException:  # noqa: BLE001 - the run's process reports it
+            conn.send(("error", traceback.format_exc()))
+            return
