@@ -313,7 +313,8 @@ def test_a_deleted_source_leaves_orphans(translated: Path, run: Run) -> None:
     assert result.exit_code == 1
     assert lines_of(result) == [
         f"output_en/.workflow/{BOSTON}.json:1: orphan: memory of a deleted source source_zh/{BOSTON}. "
-        "Delete it, or restore the source (git).",
+        "Restore the source (git), or delete the memory once nothing in it is wanted (a renamed article: run "
+        "`workflow translate` first, which reuses its English).",
         f"output_en/{BOSTON}:1: orphan: no Chinese source source_zh/{BOSTON}. Delete the English file, "
         "or restore the source (git).",
     ]

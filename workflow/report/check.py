@@ -172,7 +172,7 @@ def check_document(ctx: Context, rel: str) -> tuple[list[Finding], DocumentStatu
     doc = read_document(ctx, rel)
     mem = MemoryFile.open(ctx, doc)
     if doc.data is None:
-        return kinds.orphan(doc, mem is not None) + _orphan_lost(doc, mem), None
+        return kinds.orphan(doc, mem is not None) + _orphan_lost(ctx, doc, mem), None
     if mem is None:
         return [kinds.missing(doc)], DocumentStatus(source=doc.source, output=doc.output, state="missing")
     found: list[Finding] = []
@@ -190,8 +190,8 @@ def check_document(ctx: Context, rel: str) -> tuple[list[Finding], DocumentStatu
         if changed or _needs_segments(ctx, header):
             more, stale = (_changed_source if changed else _unchanged_source)(ctx, doc, doc.data, mem.memory())
             found += more
-        if header.lost:
-            found += [kinds.lost_english(doc, r) for r in mem.memory().lost()]
+        if header.unsettled:
+            found += _lost_english(ctx, doc, mem.memory())
     except MemoryCorrupt as exc:
         found.append(kinds.corrupt_memory(doc, exc.line or 1, exc.message))
         return found, DocumentStatus(source=doc.source, output=doc.output, state="corrupt-memory")
@@ -204,14 +204,23 @@ def check_document(ctx: Context, rel: str) -> tuple[list[Finding], DocumentStatu
         translated_at=header.translated_at, engine=header.engine)
 
 
-def _orphan_lost(doc: Doc, mem: MemoryFile | None) -> list[Finding]:
-    """A deleted or renamed source's memory may still hold lost English: it is reported until decided."""
+def _lost_english(ctx: Context, doc: Doc, memory: Memory) -> list[Finding]:
+    """Retired English of a person that no page holds: awaiting a decision, or marked moved by the tool
+    to a page that does not hold it (a move settles only when the English really is on a page)."""
+    return [kinds.lost_english(doc, r) for r in memory.unsettled() if not ctx.on_some_page(r.final)]
+
+
+def _orphan_lost(ctx: Context, doc: Doc, mem: MemoryFile | None) -> list[Finding]:
+    """A deleted or renamed source's memory may still hold a person's English: its retired English
+    is reported until decided, and the orphan finding counts its live English that no page holds."""
+    if mem is None:
+        return []
     try:
-        if mem is not None and mem.header().lost:
-            return [kinds.lost_english(doc, r) for r in mem.memory().lost()]
+        memory = mem.memory()
     except MemoryCorrupt:
-        pass  # the orphan finding already asks for the file to be deleted or its source restored
-    return []
+        return []  # the orphan finding already asks for the file to be deleted or its source restored
+    stranded = [r for r in memory.segments if r.human and r.final.strip() and not ctx.on_some_page(r.final, besides=memory)]
+    return _lost_english(ctx, doc, memory) + ([kinds.stranded_english(doc, stranded)] if stranded else [])
 
 
 def _needs_segments(ctx: Context, header: Header) -> bool:

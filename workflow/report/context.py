@@ -7,12 +7,13 @@ and compiled for matching only when a fingerprint must be recomputed.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from workflow.config import Settings
 from workflow.store.documents import Roots
-from workflow.store.memory import EngineInfo, Record
+from workflow.store.memory import EngineInfo, Memory, Record
 
 if TYPE_CHECKING:
     from workflow.glossary.terms import Entry, Glossary
@@ -29,6 +30,7 @@ class Context:
     _glossary: Glossary | None = field(default=None, init=False)
     _entries: list[Entry] | None = field(default=None, init=False)
     _identity: str = field(default="", init=False)
+    _live: Counter[str] | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         s = self.settings
@@ -69,6 +71,17 @@ class Context:
             return False
         self.entries()
         return recorded == self._identity
+
+    def on_some_page(self, english: str, *, besides: Memory | None = None) -> bool:
+        """True when some document's live segment holds `english`; `besides`: some document other than
+        that memory's own. The memories are read once per run, and only when asked: a project with
+        no retired English of a person never reads the other memories."""
+        if self._live is None:
+            from workflow.store.tm import live_english
+
+            self._live = live_english(self.settings.memory_root)
+        own = besides is not None and any(r.final == english for r in besides.segments)
+        return self._live[english] > own
 
     def glossary_stale(self, record: Record) -> bool:
         from workflow.glossary.terms import stale  # the glossary is imported only when a fingerprint is needed

@@ -30,8 +30,9 @@ def orphan(doc: Doc, has_memory: bool) -> list[Finding]:
         found.append(finding(doc.output, 1, "orphan", f"no Chinese source {doc.source}. Delete the English file, "
                              "or restore the source (git)."))
     if has_memory:
-        found.append(finding(doc.memory, 1, "orphan", f"memory of a deleted source {doc.source}. Delete it, "
-                             "or restore the source (git)."))
+        found.append(finding(doc.memory, 1, "orphan", f"memory of a deleted source {doc.source}. Restore the "
+                             "source (git), or delete the memory once nothing in it is wanted (a renamed article: run "
+                             "`workflow translate` first, which reuses its English)."))
     return found
 
 
@@ -96,6 +97,17 @@ def review(doc: Doc, memory: Memory, lines: dict[str, int], require_reviewed: bo
                              f"{len(machine)} of {len(memory.segments)} segments are machine translation nobody "
                              f"reviewed. Check the English, then `workflow review --approve {doc.output}`."))
     return found
+
+
+def stranded_english(doc: Doc, records: list[Record]) -> Finding:
+    """A deleted or renamed source's memory whose English of a person no other page holds."""
+    return finding(doc.memory, 1, "lost-english",
+                   f"the memory of {doc.source}, whose Chinese is gone, holds {len(records)} "
+                   f"{'segment' if len(records) == 1 else 'segments'} of English a person wrote that no page "
+                   f"holds, the first: {excerpt(records[0].final)}. If the article was renamed, run `workflow "
+                   f"translate` first (exact matches bring the English over; fuzzy ones are offered in `workflow "
+                   f"review --show`); `workflow memory export` keeps a copy. Delete this memory only when none of "
+                   f"it is wanted.")
 
 
 def lost_english(doc: Doc, record: Record) -> Finding:

@@ -158,13 +158,27 @@ class Memory:
         """Derived, written with every save so `check` need not walk the segments:
         segments per status, and the engines of the machine segments."""
         engines = sorted({(r.engine, r.model, r.model_hash) for r in self.segments if r.engine and not r.human})
-        return {**self.counts(), "engines": [list(e) for e in engines], "lost": len(self.lost())}
+        summary = {**self.counts(), "engines": [list(e) for e in engines], "lost": len(self.lost())}
+        unsettled = len(self.unsettled())
+        if unsettled != summary["lost"]:  # written only when some English was moved (older files stay as they are)
+            summary["unsettled"] = unsettled
+        return summary
 
     def lost(self) -> list[Record]:
         """Retired English a person wrote or approved that is not on the page (nor kept beside the English
         that replaced it, as a live segment's `previous_final`), awaiting a decision: restore or dismiss."""
         shown = {r.final for r in self.segments} | {r.previous_final for r in self.segments}
         return [r for r in self.retired if r.awaits_decision and r.final not in shown]
+
+    def unsettled(self) -> list[Record]:
+        """`lost()` and the retired English the tool itself marked `moved` (an exact match put it on
+        another page): `check` confirms against every document's live segments that each one is on
+        some page, and reports the others. A move the tool recorded is not a person's decision: the
+        page it went to may since have been refused, failed, or changed again."""
+        shown = {r.final for r in self.segments} | {r.previous_final for r in self.segments}
+        moved = [r for r in self.retired if r.decision == "moved" and r.human and r.final.strip()
+                 and r.final not in shown]
+        return self.lost() + moved
 
     def to_bytes(self) -> bytes:
         """Stable JSON: the document's header first, in a fixed order, then the segments.

@@ -48,6 +48,7 @@ class Header:
     counts: dict[str, int]  # per status, and "total"
     model_current: bool  # True: no machine segment comes from another engine or model than the configured one
     lost: int = 0  # retired English of a person awaiting a decision (summary["lost"]; schema 1 has none)
+    unsettled: int = 0  # lost, plus English the tool moved to another page (summary["unsettled"], else lost)
 
     def records_output(self, output_hash: str) -> bool:
         return output_hash in (self.output_hash, self.output_hash_previous)
@@ -57,7 +58,8 @@ class Header:
         return cls(schema=SCHEMA, source_hash=memory.source_hash, output_hash=memory.output_hash,
                    output_hash_previous=memory.output_hash_previous, engine=memory.engine,
                    translated_at=memory.translated_at, glossary_hash=memory.glossary_hash, counts=memory.counts(),
-                   model_current=not any(model_stale(r, info) for r in memory.segments), lost=len(memory.lost()))
+                   model_current=not any(model_stale(r, info) for r in memory.segments), lost=len(memory.lost()),
+                   unsettled=len(memory.unsettled()))
 
 
 def scan(data: bytes, info: EngineInfo | None) -> Header | None:
@@ -86,7 +88,7 @@ def scan(data: bytes, info: EngineInfo | None) -> Header | None:
             return None
         counts, current = scanned, _model_current(data, seg, info)
     source_hash, output_hash, previous, engine, translated_at, glossary_hash = strings
-    return Header(schema=SCHEMA, source_hash=source_hash, output_hash=output_hash, output_hash_previous=previous, engine=engine, translated_at=translated_at, glossary_hash=glossary_hash, counts=counts, model_current=current, lost=_lost(top.get("summary")))
+    return Header(schema=SCHEMA, source_hash=source_hash, output_hash=output_hash, output_hash_previous=previous, engine=engine, translated_at=translated_at, glossary_hash=glossary_hash, counts=counts, model_current=current, lost=_lost(top.get("summary")), unsettled=_lost(top.get("summary"), "unsettled"))
 
 
 HEAD = 2048  # bytes: a header (paths, hashes, glossary identity, summary) takes about 700
@@ -148,7 +150,7 @@ def _header(top: dict[str, Any], info: EngineInfo | None) -> Header | None:
         return None  # schema 1 does not count the lost English (its retired records follow the segments)
     current = info is None or all(e == (info.name, info.model, info.model_hash) for e in engines)
     source_hash, output_hash, previous, engine, translated_at, glossary_hash = strings
-    return Header(schema=SCHEMA, source_hash=source_hash, output_hash=output_hash, output_hash_previous=previous, engine=engine, translated_at=translated_at, glossary_hash=glossary_hash, counts=counts, model_current=current, lost=_lost(top.get("summary")))
+    return Header(schema=SCHEMA, source_hash=source_hash, output_hash=output_hash, output_hash_previous=previous, engine=engine, translated_at=translated_at, glossary_hash=glossary_hash, counts=counts, model_current=current, lost=_lost(top.get("summary")), unsettled=_lost(top.get("summary"), "unsettled"))
 
 
 def _types_ok(top: dict[str, Any]) -> bool:
@@ -157,8 +159,11 @@ def _types_ok(top: dict[str, Any]) -> bool:
                if key != "segments")
 
 
-def _lost(summary: Any) -> int:
-    lost = summary.get("lost", 0) if isinstance(summary, dict) else 0
+def _lost(summary: Any, key: str = "lost") -> int:
+    """summary[key]; `unsettled` defaults to `lost` (written only when they differ)."""
+    if not isinstance(summary, dict):
+        return 0
+    lost = summary.get(key, summary.get("lost", 0))
     return lost if type(lost) is int else 0
 
 

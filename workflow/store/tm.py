@@ -144,8 +144,8 @@ def _negated(stamp: str) -> tuple[int, ...]:
     return tuple(-ord(c) for c in stamp)
 
 
-def memory_units(memory_root: Path, shown: str) -> Iterable[Unit]:
-    """The units of every document memory under `memory_root` (`shown`: its project-relative path).
+def memory_files(memory_root: Path) -> Iterable[tuple[Path, dict[str, Any]]]:
+    """Every document memory under `memory_root`, parsed, in path order.
 
     A memory that cannot be read is skipped: it is reported when its own document is processed.
     """
@@ -154,8 +154,24 @@ def memory_units(memory_root: Path, shown: str) -> Iterable[Unit]:
             raw = json.loads(path.read_bytes())
         except (OSError, ValueError):
             continue
-        if not isinstance(raw, dict):
-            continue
+        if isinstance(raw, dict):
+            yield path, raw
+
+
+def live_english(memory_root: Path) -> Counter[str]:
+    """The English of every live segment of every document (what the pages hold): for each text,
+    how many documents' memories hold it."""
+    found: Counter[str] = Counter()
+    for _, raw in memory_files(memory_root):
+        segments = raw.get("segments")
+        finals = {record.get("final") for record in segments if isinstance(record, dict)} if isinstance(segments, list) else set()
+        found.update(final for final in finals if isinstance(final, str) and final.strip())
+    return found
+
+
+def memory_units(memory_root: Path, shown: str) -> Iterable[Unit]:
+    """The units of every document memory under `memory_root` (`shown`: its project-relative path)."""
+    for path, raw in memory_files(memory_root):
         origin = raw.get("source") if isinstance(raw.get("source"), str) else f"{shown}/{path.name}"
         for group, retired in (("segments", False), ("retired", True)):
             records = raw.get(group)
