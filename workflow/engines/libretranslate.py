@@ -76,11 +76,8 @@ class LibreTranslateEngine:
     def translate(self, texts: list[str], progress: Progress | None = None) -> list[str]:
         if not texts:
             return []
-        size = self.settings.batch_size
-        batches = [texts[start:start + size] for start in range(0, len(texts), size)]
-        done = (lambda batch, _: progress(len(batch))) if progress else None
-        answers = self.pool.map(batches, self._on_server, done)
-        return [clean(one, text) for batch, answer in zip(batches, answers) for text, one in zip(batch, answer)]
+        answers = self.pool.map_texts(texts, self.settings.batch_size, self._on_server, progress)
+        return [clean(one, text) for batch, answer in answers for text, one in zip(batch, answer)]
 
     def _on_server(self, url: str, batch: list[str]) -> list[str]:
         """One batch on one server; `ServerDown` when that server is gone, so the pool moves on."""

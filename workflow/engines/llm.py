@@ -73,12 +73,8 @@ class LLMEngine:
     def translate(self, texts: list[str], progress: Progress | None = None) -> list[str]:
         if not texts:
             return []
-        size = self.settings.batch_size
-        batches = [texts[start:start + size] for start in range(0, len(texts), size)]
-        done = (lambda batch, _: progress(len(batch))) if progress else None
-        answers = self.pool.map(batches, self._on_server, done)
         out: list[str] = []
-        for batch, outcomes in zip(batches, answers):
+        for batch, outcomes in self.pool.map_texts(texts, self.settings.batch_size, self._on_server, progress):
             for text, (english, why) in zip(batch, outcomes):
                 if why:
                     self.failures[text] = why

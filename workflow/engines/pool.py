@@ -77,6 +77,14 @@ class Pool(Generic[B, R]):
             executor.shutdown(wait=False, cancel_futures=True)
         return [results[i] for i in range(len(batches))]
 
+    def map_texts(self: Pool[list[str], R], texts: list[str], size: int, call: Callable[[str, list[str]], R],
+                  progress: Callable[[int], None] | None = None) -> list[tuple[list[str], R]]:
+        """`texts` cut into batches of `size`, mapped over the servers; each batch with its result,
+        in order. `progress(n)` is told how many texts each returned batch held."""
+        batches = [texts[start:start + size] for start in range(0, len(texts), size)]
+        done = (lambda batch, _: progress(len(batch))) if progress else None
+        return list(zip(batches, self.map(batches, call, done)))
+
     def _pick(self, running: dict[Future[R], tuple[int, str]]) -> str:
         """The live server with the fewest calls in flight; ties in turn."""
         alive = self.alive

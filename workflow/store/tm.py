@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import operator
 import unicodedata
+import zlib
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -126,9 +127,17 @@ class Index:
 
 
 def sketch(text: str) -> list[str]:
-    """The text's SKETCH distinct bigrams of smallest hash (str hashes are stable within a process)."""
+    """The text's SKETCH distinct bigrams of smallest hash.
+
+    The hash is a fixed function of the characters (not Python's `hash`, which is salted per
+    process), so the same memory offers the same suggestions on every run and every machine.
+    """
     grams = set(map(operator.add, text, text[1:])) or {text}
-    return sorted(grams, key=hash)[:SKETCH]
+    return sorted(grams, key=_stable_hash)[:SKETCH]
+
+
+def _stable_hash(gram: str) -> int:
+    return zlib.crc32(gram.encode("utf-8"))
 
 
 def _negated(stamp: str) -> tuple[int, ...]:
