@@ -56,7 +56,7 @@ mkfs.ext4 /dev/sdb
 LABELS = {
     "H1": "柏林峰会见闻", "A": "峰会在柏林开幕", "B": "日程安排", "H2": "社区的变化", "C": "社区在发展",
     "D": "StarlingX", "L1": "第一项", "L2": "第二项", "Q": "引用", "T1": "项目", "T2": "说明", "T3": "星辰",
-    "T4": "边缘云平台", "Z": "最后一段", "title": "柏林峰会印象",
+    "T4": "边缘云平台", "Z": "最后一段", "title": "柏林峰会印象", "K": "创建 文件系统",
 }
 NEW = "An entirely new paragraph the editor wrote about the keynotes."
 NOTE = "> Translator's note: the Chinese says three thousand."
@@ -132,7 +132,13 @@ KINDS = [
     k("a heading made a list item", ("## {H2}", "- {H2}"), refused="changes the structure"),
     k("a list item added", ("- {L2}\n", "- {L2}\n- A third item the editor added.\n"), refused="a new list item"),
     k("a table row added", ("| {T3} | {T4} |\n", "| {T3} | {T4} |\n| Kata | Containers |\n"), refused="a new table row"),
-    k("a code comment translated", ("# 创建 文件系统", "# create a file system"), refused="outside the translatable text"),
+    k("a code comment translated (issue 11: was refused)", ("# {K}", "# create a file system"), K="create a file system"),
+    k("a code comment's text deleted", ("# {K}", "#"), K=""),
+    k("a code comment translated and the code beside it changed", ("# {K}\nmkfs.ext4", "# create one\nmkfs.xfs"),
+      refused="outside the translatable text"),
+    k("a code comment given a second line of code", ("# {K}\n", "# create one\nmkfs.xfs /dev/sdc\n"),
+      refused="outside the translatable text"),
+    k("a code comment's marker changed", ("# {K}", "## {K}"), refused="outside the translatable text"),
     k("a tag translated differently", ("- 容器", "- containers"), front={"tags": ["containers"]}),
     k("a category edited", ("- 峰会", "- Summit"), front={"categories": ["Summit"]}),
     k("a tag edited, then edited back", ("- 容器", "- containers"), ("- containers", "- 容器"), front={"tags": ["容器"]}),

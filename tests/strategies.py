@@ -33,6 +33,9 @@ BLOCK = st.one_of(
     PARAGRAPH.map(lambda p: "\n".join("> " + line for line in p.split("\n"))),
     st.tuples(LINE, LINE).map(lambda c: f"| {c[0].replace('|', '')} | b |\n| --- | --- |\n| {c[1].replace('|', '')} | 2 |"),
     TEXT.map(lambda t: f"```python\nprint('{t}')\n```"),
+    TEXT.map(lambda t: f"```python\nx = 1  # {t}\n# 注释 {t}\n```"),  # code comments (text/code.py)
+    TEXT.map(lambda t: f"```c\nint a; /* 中文 {t} */\n// 单行\n```"),
+    TEXT.map(lambda t: f"```bash\n# 创建 {t}\nmkfs.ext4 /dev/sdb\n```"),
     TEXT.map(lambda t: f"    indented {t}"),
     st.just("<div class=\"note\">\n原始 HTML\n</div>"),
     st.just("[ref]: https://example.org/ref \"标题\""),

@@ -9,7 +9,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import pytest
 import yaml
@@ -141,9 +141,9 @@ def test_only_changed_sources_are_parsed(translated: Path, monkeypatch: pytest.M
     parsed: list[str] = []
     real = workflow.text.segment.segment_body
 
-    def segment_body(body: str, env: dict[str, object] | None = None) -> object:
+    def segment_body(body: str, env: dict[str, object] | None = None, **options: Any) -> object:
         parsed.append(body)
-        return real(body, env)
+        return real(body, env, **options)
 
     monkeypatch.setattr(workflow.text.segment, "segment_body", segment_body)
     monkeypatch.setattr(workflow.store.post, "parse", _no_parse(workflow.store.post.parse, {f"source_zh/{BOSTON}"}))

@@ -21,9 +21,10 @@ from workflow.glossary import edit, exchange
 from workflow.glossary.terms import Entry, read_file
 from workflow.review.edits import Unaligned, attribute
 from workflow.store.memory import Record
-from workflow.text import typography
+from workflow.text import skeleton, typography
+from workflow.text.code import CodeOptions
 from workflow.text.diff import DELETE, INSERT, diff
-from workflow.text.segment import segment_body
+from workflow.text.segment import code_keys, segment_body
 
 STAGES = Path(__file__).resolve().parent / "fixtures" / "stages"
 SPLIT = "\n====\n"  # separates the two inputs of a two-input case
@@ -109,6 +110,24 @@ def review_diff_case(text: str, tmp: Path) -> str:
     return "".join(marks.get(op, "{}").format(t) for op, t in diff(machine, final.removesuffix("\n"))) + "\n"
 
 
+def code_case(text: str, tmp: Path) -> str:
+    """A Chinese body (first line `code-strings`: strings too), optionally `====` and an English body.
+
+    Out: the Chinese's segments; the body with each replaced by `T<n>` (the code around byte for
+    byte); for an English body, its segments at the Chinese's keys and the skeleton check's verdict."""
+    options = CodeOptions(strings=text.startswith("code-strings\n"))
+    chinese, _, english = text.removeprefix("code-strings\n").partition(SPLIT)
+    segments = segment_body(chinese, code=options)
+    out = [f"{s.line} {s.kind}: {s.source}\n" for s in segments]
+    assembled = assemble.body(chinese, segments, [f"T{i}" for i in range(len(segments))])
+    out.append("----\n" + assembled + ("" if assembled.endswith("\n") else "\n"))
+    if english:
+        found = segment_body(english, code=options, keys=code_keys(chinese, options))
+        out += ["----\n"] + [f"{s.line} {s.kind}: {s.source}\n" for s in found]
+        out.append(f"skeleton: {skeleton.difference(chinese, english, options) or 'same'}\n")
+    return "".join(out)
+
+
 CASES: dict[str, Callable[[str, Path], str]] = {
     "typography.md": typography_case,
     "segmentation.md": segmentation_case,
@@ -118,6 +137,7 @@ CASES: dict[str, Callable[[str, Path], str]] = {
     "glossary_edit.md": glossary_edit_case,
     "review_attribution.md": attribution_case,
     "review_diff.md": review_diff_case,
+    "code.md": code_case,
 }
 FIXTURES = [(name, *case) for name in CASES for case in read_fixture_file(STAGES / name)]
 

@@ -79,6 +79,8 @@ SCHEMA: Schema = {
     "source-lang": (str, "zh"),
     "target-lang": (str, "en"),
     "copy-untranslatable": (bool, True),
+    "code-comments": (bool, True),  # Chinese comments in code blocks are translated (docs/review.md)
+    "code-strings": (bool, False),  # ... and string literals
     "reviewer": (str, ""),
     "bilingual": (str, "bilingual"),  # folder inside the output folder for `workflow publish`
     "front-matter": FRONT_MATTER_SCHEMA,
@@ -192,6 +194,8 @@ class Settings:
     fuzzy_threshold: int = 75
     exact_same_document: str = "reviewed"
     exact_other_document: str = "needs-review"
+    code_comments: bool = True
+    code_strings: bool = False
 
     @property
     def memory_root(self) -> Path:
@@ -370,6 +374,8 @@ def _build(root: Path, v: dict[str, Any], config_file: Path | None) -> Settings:
         source_lang=v["source-lang"],
         target_lang=v["target-lang"],
         copy_untranslatable=v["copy-untranslatable"],
+        code_comments=v["code-comments"],
+        code_strings=v["code-strings"],
         reviewer=v["reviewer"],
         front_matter=FrontMatterPolicy(
             translate=tuple(fm["translate"]),

@@ -246,7 +246,7 @@ def _decide(segment: Any) -> tuple[str | None, str]:
             click.echo("  unchanged; skipped")
             return None, "s"
         final = "\n".join(line for line in edited.split("\n") if not line.startswith(COMMENT)).strip("\n")
-        if "\n" in final and (segment.kind == "table-cell" or segment.kind.startswith(("heading", "meta:"))):
+        if "\n" in final and (segment.kind == "table-cell" or segment.kind.startswith(("heading", "meta:", "code-"))):
             click.echo("  a heading, table cell or front-matter value holds one line; edit again")
             continue
         return final, "e"

@@ -9,6 +9,7 @@ from workflow.config import FrontMatterPolicy
 from workflow.glossary.terms import Glossary
 from workflow.store.memory import Record
 from workflow.store.post import Post, render_front_matter
+from workflow.text.code import CODE_KINDS
 from workflow.text.segment import Piece, Segment, markdown, replace_pieces
 
 
@@ -28,7 +29,8 @@ def body(source_body: str, segments: Sequence[Segment], texts: Sequence[str], ma
             start = source_body.rfind("\n", 0, s.pieces[0].start) + 1
             replacements.append(((Piece(start, s.pieces[0].start),), markup))
         if s.pieces and t != s.source:
-            replacements.append(((_whole_lines(source_body, s.pieces) or s.pieces) if t == "" else s.pieces, t))
+            whole = _whole_lines(source_body, s.pieces) if t == "" and s.kind not in CODE_KINDS else None
+            replacements.append((whole or s.pieces, t))  # a code comment's text emptied: the code stays
     return replace_pieces(source_body, replacements)
 
 

@@ -109,7 +109,7 @@ def move_additions(records: list[Record | None], kept: dict[int, int], retired: 
         for step, after in ((-1, True), (1, False)):
             near = next((kept[i] for i in range(old_index + step, -1 if step < 0 else count, step) if i in kept), None)
             target = records[near] if near is not None else None
-            if target is None or target.kind != record.kind or target.kind.startswith(("heading", "meta:", "table")):
+            if target is None or target.kind != record.kind or target.kind.startswith(("heading", "meta:", "table", "code-")):
                 continue
             text = "\n\n".join(added)
             final = f"{target.final}\n\n{text}" if after else f"{text}\n\n{target.final}"

@@ -30,6 +30,8 @@ from workflow.store.files import read_bytes, sha256
 from workflow.store.memory import EngineInfo, Memory, Record, model_stale
 from workflow.store.post import Post, parse
 from workflow.store.tm import LazyIndex
+from workflow.text.chars import has_han
+from workflow.text.code import CODE_KINDS, CodeOptions
 from workflow.text.protect import Masked, mask
 from workflow.text.segment import Segment, segment_body
 from workflow.text.sentences import Unit, needs_engine, split
@@ -125,20 +127,40 @@ def plan_document(
     glossary_current = old is not None and old.glossary_hash == glossary.identity
     if old is not None and old.source_hash == plan.source_hash and plan.output_hash == old.output_hash and not any(
         (not glossary_current and glossary_stale(r, glossary)) or model_stale(r, engine_info) for r in old.segments
-    ):
+    ) and not code_cut_changed(settings, old, post):
         plan.unchanged = True
         # no segment affected: memory just learns the new glossary, or is migrated to the current schema
         plan.refresh = not glossary_current or old.schema != memory_mod.SCHEMA
         return plan
     env: dict[str, Any] = {}
     try:
-        body = segment_body(post.body, env)
+        body = segment_body(post.body, env, code=code_options(settings))
     except InputError as exc:  # the text stages know lines of the body, not the file
         raise InputError(exc.message, path=post.path, line=(exc.line or 1) + post.body_line - 1) from None
     plan.segments = body + meta_segments(settings, post, body)
     plan.ids = segment_ids(plan.segments)
     _decide(plan, env, glossary, engine_info, settings, tm)
     return plan
+
+
+def code_cut_changed(settings: Settings, old: Memory, post: Post) -> bool:
+    """Memory's code segments are not those the settings give (`code-comments`/`code-strings` changed,
+    or memory was written before code comments were segments): the document is planned again."""
+    code = code_options(settings)
+    wanted = {k for k, on in zip(CODE_KINDS, (code.comments, code.strings)) if on}
+    recorded = [r for r in old.segments if r.kind in CODE_KINDS]
+    if any(r.kind not in wanted for r in recorded):
+        return True
+    if not wanted or not has_han(post.body) or not ("```" in post.body or "~~~" in post.body or "\n    " in post.body
+                                                    or "\n\t" in post.body):
+        return False
+    found = [s.source for s in segment_body(post.body, code=code) if s.kind in CODE_KINDS]
+    return found != [r.source for r in recorded]
+
+
+def code_options(settings: Settings) -> CodeOptions:
+    """What of a code block is translated: `code-comments`, `code-strings` (text.code)."""
+    return CodeOptions(comments=settings.code_comments, strings=settings.code_strings)
 
 
 def meta_segments(settings: Settings, post: Post, body: list[Segment]) -> list[Segment]:

@@ -241,13 +241,13 @@ def _model_stale(ctx: Context, records: list[tuple[Record, int]]) -> list[tuple[
 def _changed_source(ctx: Context, doc: Doc, data: bytes, memory: Memory) -> tuple[list[Finding], int]:
     """Name each changed, new or removed paragraph by its line in the new Chinese; the number of stale ones."""
     from workflow.document.pairing import pair
-    from workflow.document.plan import meta_segments
+    from workflow.document.plan import code_options, meta_segments
     from workflow.store.post import parse as parse_post
     from workflow.text.segment import segment_body
 
     try:
         post = parse_post(data, doc.source)
-        body = segment_body(post.body, {})
+        body = segment_body(post.body, {}, code=code_options(ctx.settings))
         segments = body + meta_segments(ctx.settings, post, body)
     except WorkflowError as exc:
         return [kinds.unreadable_source(doc, exc.line or 1, exc.message)], 1

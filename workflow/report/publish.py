@@ -20,7 +20,7 @@ from typing import Any
 
 from workflow.config import Settings
 from workflow.document import assemble
-from workflow.document.plan import source_rel
+from workflow.document.plan import code_options, source_rel
 from workflow.errors import InputError, WorkflowError
 from workflow.store import memory as memory_mod
 from workflow.store.documents import sources
@@ -104,7 +104,7 @@ def _publish_one(settings: Settings, path: Path) -> Written:
     if memory.source_hash != sha256(data):
         raise InputError("changed since it was translated. Run `workflow translate` first.", path=shown)
     source = parse(data, shown)
-    segments = segment_body(source.body)
+    segments = segment_body(source.body, code=code_options(settings))
     records = [r for r in memory.segments if not r.kind.startswith("meta:")]
     if len(records) != len(segments):
         raise InputError(f"its memory holds {len(records)} segments for {len(segments)} in the Chinese. "

@@ -400,7 +400,7 @@ def family(kind: str) -> str:
 
 
 def _single_line(kind: str) -> bool:
-    return kind == "table-cell" or kind.startswith("heading")
+    return kind == "table-cell" or kind.startswith(("heading", "code-"))  # a code comment's text is one line
 
 
 def _finals(records: Sequence[Record], parts: Sequence[Part], segments: Sequence[Segment],

@@ -122,7 +122,7 @@ def _best_other(want: Sequence[float], have: Sequence[float], cost: Callable[[fl
     """The cheapest reading that is not one paragraph per record (dynamic programming)."""
     n, m = len(want), len(have)
     wk, hk = kinds
-    one_line = [k.startswith("heading") or k == "table-cell" for k in hk]  # cannot be split, merged or added
+    one_line = [k.startswith(("heading", "code-")) or k == "table-cell" for k in hk]  # cannot be split, merged or added
     inf = math.inf
     # best[i][j][f]: records[:i] and English[:j] read, f = some step other than 1:1 taken
     best = [[[inf, inf] for _ in range(m + 1)] for _ in range(n + 1)]

@@ -23,7 +23,7 @@ import dataclasses
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 import defusedxml.ElementTree as SafeET
 import polib
@@ -35,12 +35,12 @@ from workflow.errors import InputError, WorkflowError
 from workflow.glossary.terms import Glossary
 from workflow.glossary.terms import load as load_glossary
 from workflow.review.edits import Unaligned, attribute
-from workflow.review.record import NotTranslated, Reviewer, load, record_edit
+from workflow.review.record import NotTranslated, Reviewer, load, record_edit, refuse_code_change
 from workflow.store.documents import sources
 from workflow.store.files import sha256
 from workflow.store.memory import Record
 from workflow.store.post import parse
-from workflow.text.segment import segment_body
+from workflow.text.segment import Segment
 
 FORMATS = ("xliff", "po")
 XLIFF_NS = "urn:oasis:names:tc:xliff:document:1.2"
@@ -269,7 +269,7 @@ def _import_document(settings: Settings, document: str, units: Sequence[Unit], g
         if not unit.ready:
             continue
         target = unit.target.strip("\n")
-        if "\n" in target and (record.kind == "table-cell" or record.kind.startswith(("heading", "meta:"))):
+        if "\n" in target and (record.kind == "table-cell" or record.kind.startswith(("heading", "meta:", "code-"))):
             raise StaleImport(f"segment {unit.id} ({record.kind}, line {record.line}) holds one line; its English "
                               "has line breaks. Nothing was recorded for this document.", path=document)
         if target != record.final:
@@ -282,18 +282,22 @@ def _import_document(settings: Settings, document: str, units: Sequence[Unit], g
         return ImportedDocument(source=document, output=out, state="unchanged")
     doc.plan.records = list(records)
     data = output_bytes(settings, doc.plan, glossary)
-    _same_structure(records, data, out)
+    try:
+        refuse_code_change(settings, doc, data)
+    except WorkflowError as exc:
+        raise StaleImport(exc.message, path=document) from None
+    _same_structure(records, data, out, doc.cut)
     memory = dataclasses.replace(doc.memory, segments=tuple(records), output_hash=sha256(data), output_hash_previous="")
     write_pair(doc.plan.memory_path, memory, doc.plan.output_path, data, doc.plan.output_hash)
     return ImportedDocument(source=document, output=out, state="imported", edited=edited, approved=approved)
 
 
-def _same_structure(records: Sequence[Record], data: bytes, out: str) -> None:
+def _same_structure(records: Sequence[Record], data: bytes, out: str, cut: Callable[[str], list[Segment]]) -> None:
     """The imported English must read back as the same segments (no Markdown that adds or moves blocks)."""
     post = parse(data, out)
     body = [r for r in records if not r.kind.startswith("meta:")]
     try:
-        found = attribute(body, post.body, segment_body(post.body))
+        found = attribute(body, post.body, cut(post.body))
     except Unaligned as exc:
         found = None
         problem = exc.message

@@ -23,6 +23,7 @@ from workflow.config import FrontMatterPolicy
 from workflow.document.assemble import line_prefix, through_glossary
 from workflow.glossary.terms import Glossary
 from workflow.store.memory import Record
+from workflow.text.code import CODE_KINDS
 from workflow.text.segment import Segment
 
 _MARKERS = re.compile(r"(?P<quote>[ \t>]*)(?P<list>(?:[-+*]|\d{1,9}[.)])[ \t]+)?(?P<heading>#{1,6}[ \t]+)?")
@@ -43,8 +44,8 @@ def overrides(records: Sequence[Record], chinese_body: str, chinese: Sequence[Se
         first.setdefault(owner, segment)
     changed: dict[int, str] = {}
     for index, segment in first.items():
-        if index >= len(chinese) or not chinese[index].pieces:
-            continue
+        if index >= len(chinese) or not chinese[index].pieces or chinese[index].kind in CODE_KINDS:
+            continue  # a code comment's marker is code: changing it is refused, not an override
         theirs = line_prefix(chinese_body, chinese[index].pieces[0].start)
         mine = line_prefix(english_body, segment.start)
         wanted = "" if mine == theirs else mine

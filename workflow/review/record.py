@@ -23,15 +23,16 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import functools
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from workflow.config import Settings
 from workflow.document.output import TERMS_KEY, output_bytes, provenance, write_pair
 from workflow.document.output import front_matter_terms as front_matter_terms_of
-from workflow.document.plan import Plan, meta_segments, open_plan, segment_ids
+from workflow.document.plan import Plan, code_options, meta_segments, open_plan, segment_ids
 from workflow.errors import ConfigError, WorkflowError
 from workflow.glossary.terms import Glossary
 from workflow.glossary.terms import load as load_glossary
@@ -44,7 +45,10 @@ from workflow.store.files import read_bytes, sha256
 from workflow.store.memory import Memory, Record
 from workflow.store.post import Post, encode_text, key_line, parse, render_front_matter
 from workflow.text.diff import make_patch
-from workflow.text.segment import Segment, segment_body
+from workflow.text.segment import Segment, code_keys, segment_body
+from workflow.text.skeleton import code_difference
+
+Cutter = Callable[[str], list[Segment]]  # an English body -> its segments, cut as its Chinese is
 
 
 class UnalignedEdits(WorkflowError):
@@ -156,6 +160,7 @@ class Document:
     memory: Memory
     english: bytes | None
     current: bool  # the memory describes the current Chinese
+    cut: Cutter = segment_body  # segments an English body as its Chinese is cut (code comments at their keys)
 
     @property
     def records(self) -> list[Record]:
@@ -172,14 +177,23 @@ def load(settings: Settings, source: Path) -> Document:
         raise NotTranslated(f"has no memory yet: {hint}.", path=out, english=english is not None)
     if english is None:
         raise NotTranslated("is missing: `workflow translate` writes it again from memory.", path=out, english=False)
-    body = segment_body(post.body)
+    code = code_options(settings)
+    body = segment_body(post.body, code=code)
     plan.segments = body + meta_segments(settings, post, body)
     plan.ids = segment_ids(plan.segments)
     current = memory.source_hash == plan.source_hash and [r.source for r in memory.segments] == [
         s.source for s in plan.segments]
     if current:
         plan.records = list(memory.segments)
-    return Document(plan, memory, english, current)
+    return Document(plan, memory, english, current, english_cutter(settings, post.body))
+
+
+def english_cutter(settings: Settings, chinese_body: str) -> Cutter:
+    """English bodies are segmented where the Chinese has segments: a translated code comment holds no
+    Chinese any more, so its place (code block, text of it) is what makes it a segment."""
+    code = code_options(settings)
+    keys = code_keys(chinese_body, code)
+    return functools.partial(segment_body, code=code, keys=keys)
 
 
 def review(
@@ -230,7 +244,7 @@ def review_document(settings: Settings, source: Path, glossary: Glossary, who: R
     recorded = doc.memory.output_is_recorded(doc.plan.output_hash)  # or a write that did not finish
     records, changes = (doc.records, []) if recorded else edits(doc, english, who, now)
     if approve:
-        records, approved = approve_machine(records, english, who, now)
+        records, approved = approve_machine(records, english, who, now, doc.cut)
         changes += approved
     doc.plan.records = list(records)
     extra = doc.memory.extra
@@ -273,8 +287,8 @@ def untouched(settings: Settings, source: Path, glossary: Glossary) -> DocumentR
 def edits(doc: Document, english: Post, who: Reviewer, now: str) -> tuple[list[Record], list[Change]]:
     """The memory's records with the English file's edits recorded, and what changed."""
     records = doc.records
-    new = new_finals(records, english)
-    lines = edited_lines(records, english)
+    new = new_finals(records, english, doc.cut)
+    lines = edited_lines(records, english, doc.cut)
     changes: list[Change] = []
     for index, final in sorted(new.items()):
         record = records[index]
@@ -307,17 +321,17 @@ def _front_terms(settings: Settings, doc: Document, english: Post, glossary: Glo
 
 def markup_edits(doc: Document, records: Sequence[Record], english: Post) -> dict[int, str]:
     """Record index -> the heading level or list marker the editor changed it to (see review.markup)."""
-    body_index, alignment, segments = _body_alignment(records, english)
+    body_index, alignment, segments = _body_alignment(records, english, doc.cut)
     chinese = [doc.plan.segments[i] for i in body_index]
     found = overrides([records[i] for i in body_index], doc.plan.post.body, chinese, english.body, segments,
                       alignment.owners)
     return {body_index[k]: markup for k, markup in found.items()}
 
 
-def _body_alignment(records: Sequence[Record], english: Post,
+def _body_alignment(records: Sequence[Record], english: Post, cut: Cutter,
                     trust_position: bool = False) -> tuple[list[int], Attribution, list[Segment]]:
     body_index = [i for i, r in enumerate(records) if not r.kind.startswith("meta:")]
-    segments = segment_body(english.body)
+    segments = cut(english.body)
     try:
         found = attribute([records[i] for i in body_index], english.body, segments, trust_position=trust_position)
         return body_index, found, segments
@@ -326,13 +340,13 @@ def _body_alignment(records: Sequence[Record], english: Post,
         raise UnalignedEdits(f"{exc.message}. Nothing was recorded for this file.", path=english.path, line=line) from None
 
 
-def edited_lines(records: Sequence[Record], english: Post) -> dict[int, int]:
+def edited_lines(records: Sequence[Record], english: Post, cut: Cutter) -> dict[int, int]:
     """Record index -> its line in the English file as the editor left it, by attributing its paragraphs
     (front-matter values: their key's line). `store.documents.recorded_lines` is the cheap map for an
     English file that is as memory recorded it."""
     lines: dict[int, int] = {}
     try:
-        body_index, alignment, segments = _body_alignment(records, english)
+        body_index, alignment, segments = _body_alignment(records, english, cut)
     except UnalignedEdits:
         body_index, alignment, segments = [], Attribution({}, ()), []
     for segment, owner in zip(segments, alignment.owners):
@@ -347,9 +361,9 @@ def edited_lines(records: Sequence[Record], english: Post) -> dict[int, int]:
     return lines
 
 
-def new_finals(records: Sequence[Record], english: Post, trust_position: bool = False) -> dict[int, str]:
+def new_finals(records: Sequence[Record], english: Post, cut: Cutter, trust_position: bool = False) -> dict[int, str]:
     """Record index -> the final the English file now holds, for records whose English changed."""
-    body_index, alignment, _ = _body_alignment(records, english, trust_position)
+    body_index, alignment, _ = _body_alignment(records, english, cut, trust_position)
     finals = {body_index[k]: text for k, text in alignment.finals.items()}
     metadata = english.front.metadata if english.front else {}
     for index, record in enumerate(records):
@@ -374,11 +388,12 @@ def record_edit(record: Record, final: str, reviewer: str, now: str) -> Record:
                                reviewer=reviewer, reviewed_at=now, reasons=notes)
 
 
-def approve_machine(records: Sequence[Record], english: Post, who: Reviewer, now: str) -> tuple[list[Record], list[Change]]:
+def approve_machine(records: Sequence[Record], english: Post, who: Reviewer, now: str,
+                    cut: Cutter) -> tuple[list[Record], list[Change]]:
     """Machine segments accepted as they are (needs-review ones still need a person's look)."""
     out: list[Record] = []
     changes: list[Change] = []
-    lines = edited_lines(records, english) if any(r.status == "machine" for r in records) else {}
+    lines = edited_lines(records, english, cut) if any(r.status == "machine" for r in records) else {}
     for index, record in enumerate(records):
         if record.status == "machine":
             changes.append(Change(record.id, lines.get(index, 0), record.kind, "approved"))
@@ -410,6 +425,16 @@ def verify(settings: Settings, english: Post, expected: Post, shown: str, *, ado
         f"this edit is outside the translatable text or changes the structure in a way that cannot be "
         f"recorded (found {_short(found)!r}, the recorded segments give {_short(wanted)!r}). Undo it, or make "
         "the change in the Chinese source. Nothing was recorded for this file.", path=shown, line=line)
+
+
+def refuse_code_change(settings: Settings, doc: Document, data: bytes) -> None:
+    """An English (from a CAT tool or the interactive editor) that ends a code comment or breaks its line
+    would change the code around it: refused, nothing written."""
+    out = settings.rel(doc.plan.output_path)
+    problem = code_difference(doc.plan.post.body, parse(data, out).body, code_options(settings))
+    if problem:
+        raise UnalignedEdits(f"{problem}: a comment's English may not end the comment (`*/`, `-->`) or break its "
+                             "line. Write it without them. Nothing was recorded for this file.", path=out)
 
 
 def _front_matter_difference(settings: Settings, english: Post, expected: Post, adopting: bool) -> str:
@@ -464,7 +489,7 @@ def adopt(settings: Settings, plan: Plan, glossary: Glossary, now: str) -> None:
     records = [r for r in plan.records if r is not None]
     metadata: Mapping[str, Any] = english.front.metadata if english.front else {}
     present = [r for r in records if not r.kind.startswith("meta:") or r.kind.split(":", 1)[1] in metadata]
-    finals = new_finals(present, english, trust_position=True)
+    finals = new_finals(present, english, english_cutter(settings, plan.post.body), trust_position=True)
     changed = {present[i].id: final for i, final in finals.items()}
     plan.records = [record_edit(r, changed[r.id], who(), now) if r.id in changed else r for r in records]
     verify(settings, english, parse(output_bytes(settings, plan, glossary), shown), shown, adopting=True)

@@ -20,7 +20,7 @@ from workflow.document.output import output_bytes, write_pair
 from workflow.errors import WorkflowError
 from workflow.glossary.terms import Glossary
 from workflow.glossary.terms import load as load_glossary
-from workflow.review.record import NotTranslated, load, record_edit
+from workflow.review.record import NotTranslated, load, record_edit, refuse_code_change
 from workflow.store.documents import sources
 from workflow.store.files import sha256
 from workflow.store.memory import Record
@@ -117,6 +117,7 @@ def decide(settings: Settings, source: Path, record_id: str, *, final: str | Non
     records[index] = record
     doc.plan.records = list(records)
     data = output_bytes(settings, doc.plan, load_glossary(settings.glossary, settings.root))
+    refuse_code_change(settings, doc, data)
     memory = dataclasses.replace(doc.memory, segments=tuple(records), output_hash=sha256(data), output_hash_previous="")
     write_pair(doc.plan.memory_path, memory, doc.plan.output_path, data, doc.plan.output_hash)
     return record

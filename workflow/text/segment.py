@@ -19,6 +19,7 @@ from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
 
 from workflow.errors import InputError
+from workflow.text.code import DEFAULT, CodeOptions, Key, chinese_keys, code_spans
 
 # Containers whose name qualifies the kind of a paragraph inside them.
 CONTAINERS = {
@@ -43,7 +44,7 @@ class Piece:
 class Segment:
     """One translatable unit: a heading, paragraph, list-item paragraph, table cell, ..."""
 
-    kind: str  # heading | paragraph | list-item | blockquote | footnote | table-cell | meta
+    kind: str  # heading | paragraph | list-item | blockquote | footnote | table-cell | code-comment | code-string | meta
     line: int  # 1-based line in the body (callers add the front-matter offset)
     source: str  # exact text: the pieces joined by "\n"
     pieces: tuple[Piece, ...]  # empty for front-matter values
@@ -92,10 +93,13 @@ def line_offsets(body: str) -> list[int]:
     return offsets
 
 
-def segment_body(body: str, env: dict[str, Any] | None = None) -> list[Segment]:
+def segment_body(body: str, env: dict[str, Any] | None = None, *, code: CodeOptions = DEFAULT,
+                 keys: frozenset[Key] | None = None) -> list[Segment]:
     """All translatable segments of `body`, in document order.
 
-    `env` receives markdown-it's environment (the link reference definitions).
+    `env` receives markdown-it's environment (the link reference definitions). `code`: which
+    texts of code blocks are segments (`text.code`): those holding Chinese, or, for an English
+    body, those at the `keys` its Chinese has them (`code_keys`).
     """
     tokens = markdown().parse(body, env if env is not None else {})
     deep = too_deep(tokens)
@@ -114,8 +118,21 @@ def segment_body(body: str, env: dict[str, Any] | None = None) -> list[Segment]:
         if text != token.content or not text.strip():
             continue
         found.append(Segment(kind, token.map[0] + 1 if token.map else 1, text, pieces, single))
+    if code.any:
+        spans = list(code_spans(tokens, body, lines, offsets, code))
+        wanted = chinese_keys(iter(spans)) if keys is None else keys
+        found += [Segment(span.kind, span.row + 1, span.text, (Piece(span.start, span.end),), True)
+                  for key, span in spans if key in wanted]
     found.sort(key=lambda s: s.start)
     return _without_overlaps(found)
+
+
+def code_keys(body: str, code: CodeOptions = DEFAULT) -> frozenset[Key]:
+    """Where a Chinese body's code blocks have segments: an English body is segmented at the same keys."""
+    if not code.any:
+        return frozenset()
+    tokens = markdown().parse(body, {})
+    return chinese_keys(code_spans(tokens, body, body.split("\n"), line_offsets(body), code))
 
 
 def _without_overlaps(segments: list[Segment]) -> list[Segment]:

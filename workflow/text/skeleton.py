@@ -1,7 +1,8 @@
 """The structure an English document must share with its Chinese source.
 
-Blocks (type, tag, nesting, list and heading markup, table alignment), code blocks
-and HTML blocks byte for byte, and per inline block the multiset of link targets,
+Blocks (type, tag, nesting, list and heading markup, table alignment), HTML blocks byte
+for byte, code blocks byte for byte outside their translated texts (`text.code.masked`: a
+comment's text may differ, where the Chinese one holds Chinese; the code around may not), and per inline block the multiset of link targets,
 image sources, inline code, inline HTML, footnote references and hard breaks
 (an English sentence may put two links in the other order).
 """
@@ -13,6 +14,8 @@ from typing import Any, Callable
 
 from markdown_it.token import Token
 
+from workflow.text.chars import has_han
+from workflow.text.code import CODE_BLOCKS, DEFAULT, CodeOptions, masked
 from workflow.text.segment import parse_tokens
 
 VERBATIM_BLOCKS = ("fence", "code_block", "html_block")
@@ -26,26 +29,46 @@ INLINE_KEPT: dict[str, Callable[[Token], tuple[Any, ...]]] = {
 }
 
 
-def skeleton(body: str) -> list[Any]:
-    return [_shape(token) for token in parse_tokens(body)]
+def skeleton(body: str, code: CodeOptions = DEFAULT) -> list[Any]:
+    return [_shape(token, code) for token in parse_tokens(body)]
 
 
-def _shape(token: Token) -> Any:
+def _shape(token: Token, code: CodeOptions) -> Any:
     if token.type == "inline":
         items = [INLINE_KEPT[c.type](c) for c in token.children or [] if c.type in INLINE_KEPT]
         return ("inline", tuple(sorted(Counter(map(repr, items)).items())))
+    if token.type in CODE_BLOCKS and code.any:
+        kept, texts = masked(token, code)
+        return (token.type, token.info, kept, texts)
     if token.type in VERBATIM_BLOCKS:
         return (token.type, token.info, token.content)
     markup = token.markup if token.type.endswith("_open") or token.type == "hr" else ""
     return (token.type, token.tag, token.nesting, markup, tuple(sorted((token.attrs or {}).items())))
 
 
-def difference(source_body: str, output_body: str) -> str:
+def difference(source_body: str, output_body: str, code: CodeOptions = DEFAULT) -> str:
     """'' when the structures match, else a description of the first difference."""
-    a, b = skeleton(source_body), skeleton(output_body)
+    a, b = skeleton(source_body, code), skeleton(output_body, code)
     for i, (x, y) in enumerate(zip(a, b)):
-        if x != y:
+        if x != y and not _same_code(x, y):
             return f"block {i}: source has {x!r}, English has {y!r}"
     if len(a) != len(b):
         return f"source has {len(a)} tokens, English has {len(b)}"
     return ""
+
+
+def code_difference(source_body: str, output_body: str, code: CodeOptions = DEFAULT) -> str:
+    """'' when every code block of the output is its source's, outside the texts that held Chinese."""
+    a = [s for s in skeleton(source_body, code) if s[0] in CODE_BLOCKS]
+    b = [s for s in skeleton(output_body, code) if s[0] in CODE_BLOCKS]
+    for i, (x, y) in enumerate(zip(a, b)):
+        if x != y and not _same_code(x, y):
+            return f"code block {i + 1} would change outside its comments' text"
+    return "" if len(a) == len(b) else "the English has another number of code blocks"
+
+
+def _same_code(source: Any, english: Any) -> bool:
+    """Two code blocks: the same code, and the same texts except where the Chinese one holds Chinese."""
+    if len(source) != 4 or len(english) != 4 or source[:3] != english[:3] or len(source[3]) != len(english[3]):
+        return False
+    return all(zh == en or has_han(zh) for zh, en in zip(source[3], english[3]))

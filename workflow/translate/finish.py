@@ -14,7 +14,7 @@ from workflow.config import Settings
 from workflow.document import assemble
 from workflow.document.carry import carry_over, superseded
 from workflow.document.output import output_bytes, record_at, write_pair
-from workflow.document.plan import Plan, Work, line_of
+from workflow.document.plan import Plan, Work, code_options, line_of
 from workflow.errors import SkeletonMismatch
 from workflow.glossary.enforce import Enforcer, Prepared, Stats
 from workflow.glossary.terms import Glossary
@@ -22,6 +22,7 @@ from workflow.review import record as review  # `translate --force` adopts an En
 from workflow.store.files import sha256
 from workflow.store.memory import EngineInfo, Memory, Record
 from workflow.text import skeleton, typography
+from workflow.text.code import CODE_KINDS, CodeOptions
 from workflow.text.protect import repair
 from workflow.text.sentences import join, needs_engine
 
@@ -70,7 +71,7 @@ def finish(
             if work.previous is not None and superseded(work.previous, record):
                 plan.retired.append(work.previous)
         plan.records[index] = record
-    _check_skeleton(plan)
+    _check_skeleton(plan, code_options(settings))
     if plan.old is None and plan.output_hash is not None:
         # `translate --force` on an English file without memory: its text becomes the editor's version
         review.adopt(settings, plan, glossary, now)
@@ -106,13 +107,13 @@ def machine_text(
         reasons += problems
         if not identity:
             out = typography.english(out)
-            out = out if kind.startswith("meta:") else typography.escape_inline(out)  # front matter is not Markdown
+            out = out if kind.startswith("meta:") or kind in CODE_KINDS else typography.escape_inline(out)  # not Markdown
             if not out.strip():
                 reasons.append("engine returned no text for a sentence")
         cores.append(out)
     joined = join(work.units, cores)
     if not identity and joined != work.masked.text:
-        if not kind.startswith("meta:"):
+        if not kind.startswith("meta:") and kind not in CODE_KINDS:
             joined = typography.escape_block_starts(joined, single_line)
         if kind == "table-cell":
             joined = typography.escape_pipes(joined)
@@ -122,7 +123,7 @@ def machine_text(
     return work.masked.unmask(joined), list(dict.fromkeys(reasons)), used
 
 
-def _check_skeleton(plan: Plan) -> None:
+def _check_skeleton(plan: Plan, code: CodeOptions) -> None:
     """The machine English must have the Chinese structure; a segment that breaks it keeps its Chinese."""
     body = [(i, s) for i, s in enumerate(plan.segments) if s.pieces]
     source = plan.post.body
@@ -132,14 +133,14 @@ def _check_skeleton(plan: Plan) -> None:
         return assemble.body(source, [s for _, s in body], texts)
 
     first = english()
-    if first == source or not skeleton.difference(source, first):  # the same text has the same structure
+    if first == source or not skeleton.difference(source, first, code):  # the same text has the same structure
         return
     for index in plan.work:
-        if plan.segments[index].pieces and skeleton.difference(source, english({i: s.source for i, s in body if i != index})):
+        if plan.segments[index].pieces and skeleton.difference(source, english({i: s.source for i, s in body if i != index}), code):
             record = record_at(plan, index)
             plan.records[index] = dataclasses.replace(record, machine=record.source, final=record.source, status="needs-review",
                 reasons=record.reasons + ("the translation broke the Markdown structure; the Chinese is kept",))
-    problem = skeleton.difference(source, english())
+    problem = skeleton.difference(source, english(), code)
     if problem:
         raise SkeletonMismatch(f"the English would not have the structure of the Chinese ({problem}); nothing written. "
                                "Please report this as a bug.", path=plan.shown)

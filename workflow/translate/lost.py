@@ -27,7 +27,7 @@ from workflow.store.files import sha256
 from workflow.store.memory import Memory, Record
 from workflow.text.diff import make_patch
 
-SINGLE_LINE = ("heading", "table", "meta:")
+SINGLE_LINE = ("heading", "table", "meta:", "code-")
 
 
 class Refused(WorkflowError):
