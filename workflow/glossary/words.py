@@ -17,11 +17,12 @@ prose; the glossary's spelling (`OpenStack`) does not belong there.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 from typing import TYPE_CHECKING, Callable, Iterable
 
-from workflow.text.chars import HAN, HAN_RANGES, is_han
+from workflow.text.chars import HAN_RANGES, is_han
 
 if TYPE_CHECKING:
     import rjieba
@@ -48,6 +49,7 @@ COMMAND = re.compile(
     rf"(?:(?:[ \t]+{_ARGUMENT}){{2,}}|[ \t]+(?={_CODE_LIKE}){_ARGUMENT}(?:[ \t]+{_ARGUMENT})*)")
 _TOKEN = "A-Za-z0-9_./:=@~-"
 _TOKEN_EDGE = re.compile(f"[{_TOKEN}]")
+_HAN_RUN = re.compile(f"[{HAN_RANGES}]+")
 _IDENTIFIER = re.compile(r"[_=@]|::|[A-Za-z]\.[A-Za-z]|^[-/~]|^\./")
 _LOWER = re.compile(r"[a-z0-9_./:=@~-]+")
 
@@ -62,10 +64,17 @@ def in_code(text: str, start: int, end: int) -> bool:
 
 def in_command(text: str, start: int, end: int) -> bool:
     """A command line: a known program (`openstack`, `nova`, `sudo pip` …) and at least one argument."""
-    line_start = text.rfind("\n", 0, start) + 1
-    line_end = text.find("\n", end)
-    line_end = len(text) if line_end < 0 else line_end
-    return any(m.start() <= start and end <= m.end() for m in COMMAND.finditer(text, line_start, line_end))
+    return any(first <= start and end <= last for first, last in _commands(text))
+
+
+@functools.lru_cache(maxsize=64)
+def _commands(text: str) -> tuple[tuple[int, int], ...]:
+    """(start, end) of every command line in `text`, found once per text (a text's matches all ask).
+
+    A match never crosses a line (no part of COMMAND matches a newline), so one scan of the whole
+    text finds exactly what a scan of each line would.
+    """
+    return tuple(m.span() for m in COMMAND.finditer(text))
 
 
 def in_identifier(text: str, start: int, end: int) -> bool:
@@ -128,11 +137,7 @@ class Words:
 
     def word_across(self, text: str, edge: int) -> tuple[int, int]:
         """(start, end) in `text` of the word that `edge` falls inside; (edge, edge) when it is between words."""
-        a, b = edge, edge
-        while a > 0 and HAN.match(text[a - 1]):
-            a -= 1
-        while b < len(text) and HAN.match(text[b]):
-            b += 1
+        a, b = _han_run(text, edge)
         for first, last in self.cuts(text[a:b]):
             if first < edge - a < last:
                 return a + first, a + last
@@ -149,6 +154,22 @@ class Words:
             tokens = _segmenter(self.terms).tokenize(run, "default", False)
             known = self._cuts[run] = tuple((first, last) for _, first, last in tokens)
         return known
+
+
+def _han_run(text: str, edge: int) -> tuple[int, int]:
+    """(start, end) of the run of Chinese characters around `edge` (edge itself when none touches it)."""
+    runs = _han_runs(text)
+    i = bisect.bisect_right(runs[0], edge) - 1  # the last run starting at or before edge
+    if i >= 0 and edge <= runs[1][i]:
+        return runs[0][i], runs[1][i]
+    return edge, edge
+
+
+@functools.lru_cache(maxsize=64)
+def _han_runs(text: str) -> tuple[list[int], list[int]]:
+    """Starts and ends of the runs of Chinese characters of `text`, computed once per text."""
+    spans = [m.span() for m in _HAN_RUN.finditer(text)]
+    return [a for a, _ in spans], [b for _, b in spans]
 
 
 @functools.lru_cache(maxsize=8)

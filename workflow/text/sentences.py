@@ -19,6 +19,8 @@ ENDERS = "。！？；…!?"
 CLOSERS = "”’」』）)]】》\"'"
 OPENERS = {"《": "》", "“": "”", "（": "）", "【": "】", "「": "」", "『": "』", "(": ")"}
 EDGE_SPACE = " \t\n\u3000"
+# The characters _sentences acts on: a placeholder's `<`, brackets and quotes that open or close, end marks.
+_NOTABLE = re.compile("[" + re.escape("<." + ENDERS + "".join(OPENERS) + "".join(OPENERS.values())) + "]")
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,10 @@ def _sentences(text: str, closers: frozenset[str] = frozenset()) -> list[tuple[s
     start = i = 0
     n = len(text)
     while i < n:
+        step = _NOTABLE.search(text, i)  # every other character only moves i on: skip to the next notable one
+        if step is None:
+            break
+        i = step.start()
         ch = text[i]
         token = PLACEHOLDER.match(text, i) if ch == "<" else None
         if token is not None:  # never split inside a link's text

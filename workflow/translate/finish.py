@@ -8,6 +8,7 @@ needs of the engine is its identity and `EngineInfo`, passed in, never the engin
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 from workflow.config import Settings
 from workflow.document import assemble
@@ -50,20 +51,21 @@ def finish(
     for index, work in plan.work.items():
         segment = plan.segments[index]
         machine, reasons, used = machine_text(work, outputs, enforcer, identity, stats, settings, segment.single_line, segment.kind)
-        record = Record(
+        fields: dict[str, Any] = dict(
             id=plan.ids[index], kind=segment.kind, line=line_of(plan, segment),
             source_hash=sha256(segment.source), source=segment.source, machine=machine, final=machine,
             status="needs-review" if reasons else "machine", reasons=tuple(reasons),
             glossary=glossary.fingerprint(segment.source), translated_at=now,
         )
+        # One Record built from its final fields (dataclasses.replace per step re-ran __init__ up to 3 times).
         if used and engine is not None:
             info = engine.info
-            record = dataclasses.replace(record, engine=info.name, model=info.model, version=info.version,
-                                         model_hash=info.model_hash)
+            fields.update(engine=info.name, model=info.model, version=info.version, model_hash=info.model_hash)
         elif not reasons:
-            record = dataclasses.replace(record, status="reviewed", reviewer="workflow", reasons=(NOTHING_TO_TRANSLATE,))
+            fields.update(status="reviewed", reviewer="workflow", reasons=(NOTHING_TO_TRANSLATE,))
         if used:
-            record = dataclasses.replace(record, match="fuzzy" if work.matches else "engine", matches=work.matches)
+            fields.update(match="fuzzy" if work.matches else "engine", matches=work.matches)
+        record = Record(**fields)
         if work.relation == "changed":
             record = carry_over(record, work.previous, glossary)
             if work.previous is not None and superseded(work.previous, record):
