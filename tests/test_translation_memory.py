@@ -355,3 +355,49 @@ def test_translation_memory_settings_are_validated(tmp_path: Path, table: str, m
     with pytest.raises(ConfigError) as caught:
         load_settings(tmp_path)
     assert message in str(caught.value)
+
+
+# -- settled against the pages (a fresh-eyes review's findings) ----------------------------------
+
+
+def test_a_renamed_and_edited_file_reports_the_english_no_page_holds(tmp_path: Path) -> None:
+    conf = site(tmp_path, a=document(*P))
+    edit(conf, P[1], "The community looks far beyond.")
+    edit(conf, P[3], "Edge computing is the hot topic.")
+    (conf.source / "a.md").unlink()
+    write_source(conf, "renamed", document(P[0], P[1], P[2], "边缘计算成为本届峰会的热门议题。", P[4]))
+    assert translate(conf).exit_code == 0
+    assert rec(conf, P[1], "renamed").final == "The community looks far beyond."  # exact: brought over
+    found = check(conf)
+    stranded = [f for f in found.findings if f.kind == "lost-english" and f.path.endswith(".workflow/a.md.json")]
+    assert found.exit_code == 1 and len(stranded) == 1
+    assert "holds 1 segment of English a person wrote that no page holds" in stranded[0].detail
+    assert "«Edge computing is the hot" in stranded[0].detail  # the edited paragraph: only a fuzzy match
+    assert "The community looks far beyond." not in stranded[0].detail
+
+
+def test_a_paragraph_moved_in_two_runs_is_not_reported_lost(tmp_path: Path) -> None:
+    conf = site(tmp_path, a=document(*P), b=document("另一篇文章。"))
+    edit(conf, P[2], "Containers and VMs converge.")
+    write_source(conf, "b", document("另一篇文章。", P[2]))  # first copied to b
+    assert translate(conf).exit_code == 0
+    write_source(conf, "a", document(*P[:2], *P[3:]))  # then deleted from a, in a later run
+    assert translate(conf).exit_code == 0
+    assert "Containers and VMs converge." in english(conf, "b")
+    assert not lost(conf)
+
+
+def test_english_marked_moved_is_reported_when_no_page_holds_it(tmp_path: Path) -> None:
+    conf = site(tmp_path, a=document(*P), b=document("另一篇文章。"))
+    edit(conf, P[2], "Containers and VMs converge.")
+    b_page, b_memory = english(conf, "b"), (conf.memory_root / "b.md.json").read_bytes()
+    write_source(conf, "a", document(*P[:2], *P[3:]))
+    write_source(conf, "b", document("另一篇文章。", P[2]))
+    assert translate(conf).exit_code == 0
+    assert [r.decision for r in mem(conf).retired] == ["moved"]
+    # b's page and memory as they were: as if b's write had failed after a was settled
+    (conf.output / "b.md").write_text(b_page, encoding="utf-8")
+    (conf.memory_root / "b.md.json").write_bytes(b_memory)
+    write_source(conf, "b", document("另一篇文章。"))
+    details = lost(conf)
+    assert len(details) == 1 and "«Containers and VMs converge" in details[0]
