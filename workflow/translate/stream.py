@@ -287,9 +287,16 @@ class Pool:
 
 
 def _answer(conn: Connection) -> Any:
-    kind, value = conn.recv()
+    """A worker's answer; a worker that failed or died is an error of the run, worded for people."""
+    try:
+        kind, value = conn.recv()
+    except (EOFError, OSError):
+        raise WorkflowError("a translate worker stopped without answering (killed, or out of memory?). Nothing it "
+                            "had not finished was written; run `workflow translate --jobs 1` again.") from None
     if kind == "error":
-        raise RuntimeError(f"a translate worker failed:\n{value}")
+        cause = str(value).strip().splitlines()[-1] if str(value).strip() else "unknown"
+        raise WorkflowError(f"a translate worker failed: {cause}. This is a bug; run `workflow translate --jobs 1` "
+                            "to see which document causes it, and report it.")
     return value
 
 
