@@ -365,6 +365,14 @@ def test_real_libretranslate_server(real_server: str, project: Path) -> None:
 # -- several servers ---------------------------------------------------------------------------
 
 
+def slowly(answer: Any) -> Any:
+    def late(request: Any, address: Any) -> None:
+        time.sleep(0.2)
+        answer(request, address)
+
+    return late
+
+
 def test_batches_spread_over_servers_and_a_stopped_one_is_finished_on_the_others(empty_project: Path) -> None:
     servers = [FakeLibreTranslate() for _ in range(3)]
     for srv in servers:
@@ -379,6 +387,8 @@ def test_batches_spread_over_servers_and_a_stopped_one_is_finished_on_the_others
         original(request, address)
 
     victim.finish_request = stop_after_two  # type: ignore[method-assign]
+    for srv in (servers[0], servers[2]):  # the others answer slowly, so the victim is sure to get a third batch
+        srv.finish_request = slowly(srv.finish_request)  # type: ignore[method-assign]
     try:
         texts = [f"第{i}句" for i in range(30)]
         eng = engine(",".join(s.url for s in servers), empty_project,
