@@ -193,3 +193,12 @@ def test_translate_toolkit_reads_the_exported_file(site: Path, tmp_path: Path, f
     mine = records(site)
     assert found == {zh: r.final for zh, r in mine.items()}
     assert all(uid for uid, *_ in units)
+
+
+def test_an_output_in_a_missing_folder_is_refused_and_creates_nothing(site: Path) -> None:
+    run = cli_runner(site)
+    for args in (["export", "-o", "nope/c.xlf"], ["memory", "export", "--format", "po", "-o", "nope/m.po"]):
+        result = run(*args)
+        assert result.exit_code == 2, result.output
+        assert "the folder" in result.output and "does not exist" in result.output
+        assert not (site / "nope").exists()

@@ -129,6 +129,15 @@ format_option = click.option(
 )
 
 
+def output_file(conf: Settings, given: Path) -> Path:
+    """The file `-o` names, resolved; its folder must exist (a typo must not create folders)."""
+    target = conf.resolve(given)
+    if not target.parent.is_dir():
+        raise click.BadParameter(f"the folder {target.parent} does not exist: create it first, or name another file.",
+                                 param_hint="-o/--output")
+    return target
+
+
 def warn(message: str) -> None:
     click.echo(click.style("warning: ", fg="yellow") + message, err=True)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from workflow.cli import domain_errors, format_option, paths_argument, settings
+from workflow.cli import domain_errors, format_option, output_file, paths_argument, settings
 
 SUFFIX = {"xliff": ".xlf", "po": ".po"}
 
@@ -38,7 +38,7 @@ def export_command(ctx: click.Context, paths: tuple[Path, ...], fmt: str, output
     from workflow.store.files import atomic_write
 
     conf = settings(ctx)
-    target = conf.resolve(output or Path("workflow-export" + SUFFIX[fmt]))
+    target = output_file(conf, output or Path("workflow-export" + SUFFIX[fmt]))
     with domain_errors():
         done = export(conf, paths, fmt, everything=everything)
     atomic_write(target, done.data)

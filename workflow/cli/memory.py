@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from workflow.cli import domain_errors, format_option, settings
+from workflow.cli import domain_errors, format_option, output_file, settings
 
 reviewer_option = click.option("--reviewer", default=None, help="Who decides (default: [tool.workflow] reviewer, "
                                "else git user.name).")
@@ -52,8 +52,9 @@ def export(ctx: click.Context, fmt: str, output: Path | None) -> None:
             sys.stdout.buffer.write(data)
             sys.stdout.flush()
             return
-        atomic_write(conf.resolve(output), data)
-    click.echo(f"{count} units written to {conf.rel(conf.resolve(output))}.", err=True)
+        target = output_file(conf, output)
+        atomic_write(target, data)
+    click.echo(f"{count} units written to {conf.rel(target)}.", err=True)
 
 
 @memory.command("import", epilog="""\b
