@@ -401,3 +401,16 @@ def test_english_marked_moved_is_reported_when_no_page_holds_it(tmp_path: Path) 
     write_source(conf, "b", document("另一篇文章。"))
     details = lost(conf)
     assert len(details) == 1 and "«Containers and VMs converge" in details[0]
+
+
+def test_restore_and_dismiss_take_the_english_path_too(tmp_path: Path) -> None:
+    conf = site(tmp_path, a=document(*P))
+    edit(conf, P[2], "Containers and VMs converge.")
+    edit(conf, P[3], "Edge computing is the hot topic.")
+    write_source(conf, "a", document(*P[:2], P[4]))
+    assert translate(conf).exit_code == 0
+    first, second = (r.key for r in mem(conf).lost())
+    run = cli_runner(conf.root)
+    assert run("memory", "restore", "output_en/a.md", first).exit_code == 0
+    assert run("memory", "dismiss", "output_en/a.md", second).exit_code == 0
+    assert not lost(conf)

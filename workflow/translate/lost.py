@@ -23,6 +23,7 @@ from workflow.glossary.terms import load as load_glossary
 from workflow.review.record import Reviewer, load, utc_now
 from workflow.store import files
 from workflow.store import memory as memory_mod
+from workflow.store.documents import inside, rel_to
 from workflow.store.files import sha256
 from workflow.store.memory import Memory, Record
 from workflow.text.diff import make_patch
@@ -55,10 +56,18 @@ def lost_record(memory: Memory, key: str, shown: str) -> Record:
                         path=shown)
 
 
+def as_source(settings: Settings, path: Path) -> Path:
+    """The Chinese source a path names: an English file's path names its document's source, as in `review`."""
+    if inside(path, settings.output) and not inside(path, settings.memory_root):
+        return settings.source / rel_to(path, settings.output)
+    return path
+
+
 def dismiss(settings: Settings, source: Path, key: str, reviewer: str | None = None, now: str = "") -> Decision:
     """Record that a lost English may go: memory only, the English file is untouched.
 
     Works for a deleted or renamed source too: its memory is all that is left of it."""
+    source = as_source(settings, source)
     shown = settings.rel(source)
     path = memory_mod.memory_path(settings.memory_root, source_rel(settings, source))
     who = Reviewer(settings, reviewer)()
@@ -76,6 +85,7 @@ def dismiss(settings: Settings, source: Path, key: str, reviewer: str | None = N
 def restore(settings: Settings, source: Path, key: str, *, onto: str | None = None, replace: bool = False,
             reviewer: str | None = None, now: str = "") -> Decision:
     """Put a lost English back on a segment of the current document (needs-review), and record it."""
+    source = as_source(settings, source)
     doc = load(settings, source)
     shown = settings.rel(source)
     if not doc.current or not doc.memory.output_is_recorded(doc.plan.output_hash):
