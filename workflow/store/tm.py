@@ -94,7 +94,7 @@ class Index:
             found.sort(key=lambda u: (RANK[u.status], u.retired, _negated(u.reviewed_at), u.origin))
         self._exact = by_source
         self._sources = list(by_source)
-        self._grams: dict[str, list[int]] = {}
+        self._grams: dict[int, list[int]] = {}  # a sketch bigram's hash -> the sources indexed under it
         for n, source in enumerate(self._sources):
             for gram in sketch(source):
                 self._grams.setdefault(gram, []).append(n)
@@ -128,18 +128,28 @@ class Index:
         return [(score, self._exact[candidate][0]) for score, candidate in found[:limit]]
 
 
-def sketch(text: str) -> list[str]:
-    """The text's SKETCH distinct bigrams of smallest hash.
+def sketch(text: str) -> list[int]:
+    """The hashes of the text's SKETCH distinct bigrams of smallest hash.
 
-    The hash is a fixed function of the characters (not Python's `hash`, which is salted per
-    process), so the same memory offers the same suggestions on every run and every machine.
+    The hash is a fixed function of the characters (CRC-32, not Python's `hash`, which is salted
+    per process), so the same memory offers the same suggestions on every run and every machine.
     """
     grams = set(map(operator.add, text, text[1:])) or {text}
-    return sorted(grams, key=_stable_hash)[:SKETCH]
+    if len(_HASHES) > _HASHES_MAX:
+        _HASHES.clear()
+    return sorted(map(_HASHES.__getitem__, grams))[:SKETCH]
 
 
-def _stable_hash(gram: str) -> int:
-    return zlib.crc32(gram.encode("utf-8"))
+class _StableHashes(dict[str, int]):
+    """CRC-32 of each bigram, computed once: a memory's texts share most of their bigrams."""
+
+    def __missing__(self, gram: str) -> int:
+        value = self[gram] = zlib.crc32(gram.encode("utf-8"))
+        return value
+
+
+_HASHES = _StableHashes()
+_HASHES_MAX = 1_000_000  # distinct bigrams kept (about 100 MB at most), then the cache starts again
 
 
 def _negated(stamp: str) -> tuple[int, ...]:
