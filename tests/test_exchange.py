@@ -71,6 +71,7 @@ def test_po_round_trip_records_the_confirmed_entries(site: Path) -> None:
     done = run("import", "c.po")
     assert done.exit_code == 0, done.output
     assert "imported  output_en/c.md  (1 edited, 1 approved)" in done.output and "Reviewer: Lin Translator." in done.output
+    assert "output_en/c.md: 1 segment has new English that the file does not mark confirmed" in done.output
     found = records(site)
     edited = found["社区在发展，OpenStack不再只是云平台。"]
     assert (edited.final, edited.status, edited.reviewer) == (

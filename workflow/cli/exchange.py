@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from workflow.cli import domain_errors, format_option, output_file, paths_argument, settings
+from workflow.cli import domain_errors, format_option, output_file, paths_argument, settings, warn
 
 SUFFIX = {"xliff": ".xlf", "po": ".po"}
 
@@ -79,10 +79,12 @@ def import_command(ctx: click.Context, file: Path, reviewer: str | None, fmt: st
                                "exit_code": report.exit_code}, ensure_ascii=False, indent=2))
     else:
         for doc in report.documents:
-            if doc.message:
+            if doc.exit_code:
                 click.echo(click.style(f"{doc.state}: ", fg="yellow") + doc.message, err=True)
-            else:
-                click.echo(f"{doc.state:>10}  {doc.output}  ({doc.edited} edited, {doc.approved} approved)")
+                continue
+            click.echo(f"{doc.state:>10}  {doc.output}  ({doc.edited} edited, {doc.approved} approved)")
+            if doc.message:
+                warn(f"{doc.output}: {doc.message}")
         who = f" Reviewer: {report.reviewer}." if report.reviewer else ""
         click.echo(f"{len(report.documents)} documents: {sum(d.edited for d in report.documents)} segments edited, "
                    f"{sum(d.approved for d in report.documents)} approved, "

@@ -79,6 +79,7 @@ class ImportedDocument:
     state: str  # imported | unchanged | refused | error
     edited: int = 0
     approved: int = 0
+    unconfirmed: int = 0  # units whose English differs from the page's but that the translator did not confirm
     message: str = ""
     exit_code: int = 0
 
@@ -259,7 +260,7 @@ def _import_document(settings: Settings, document: str, units: Sequence[Unit], g
                           "again. Nothing was recorded for it.", path=document)
     records = doc.records
     index = {r.id: i for i, r in enumerate(records)}
-    edited = approved = 0
+    edited = approved = unconfirmed = 0
     for unit in units:
         at = index.get(unit.id)
         if at is None or records[at].source != unit.source:
@@ -267,6 +268,7 @@ def _import_document(settings: Settings, document: str, units: Sequence[Unit], g
                               "again; nothing was recorded for this document.", path=document, line=unit.line or None)
         record = records[at]
         if not unit.ready:
+            unconfirmed += bool(unit.target.strip()) and unit.target.strip("\n") != record.final
             continue
         target = unit.target.strip("\n")
         if "\n" in target and (record.kind == "table-cell" or record.kind.startswith(("heading", "meta:", "code-"))):
@@ -278,8 +280,11 @@ def _import_document(settings: Settings, document: str, units: Sequence[Unit], g
         elif record.status != "reviewed":
             records[at] = dataclasses.replace(record, status="reviewed", reviewer=who(), reviewed_at=now, reasons=())
             approved += 1
+    note = (f"{unconfirmed} {'segment has' if unconfirmed == 1 else 'segments have'} new English that the file does "
+            "not mark confirmed (PO: fuzzy; XLIFF: state not translated, final or signed-off), so it was not "
+            "recorded: confirm it in the CAT tool and import again." if unconfirmed else "")
     if not edited and not approved:
-        return ImportedDocument(source=document, output=out, state="unchanged")
+        return ImportedDocument(source=document, output=out, state="unchanged", unconfirmed=unconfirmed, message=note)
     doc.plan.records = list(records)
     data = output_bytes(settings, doc.plan, glossary)
     try:
@@ -289,7 +294,8 @@ def _import_document(settings: Settings, document: str, units: Sequence[Unit], g
     _same_structure(records, data, out, doc.cut)
     memory = dataclasses.replace(doc.memory, segments=tuple(records), output_hash=sha256(data), output_hash_previous="")
     write_pair(doc.plan.memory_path, memory, doc.plan.output_path, data, doc.plan.output_hash)
-    return ImportedDocument(source=document, output=out, state="imported", edited=edited, approved=approved)
+    return ImportedDocument(source=document, output=out, state="imported", edited=edited, approved=approved,
+                            unconfirmed=unconfirmed, message=note)
 
 
 def _same_structure(records: Sequence[Record], data: bytes, out: str, cut: Callable[[str], list[Segment]]) -> None:
