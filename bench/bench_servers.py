@@ -24,13 +24,14 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 TESTS = ROOT / "tests"
 sys.path.insert(0, str(TESTS))
+
+from libretranslate_server import wait_until_answering  # noqa: E402
 
 
 def free_port() -> int:
@@ -65,15 +66,8 @@ def start(python: str, env: dict[str, str], home: Path, n: int) -> list[tuple[su
             env=env, stdout=log, stderr=subprocess.STDOUT, cwd=home)
         servers.append((process, f"http://127.0.0.1:{port}"))
     for process, url in servers:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                urllib.request.urlopen(url + "/languages", timeout=2).read()
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise SystemExit(f"{url} did not start; see {home}") from None
-                time.sleep(0.2)
+        if not wait_until_answering(url, process):
+            raise SystemExit(f"{url} did not start; see {home}")
     return servers
 
 

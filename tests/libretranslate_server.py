@@ -15,8 +15,24 @@ first, or LibreTranslate tries to download models at start-up.
 
 from __future__ import annotations
 
+import subprocess
 import sys
+import time
+import urllib.request
 from typing import Any
+
+
+def wait_until_answering(url: str, process: subprocess.Popen[bytes], timeout: float = 120, poll: float = 0.2) -> bool:
+    """Wait for the server at `url` to answer `/languages`; False when it exited or `timeout` passed."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            urllib.request.urlopen(url + "/languages", timeout=2).read()
+            return True
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                return False
+            time.sleep(poll)
 
 
 def main() -> None:

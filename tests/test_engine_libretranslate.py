@@ -21,7 +21,6 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.request
 import zipfile
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -30,6 +29,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
+from libretranslate_server import wait_until_answering
 
 from workflow.config import load_settings
 from workflow.engines.libretranslate import LibreTranslateEngine, clean
@@ -323,15 +323,8 @@ def real_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         env=env, stdout=log, stderr=subprocess.STDOUT, cwd=home)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                urllib.request.urlopen(url + "/languages", timeout=2).read()
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("LibreTranslate did not start:\n" + (home / "server.log").read_text()) from None
-                time.sleep(0.5)
+        if not wait_until_answering(url, process, poll=0.5):
+            raise RuntimeError("LibreTranslate did not start:\n" + (home / "server.log").read_text())
         yield url
     finally:
         process.terminate()
