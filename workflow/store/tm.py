@@ -6,50 +6,56 @@ files (`output_en/.workflow/tm/*.tm`). It answers:
 
 - `exact(zh)`: the best unit whose normalised Chinese is `zh`'s: one dict lookup;
 - `fuzzy(zh)`: the closest units by rapidfuzz's normalised Indel similarity (0..100),
-  at least the threshold, best first. Candidates are pre-filtered through an inverted
-  index of character bigrams, MinHash-style: each source is indexed under its `SKETCH`
-  bigrams of smallest hash (a bottom-k sketch of its bigram set), the query's sketch
-  bigrams (none in more than `COMMON` sources) vote for the sources indexed under them,
-  and only the `CANDIDATES` with most votes are scored. Two texts 75% similar share
-  most bigrams, so their sketches overlap (the overlap estimates the sets' Jaccard
-  similarity); building costs SKETCH entries per unit, a lookup at most SKETCH x COMMON
-  votes and CANDIDATES comparisons, however large the memory.
+  at least the threshold, best first. Candidates are pre-filtered by shared bigrams of
+  bottom-k sketches (`tm_sketch`): building costs SKETCH entries per unit, a lookup at most
+  SKETCH x COMMON votes and CANDIDATES comparisons, however large the memory.
 
 `LazyIndex` builds the index once per run, on first use: a run in which nothing needs
-new text never reads another document's memory.
+new text never reads another document's memory. Each memory file's share of the build
+(normalised Chinese, sketches, fields) comes from the index cache (`tm_cache`) when the
+file's bytes are those the cache saw, so a run pays only for the files that changed.
+A unit's fields are turned into a `Unit` only when a lookup returns it.
 """
 
 from __future__ import annotations
 
+import bisect
 import functools
+import itertools
 import json
-import operator
 import unicodedata
-import zlib
 from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
+import numpy as np
 from rapidfuzz import fuzz
 
 from workflow.store.memory import TOOL_REVIEWER
+from workflow.store.tm_cache import Cache, Fields, Part
+from workflow.store.tm_sketch import COMMON as COMMON
+from workflow.store.tm_sketch import SKETCH as SKETCH
+from workflow.store.tm_sketch import Postings, sketches
+from workflow.store.tm_sketch import sketch as sketch
 
 TM_DIR = "tm"  # inside the memory folder: the imported translation memories
 TM_SUFFIX = ".tm"  # JSON; not `.json`, so nothing takes it for a document's memory
 RANK = {"reviewed": 0, "imported": 1, "needs-review": 2}
-COMMON = 1000  # a sketch bigram in more sources than this prefilters nothing: skipped
-SKETCH = 16  # bigrams per text in the inverted index (those of smallest hash)
-CANDIDATES = 40  # sources scored per fuzzy lookup, at most
 LIMIT = 3  # suggestions offered per segment
 
 
-@functools.lru_cache(maxsize=4096)  # a segment's source is normalised 3 times in a run (own index, exact, fuzzy)
-def normalise(text: str) -> str:
-    """The Chinese as the memory compares it: NFKC (full-width forms folded), spaces collapsed."""
+def _normalise(text: str) -> str:
     if not unicodedata.is_normalized("NFKC", text):
         text = unicodedata.normalize("NFKC", text)
     return " ".join(text.split())
+
+
+# A segment's source is normalised 3 times in a run (own index, exact, fuzzy); building the
+# index normalises each memory text once, through `_normalise` (a cache over them would only churn).
+normalise = functools.lru_cache(maxsize=4096)(_normalise)
+normalise.__doc__ = """The Chinese as the memory compares it: NFKC (full-width forms folded), spaces collapsed."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -68,9 +74,20 @@ class Unit:
         return {"origin": self.origin, "score": score, "source": self.source, "status": self.status,
                 "target": self.target}
 
+    @property
+    def fields(self) -> Fields:
+        return (self.source, self.target, self.origin, self.status, self.machine, self.reviewer, self.reviewed_at,
+                self.retired)
 
-def unit_of(record: dict[str, Any], origin: str, retired: bool) -> Unit | None:
-    """A unit from a memory record's JSON data, when it holds English a person wrote or approved."""
+
+def _unit(fields: Fields) -> Unit:
+    source, target, origin, status, machine, reviewer, reviewed_at, retired = fields
+    return Unit(source=source, target=target, origin=origin, status=status, machine=machine, reviewer=reviewer,
+                reviewed_at=reviewed_at, retired=retired)
+
+
+def unit_fields(record: dict[str, Any], origin: str, retired: bool) -> Fields | None:
+    """A unit's fields from a memory record's JSON data, when it holds English a person wrote or approved."""
     final, source = record.get("final"), record.get("source")
     if not isinstance(final, str) or not isinstance(source, str) or not final.strip() or not source.strip():
         return None
@@ -81,29 +98,69 @@ def unit_of(record: dict[str, Any], origin: str, retired: bool) -> Unit | None:
         kind = "needs-review"
     else:
         return None
-    return Unit(source=source, target=final, origin=origin, status=kind, machine=str(record.get("machine", "")),
-                reviewer=str(reviewer), reviewed_at=str(record.get("reviewed_at", "")), retired=retired)
+    return (source, final, origin, kind, str(record.get("machine", "")), str(reviewer),
+            str(record.get("reviewed_at", "")), retired)
+
+
+def unit_of(record: dict[str, Any], origin: str, retired: bool) -> Unit | None:
+    """A unit from a memory record's JSON data, when it holds English a person wrote or approved."""
+    fields = unit_fields(record, origin, retired)
+    return None if fields is None else _unit(fields)
+
+
+def part_of(fields: Sequence[Fields], normalise_: Any = _normalise) -> Part:
+    """The index's share of some units: normalised Chinese, sketches; a source equal to its key is kept once."""
+    keys = [normalise_(f[0]) for f in fields]
+    matrix, counts = sketches(keys)
+    rows = [(None, *f[1:]) if f[0] == key else f for f, key in zip(fields, keys)]
+    return Part(keys, rows, matrix, counts)
 
 
 class Index:
-    def __init__(self, units: Iterable[Unit]) -> None:
-        by_source: dict[str, list[Unit]] = {}
-        for unit in units:
-            by_source.setdefault(normalise(unit.source), []).append(unit)
-        for found in by_source.values():  # best first: reviewed, live, most recent
-            found.sort(key=lambda u: (RANK[u.status], u.retired, _negated(u.reviewed_at), u.origin))
-        self._exact = by_source
-        self._sources = list(by_source)
-        self._grams: dict[int, list[int]] = {}  # a sketch bigram's hash -> the sources indexed under it
-        for n, source in enumerate(self._sources):
-            for gram in sketch(source):
-                self._grams.setdefault(gram, []).append(n)
+    def __init__(self, units: Iterable[Unit] = (), *, parts: Sequence[Part] | None = None) -> None:
+        self._parts = list(parts) if parts is not None else [part_of([u.fields for u in units], normalise)]
+        self._starts = [0, *itertools.accumulate(len(p.keys) for p in self._parts)]
+        keys = list(itertools.chain.from_iterable(p.keys for p in self._parts))
+        # each source's first unit (C loops: the reversed pairs leave the first number per key)
+        self._first = dict(zip(reversed(keys), range(len(keys) - 1, -1, -1)))
+        self._sources = list(dict.fromkeys(keys))
+        self._more: dict[str, list[int]] = {}  # the sources several units share: all their numbers
+        if len(self._first) < len(keys):
+            for n, key in enumerate(keys):
+                if self._first[key] != n:
+                    self._more.setdefault(key, [self._first[key]]).append(n)
+        self._ranked: set[str] = set()  # shared sources whose units are in rank order
+        self._units: dict[int, Unit] = {}
+        firsts = np.fromiter(map(self._first.__getitem__, self._sources), np.int64, len(self._sources))
+        matrix = np.concatenate([p.matrix for p in self._parts]) if self._parts else np.zeros((0, SKETCH), np.uint32)
+        counts = np.concatenate([p.counts for p in self._parts]) if self._parts else np.zeros(0, np.uint8)
+        self._postings = Postings(matrix[firsts], counts[firsts])
 
     def __len__(self) -> int:
-        return sum(len(units) for units in self._exact.values())
+        return self._starts[-1]
+
+    def _unit(self, n: int) -> Unit:
+        unit = self._units.get(n)
+        if unit is None:
+            p = bisect.bisect_right(self._starts, n) - 1
+            part, i = self._parts[p], n - self._starts[p]
+            fields = part.rows[i]
+            unit = self._units[n] = _unit((part.keys[i], *fields[1:]) if fields[0] is None else fields)
+        return unit
+
+    def _best(self, key: str) -> Iterator[Unit]:
+        """The units of a normalised source, best first: reviewed, live, most recent."""
+        found = self._more.get(key)
+        if found is None:
+            first = self._first.get(key)
+            return iter(()) if first is None else iter((self._unit(first),))
+        if key not in self._ranked:
+            found.sort(key=lambda n: _rank(self._unit(n)))
+            self._ranked.add(key)
+        return map(self._unit, found)
 
     def exact(self, source: str, *, live_only: bool = False) -> Unit | None:
-        for unit in self._exact.get(normalise(source), ()):
+        for unit in self._best(normalise(source)):
             if not (live_only and unit.retired):
                 return unit
         return None
@@ -111,13 +168,8 @@ class Index:
     def fuzzy(self, source: str, threshold: int, limit: int = LIMIT) -> list[tuple[int, Unit]]:
         """(score, best unit) of the closest other sources, >= threshold, best first."""
         query = normalise(source)
-        shared: Counter[int] = Counter()
-        for gram in sketch(query):
-            posting = self._grams.get(gram)
-            if posting and len(posting) <= COMMON:
-                shared.update(posting)
         found = []
-        for n, _ in shared.most_common(CANDIDATES):
+        for n in self._postings.candidates(sketch(query)):
             candidate = self._sources[n]
             if candidate == query:
                 continue
@@ -125,35 +177,24 @@ class Index:
             if score:
                 found.append((int(score), candidate))
         found.sort(key=lambda f: (-f[0], f[1]))
-        return [(score, self._exact[candidate][0]) for score, candidate in found[:limit]]
+        return [(score, next(self._best(candidate))) for score, candidate in found[:limit]]
 
 
-def sketch(text: str) -> list[int]:
-    """The hashes of the text's SKETCH distinct bigrams of smallest hash.
-
-    The hash is a fixed function of the characters (CRC-32, not Python's `hash`, which is salted
-    per process), so the same memory offers the same suggestions on every run and every machine.
-    """
-    grams = set(map(operator.add, text, text[1:])) or {text}
-    if len(_HASHES) > _HASHES_MAX:
-        _HASHES.clear()
-    return sorted(map(_HASHES.__getitem__, grams))[:SKETCH]
+def _rank(unit: Unit) -> tuple[Any, ...]:
+    return (RANK[unit.status], unit.retired, tuple(-ord(c) for c in unit.reviewed_at), unit.origin)
 
 
-class _StableHashes(dict[str, int]):
-    """CRC-32 of each bigram, computed once: a memory's texts share most of their bigrams."""
-
-    def __missing__(self, gram: str) -> int:
-        value = self[gram] = zlib.crc32(gram.encode("utf-8"))
-        return value
+def memory_paths(memory_root: Path) -> list[Path]:
+    """Every document memory file under `memory_root`, in path order."""
+    return sorted(memory_root.rglob("*.json")) if memory_root.is_dir() else []
 
 
-_HASHES = _StableHashes()
-_HASHES_MAX = 1_000_000  # distinct bigrams kept (about 100 MB at most), then the cache starts again
-
-
-def _negated(stamp: str) -> tuple[int, ...]:
-    return tuple(-ord(c) for c in stamp)
+def _parsed(data: bytes) -> dict[str, Any] | None:
+    try:
+        raw = json.loads(data)
+    except ValueError:
+        return None
+    return raw if isinstance(raw, dict) else None
 
 
 def memory_files(memory_root: Path) -> Iterable[tuple[Path, dict[str, Any]]]:
@@ -161,12 +202,12 @@ def memory_files(memory_root: Path) -> Iterable[tuple[Path, dict[str, Any]]]:
 
     A memory that cannot be read is skipped: it is reported when its own document is processed.
     """
-    for path in sorted(memory_root.rglob("*.json")) if memory_root.is_dir() else []:
+    for path in memory_paths(memory_root):
         try:
-            raw = json.loads(path.read_bytes())
-        except (OSError, ValueError):
+            raw = _parsed(path.read_bytes())
+        except OSError:
             continue
-        if isinstance(raw, dict):
+        if raw is not None:
             yield path, raw
 
 
@@ -181,37 +222,70 @@ def live_english(memory_root: Path) -> Counter[str]:
     return found
 
 
+def _memory_fields(path: Path, raw: dict[str, Any], shown: str) -> list[Fields]:
+    origin = raw.get("source") if isinstance(raw.get("source"), str) else f"{shown}/{path.name}"
+    found = []
+    for group, retired in (("segments", False), ("retired", True)):
+        records = raw.get(group)
+        for record in records if isinstance(records, list) else []:
+            fields = unit_fields(record, str(origin), retired) if isinstance(record, dict) else None
+            if fields is not None:
+                found.append(fields)
+    return found
+
+
 def memory_units(memory_root: Path, shown: str) -> Iterable[Unit]:
     """The units of every document memory under `memory_root` (`shown`: its project-relative path)."""
     for path, raw in memory_files(memory_root):
-        origin = raw.get("source") if isinstance(raw.get("source"), str) else f"{shown}/{path.name}"
-        for group, retired in (("segments", False), ("retired", True)):
-            records = raw.get(group)
-            for record in records if isinstance(records, list) else []:
-                unit = unit_of(record, str(origin), retired) if isinstance(record, dict) else None
-                if unit is not None:
-                    yield unit
+        yield from map(_unit, _memory_fields(path, raw, shown))
+
+
+def imported_paths(memory_root: Path) -> list[Path]:
+    folder = memory_root / TM_DIR
+    return sorted(folder.glob("*" + TM_SUFFIX)) if folder.is_dir() else []
+
+
+def _imported_fields(path: Path, raw: dict[str, Any] | None) -> list[Fields]:
+    origin = str(raw.get("origin", path.name)) if raw is not None else path.name
+    units = raw.get("units", []) if raw is not None else []
+    return [(unit["source"], unit["target"], origin, "imported", "", "", "", False) for unit in units
+            if isinstance(unit, dict) and isinstance(unit.get("source"), str) and isinstance(unit.get("target"), str)]
 
 
 def imported_units(memory_root: Path) -> Iterable[Unit]:
     """The units of the imported translation memories (`tm/*.tm`, written by `memory import`)."""
-    folder = memory_root / TM_DIR
-    for path in sorted(folder.glob("*" + TM_SUFFIX)) if folder.is_dir() else []:
+    for path in imported_paths(memory_root):
         try:
-            raw = json.loads(path.read_bytes())
-        except (OSError, ValueError):
+            data = path.read_bytes()
+        except OSError:
             continue
-        origin = str(raw.get("origin", path.name)) if isinstance(raw, dict) else path.name
-        for unit in raw.get("units", []) if isinstance(raw, dict) else []:
-            if isinstance(unit, dict) and isinstance(unit.get("source"), str) and isinstance(unit.get("target"), str):
-                yield Unit(source=unit["source"], target=unit["target"], origin=origin, status="imported")
+        yield from map(_unit, _imported_fields(path, _parsed(data)))
+
+
+def index_parts(memory_root: Path, shown: str, cache: Cache) -> list[Part]:
+    """The index's parts, one per memory file then per imported file: from the cache where it has them."""
+    parts = []
+    for path in memory_paths(memory_root):
+        def build(data: bytes, path: Path = path) -> Part:
+            raw = _parsed(data)
+            return part_of(_memory_fields(path, raw, shown) if raw is not None else [])
+        part = cache.part(path, build)
+        parts += [part] if part is not None else []
+    for path in imported_paths(memory_root):
+        part = cache.part(path, lambda data, path=path: part_of(_imported_fields(path, _parsed(data))))  # type: ignore[misc]
+        parts += [part] if part is not None else []
+    cache.prune()
+    return parts
 
 
 class LazyIndex:
-    """The project's index, built on the first `get()` and then kept for the run."""
+    """The project's index, built on the first `get()` and then kept for the run.
 
-    def __init__(self, memory_root: Path, shown: str) -> None:
-        self.memory_root, self.shown = memory_root, shown
+    `cache`: whether the build may write the index cache (False on a dry run: nothing is written).
+    """
+
+    def __init__(self, memory_root: Path, shown: str, *, cache: bool = True) -> None:
+        self.memory_root, self.shown, self.cache = memory_root, shown, cache
         self._index: Index | None = None
 
     @property
@@ -220,6 +294,6 @@ class LazyIndex:
 
     def get(self) -> Index:
         if self._index is None:
-            units = [*memory_units(self.memory_root, self.shown), *imported_units(self.memory_root)]
-            self._index = Index(units)
+            cache = Cache(self.memory_root, write=self.cache)
+            self._index = Index(parts=index_parts(self.memory_root, self.shown, cache))
         return self._index

@@ -161,7 +161,7 @@ def translate(
 
     from workflow.store.tm import LazyIndex
 
-    tm = LazyIndex(settings.memory_root, settings.rel(settings.memory_root))
+    tm = LazyIndex(settings.memory_root, settings.rel(settings.memory_root), cache=not dry_run)
     if len(todo) > CHUNK:
         tm.get()
     job = replace(job, tm=tm)

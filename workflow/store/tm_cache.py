@@ -1,0 +1,169 @@
+"""The translation memory's index cache: what indexing a memory file costs, done once per content.
+
+Building the index reads every memory file, normalises every Chinese text and computes its
+bigram sketch: seconds for 100,000 units. Each file's share of that work (a `Part`) is kept
+in `<memory folder>/.cache/tm/<key>.bin`, where the key is the SHA-256 of the cache format,
+the file's path in the memory folder and its bytes. A content key cannot be fooled (an edit
+that keeps the size and the time stamp, a `git checkout`, a copy with `cp -p`) and costs one
+read of the memory (about 0.1 s for 54 MB); a changed, added or removed file simply has a
+new key or none, so a stale entry is never used: it is removed by the next build.
+
+The cache is never needed: a missing, truncated, corrupt or foreign-format entry is ignored
+and rebuilt from the memory file; deleting the folder costs only time. It is written
+atomically (`files.atomic_write`), inside the memory folder only, never by a dry run, and
+git-ignored by the `.gitignore` it holds. Two runs writing the same entry write the same
+bytes (the name is the content's key), so no lock is needed.
+
+An entry is binary, read without unpickling anything: a header, the units' sketches (numpy
+arrays), their normalised Chinese joined by newlines (normalised text has none) and each
+unit's other fields as a JSON line, decoded only when a lookup returns that unit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import struct
+import zlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from workflow.errors import WorkflowError
+from workflow.store.files import atomic_write, confined
+from workflow.store.tm_sketch import SKETCH, Matrix
+
+FORMAT = b"workflow tm-cache 1\n"  # change it whenever normalise, sketch or the fields change
+CACHE_DIR = ".cache"
+SUFFIX = ".bin"
+_HEADER = struct.Struct("<QQQI")  # units, bytes of the Chinese, bytes of the fields, CRC-32 of what follows
+Fields = tuple[Any, ...]  # a unit's fields, in `Unit`'s order
+
+
+class Rows(Sequence[Fields]):
+    """The units' fields of an entry, each decoded from its JSON line when first asked for."""
+
+    def __init__(self, blob: bytes, offsets: npt.NDArray[np.int64]) -> None:
+        self._blob, self._offsets = blob, offsets
+
+    def __len__(self) -> int:
+        return len(self._offsets) - 1
+
+    def __getitem__(self, i: int) -> Fields:  # type: ignore[override]
+        start, end = int(self._offsets[i]), int(self._offsets[i + 1])
+        return tuple(json.loads(self._blob[start:end].decode("utf-8", "surrogatepass")))
+
+
+@dataclass(frozen=True)
+class Part:
+    """One memory file's units: normalised Chinese, fields, sketches (rows of `matrix`, `counts` long)."""
+
+    keys: list[str]
+    rows: Sequence[Fields]
+    matrix: Matrix
+    counts: npt.NDArray[np.uint8]
+
+
+def key_of(relative: str, data: bytes) -> str:
+    digest = hashlib.sha256(FORMAT)
+    digest.update(relative.encode("utf-8", "surrogateescape") + b"\0")
+    digest.update(data)
+    return digest.hexdigest()
+
+
+def encode(part: Part) -> bytes:
+    keys = "\n".join(part.keys).encode("utf-8", "surrogatepass")
+    lines = [json.dumps(list(row), ensure_ascii=False).encode("utf-8", "surrogatepass") for row in part.rows]
+    offsets = np.cumsum([0, *map(len, lines)], dtype=np.int64)
+    body = b"".join((part.matrix.astype("<u4").tobytes(), part.counts.astype(np.uint8).tobytes(),
+                     offsets.astype("<i8").tobytes(), keys, *lines))
+    return FORMAT + _HEADER.pack(len(part.keys), len(keys), int(offsets[-1]), zlib.crc32(body)) + body
+
+
+def decode(data: bytes) -> Part | None:
+    """The entry's part, or None when it is not a whole entry of this format."""
+    if not data.startswith(FORMAT) or len(data) < len(FORMAT) + _HEADER.size:
+        return None
+    at = len(FORMAT)
+    n, key_bytes, row_bytes, crc = _HEADER.unpack_from(data, at)
+    at += _HEADER.size
+    sizes = (n * SKETCH * 4, n, (n + 1) * 8, key_bytes, row_bytes)
+    if len(data) != at + sum(sizes) or zlib.crc32(memoryview(data)[at:]) != crc:
+        return None
+    matrix = np.frombuffer(data, "<u4", n * SKETCH, at).reshape(n, SKETCH).astype(np.uint32)
+    at += sizes[0]
+    counts = np.frombuffer(data, np.uint8, n, at)
+    offsets = np.frombuffer(data, "<i8", n + 1, at + sizes[1]).astype(np.int64)
+    at += sizes[1] + sizes[2]
+    keys = data[at:at + key_bytes].decode("utf-8", "surrogatepass").split("\n") if n else []
+    if len(keys) != n or (counts > SKETCH).any() or offsets[0] != 0 or offsets[-1] != row_bytes or (np.diff(offsets) < 0).any():
+        return None
+    return Part(keys, Rows(data[at + key_bytes:], offsets), matrix, counts)
+
+
+class Cache:
+    """The entries of one memory folder; `write`: False on a dry run (nothing is written then)."""
+
+    def __init__(self, memory_root: Path, write: bool) -> None:
+        self.root = memory_root
+        self.folder = memory_root / CACHE_DIR / "tm"
+        self.write = write
+        self.used: set[str] = set()
+
+    def part(self, path: Path, build: Callable[[bytes], Part]) -> Part | None:
+        """The part of one file: from its entry when there is a whole one, else built (and kept)."""
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return None
+        key = key_of(path.relative_to(self.root).as_posix(), data)
+        self.used.add(key)
+        entry = self.folder / (key + SUFFIX)
+        try:
+            found = decode(entry.read_bytes())
+        except (OSError, ValueError):
+            found = None
+        if found is not None:
+            return found
+        part = build(data)
+        self._keep(entry, part)
+        return part
+
+    def _keep(self, entry: Path, part: Part) -> None:
+        if not self.write:
+            return
+        try:
+            self._prepare()
+            atomic_write(entry, encode(part))
+        except (OSError, WorkflowError):  # a read-only or full disk, a link out of the tree: only time is lost
+            self.write = False
+
+    def _prepare(self) -> None:
+        cache = self.folder.parent
+        confined(self.folder if self.folder.exists() else cache if cache.exists() else self.root, self.root, CACHE_DIR)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        confined(self.folder, self.root, CACHE_DIR)
+        ignore = cache / ".gitignore"
+        if not ignore.exists():
+            atomic_write(ignore, b"# workflow's index cache: rebuilt from the memory when missing; never commit it\n*\n")
+
+    def prune(self) -> None:
+        """Entries no memory file has any more (it changed, or went away): removed."""
+        if not self.write or not self.folder.is_dir():
+            return
+        try:
+            confined(self.folder, self.root, CACHE_DIR)
+            names = os.listdir(self.folder)
+        except (OSError, WorkflowError):
+            return
+        for name in names:
+            if name.endswith(SUFFIX) and name[:-len(SUFFIX)] not in self.used:
+                try:
+                    (self.folder / name).unlink()
+                except OSError:
+                    continue
