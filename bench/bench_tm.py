@@ -10,14 +10,19 @@ articles' memory files (`output_en/.workflow/archive/*.md.json`, written by the 
 `Memory.to_bytes`). Then, in one run and as a library call, alternately:
 
 - `translate` with no memory (the archive folder absent);
-- `translate` with the memory: the project's index is built once (lazily, on the first
-  segment that needs text), every new segment is looked up (exact: a dict; fuzzy: the
-  rarest bigrams' candidates scored by rapidfuzz) before the engine.
+- *cold*: `translate` with the memory as a fresh clone has it (no index cache): the index
+  is built from the memory files (lazily, on the first segment that needs text) and the
+  cache written;
+- *steady*: `translate` with the memory as an earlier run of the tool left it: a priming
+  run (`translate` of one new document against the memory, done once, really by the tool)
+  wrote the index cache, so only that document's memory file is indexed anew.
 
-The engine is `pseudo`: it costs almost nothing, so the ratio is the worst case (with
-Argos, seconds of model time per article dwarf the lookups). Prints wall-clock seconds
-(median of `--runs`), the ratio (goal, issue 10: at most 1.2x), the match counts, the
-index's build time alone and the memory's size on disk.
+Every new segment is looked up (exact: a dict; fuzzy: sketch-bigram candidates scored by
+rapidfuzz) before the engine. The engine is `pseudo`: it costs almost nothing, so the ratio
+is the worst case (with Argos, seconds of model time per article dwarf the lookups). Prints
+wall-clock seconds (median of `--runs`), both ratios (goal, issue 10: at most 1.2x; judged
+on the steady state, the one a user has day to day), the match counts, the index's build
+time alone (cold and from the cache) and the memory's and the cache's size on disk.
 """
 
 from __future__ import annotations
@@ -39,7 +44,7 @@ sys.path.insert(0, str(REPO))
 from workflow.config import load_settings  # noqa: E402
 from workflow.store.memory import Memory, Record  # noqa: E402
 from workflow.store.tm import LazyIndex  # noqa: E402
-from workflow.translate.run import translate  # noqa: E402
+from workflow.translate.run import RunReport, translate  # noqa: E402
 
 
 def sentences() -> list[str]:
@@ -80,14 +85,48 @@ def build(root: Path, docs: int, paragraphs: int, units: int, rng: random.Random
         (archive / f"old{f:04d}.md.json").write_bytes(memory.to_bytes())
 
 
-def fresh(root: Path, work: Path, with_memory: bool) -> Path:
+def fresh(root: Path, work: Path, memory: str) -> Path:
+    """A work folder: the new sources and `memory`: "none", "cold" (the archive) or "steady" (as primed)."""
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir()
     shutil.copytree(root / "source_zh", work / "source_zh")
     shutil.copy(root / "pyproject.toml", work / "pyproject.toml")
-    if with_memory:
+    if memory == "cold":
         shutil.copytree(root / "archive", work / "output_en" / ".workflow" / "archive")
+    elif memory == "steady":
+        shutil.copytree(root / "primed" / "output_en", work / "output_en")
+        shutil.copy(root / "primed" / "source_zh" / "primed.md", work / "source_zh" / "primed.md")
     return work
+
+
+def prime(root: Path) -> None:
+    """The memory as an earlier run left it: the tool translates one new document against the archive."""
+    primed = root / "primed"
+    (primed / "source_zh").mkdir(parents=True)
+    shutil.copy(root / "pyproject.toml", primed / "pyproject.toml")
+    (primed / "source_zh" / "primed.md").write_text("# 准备\n\n社区的视野早已扩展到了云计算的很多领域。\n", encoding="utf-8")
+    shutil.copytree(root / "archive", primed / "output_en" / ".workflow" / "archive")
+    assert translate(load_settings(primed)).exit_code == 0
+
+
+def timed(work: Path) -> tuple[float, RunReport]:
+    settings = load_settings(work)
+    start = time.perf_counter()
+    result = translate(settings)
+    took = time.perf_counter() - start
+    assert result.exit_code == 0
+    return took, result
+
+
+def build_time(root: Path, work: Path, memory: str) -> float:
+    settings = load_settings(fresh(root, work, memory))
+    start = time.perf_counter()
+    LazyIndex(settings.memory_root, ".workflow").get()
+    return time.perf_counter() - start
+
+
+def size(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
 
 
 def main() -> None:
@@ -98,37 +137,31 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="workflow-bench-tm-") as tmp:
-        root = Path(tmp) / "seed"
+        root, work = Path(tmp) / "seed", Path(tmp) / "work"
         print(f"building {args.docs} documents x {args.paragraphs} paragraphs, a memory of {args.units} units ...")
         build(root, args.docs, args.paragraphs, args.units, random.Random(10))
-        size = sum(p.stat().st_size for p in (root / "archive").iterdir())
-        times: dict[bool, list[float]] = {False: [], True: []}
-        report = None
+        prime(root)
+        times: dict[str, list[float]] = {"none": [], "cold": [], "steady": []}
+        reports: dict[str, RunReport] = {}
         for _ in range(args.runs):
-            for with_memory in (False, True):
-                work = fresh(root, Path(tmp) / "work", with_memory)
-                settings = load_settings(work)
-                start = time.perf_counter()
-                result = translate(settings)
-                times[with_memory].append(time.perf_counter() - start)
-                assert result.exit_code == 0
-                if with_memory:
-                    report = result
-        work = fresh(root, Path(tmp) / "work", True)
-        settings = load_settings(work)
-        start = time.perf_counter()
-        index = LazyIndex(settings.memory_root, ".workflow").get()
-        build_s = time.perf_counter() - start
-    without, with_tm = statistics.median(times[False]), statistics.median(times[True])
-    assert report is not None
+            for memory in times:
+                took, reports[memory] = timed(fresh(root, work, memory))
+                times[memory].append(took)
+        cold_build, warm_build = build_time(root, work, "cold"), build_time(root, work, "steady")
+        on_disk = size(root / "archive")
+        cache = size(root / "primed" / "output_en" / ".workflow" / ".cache")
+    median = {memory: statistics.median(t) for memory, t in times.items()}
+    units = reports["steady"].memory_units
     print(f"load average: {os.getloadavg()[0]:.2f}")
-    print(f"translate, no memory:          {without:7.2f} s  (runs: {', '.join(f'{t:.2f}' for t in times[False])})")
-    print(f"translate, {len(index):,} units:   {with_tm:7.2f} s  (runs: {', '.join(f'{t:.2f}' for t in times[True])})")
-    print(f"ratio:                         {with_tm / without:7.2f}x  (goal: at most 1.2x)")
-    print(f"index build alone:             {build_s:7.2f} s")
-    print(f"match levels: {report.matches()}")
-    print(f"memory on disk: {size / 1e6:.1f} MB ({size / max(1, len(index)):.0f} bytes per unit, "
-          "one file per document)")
+    for memory, label in (("none", "no memory"), ("steady", f"{units:,} units, steady"), ("cold", f"{units:,} units, cold")):
+        print(f"translate, {label + ':':26} {median[memory]:7.2f} s  (runs: {', '.join(f'{t:.2f}' for t in times[memory])})")
+    print(f"ratio, steady state (cache):   {median['steady'] / median['none']:7.2f}x  (goal: at most 1.2x)")
+    print(f"ratio, cold (fresh clone):     {median['cold'] / median['none']:7.2f}x")
+    print(f"index build alone:             {cold_build:7.2f} s cold, {warm_build:.2f} s from the cache")
+    print(f"match levels: {reports['steady'].matches()} (cold: {reports['cold'].matches()})")
+    print(f"memory on disk: {on_disk / 1e6:.1f} MB ({on_disk / max(1, units):.0f} bytes per unit, one file per document); "
+          f"index cache: {cache / 1e6:.1f} MB (git-ignored)")
+    assert reports["steady"].matches() == reports["cold"].matches(), "the cache changed the matches"
 
 
 if __name__ == "__main__":

@@ -73,7 +73,8 @@ def test_a_rerun_in_workers_changes_nothing_and_one_changed_paragraph_costs_one_
     assert [d.source for d in changed.documents if d.state == "translated"] == [
         "source_zh/copy-2/2018-11-15-openstack-berlin-summit-impressions.md"]
     assert 0 < changed.engine_texts < 10  # the sentences of that one paragraph
-    after = tree(project)
+    # the index cache (git-ignored, never needed) is written when a run builds the translation memory's index
+    after = {k: v for k, v in tree(project).items() if not k.startswith(".workflow/.cache/")}
     assert [k for k in after if after[k] != before[k]] == [
         ".workflow/copy-2/2018-11-15-openstack-berlin-summit-impressions.md.json",
         "copy-2/2018-11-15-openstack-berlin-summit-impressions.md"]

@@ -314,6 +314,7 @@ def test_a_run_with_nothing_new_reads_no_other_memory(tmp_path: Path, monkeypatc
         raise AssertionError("the translation memory was read")
 
     monkeypatch.setattr(tm, "memory_units", refuse)
+    monkeypatch.setattr(tm, "memory_paths", refuse)  # the index (and its cache) reads through this
     assert translate(conf).exit_code == 0  # nothing changed
     write_source(conf, "a", document(*P[:4]))  # a deletion needs no new text
     assert translate(conf).exit_code == 0

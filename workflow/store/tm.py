@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from workflow.store.memory import TOOL_REVIEWER
 from workflow.store.tm_cache import Cache, Fields, Part
@@ -168,15 +168,11 @@ class Index:
     def fuzzy(self, source: str, threshold: int, limit: int = LIMIT) -> list[tuple[int, Unit]]:
         """(score, best unit) of the closest other sources, >= threshold, best first."""
         query = normalise(source)
-        found = []
-        for n in self._postings.candidates(sketch(query)):
-            candidate = self._sources[n]
-            if candidate == query:
-                continue
-            score = fuzz.ratio(query, candidate, score_cutoff=threshold)
-            if score:
-                found.append((int(score), candidate))
-        found.sort(key=lambda f: (-f[0], f[1]))
+        candidates = [c for c in map(self._sources.__getitem__, self._postings.candidates(sketch(query))) if c != query]
+        # one call: rapidfuzz prepares the query once for all candidates
+        scored = process.extract(query, candidates, scorer=fuzz.ratio, score_cutoff=threshold, limit=None)
+        found = sorted(((int(score), candidate) for candidate, score, _ in scored if int(score)),
+                       key=lambda f: (-f[0], f[1]))
         return [(score, next(self._best(candidate))) for score, candidate in found[:limit]]
 
 

@@ -15,7 +15,6 @@ the many texts of a memory (the cold build: 100,000 texts in well under a second
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Sequence
 
 import numpy as np
@@ -44,25 +43,13 @@ def _mix_array(code: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
     return (z ^ (z >> np.uint64(31))) >> np.uint64(32)
 
 
-class _Hashes(dict[str, int]):
-    """Each bigram's hash, computed once per process: a memory's texts share most of their bigrams."""
-
-    def __missing__(self, gram: str) -> int:
-        second = ord(gram[1]) if len(gram) > 1 else ALONE
-        value = self[gram] = _mix(ord(gram[0]) << 21 | second)
-        return value
-
-
-_HASHES = _Hashes()
-_HASHES_MAX = 1_000_000  # distinct bigrams kept (about 100 MB at most), then the cache starts again
-
-
 def sketch(text: str) -> list[int]:
     """The hashes of the text's SKETCH distinct bigrams of smallest hash (a one-character text: itself)."""
-    grams = set(map(operator.add, text, text[1:])) or ({text} if text else set())
-    if len(_HASHES) > _HASHES_MAX:
-        _HASHES.clear()
-    return sorted(map(_HASHES.__getitem__, grams))[:SKETCH]
+    if len(text) < 2:
+        return [_mix(ord(text) << 21 | ALONE)] if text else []
+    points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), np.uint32).astype(np.uint64)
+    hashes = np.sort(_mix_array(points[:-1] << np.uint64(21) | points[1:]))
+    return _distinct(hashes)[:SKETCH].tolist()  # type: ignore[no-any-return]
 
 
 def sketches(texts: Sequence[str]) -> tuple[Matrix, npt.NDArray[np.uint8]]:
@@ -72,7 +59,7 @@ def sketches(texts: Sequence[str]) -> tuple[Matrix, npt.NDArray[np.uint8]]:
     lengths = np.fromiter(map(len, texts), np.int64, n)
     if not lengths.any():
         return matrix, np.zeros(n, np.uint8)
-    points = np.frombuffer("".join(texts).encode("utf-32-le"), np.uint32).astype(np.uint64)
+    points = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), np.uint32).astype(np.uint64)
     ends = np.cumsum(lengths)[lengths > 0] - 1  # each non-empty text's last position
     following = np.empty_like(points)
     following[:-1] = points[1:]

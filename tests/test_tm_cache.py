@@ -1,0 +1,163 @@
+"""The translation memory's index cache (`store/tm_cache.py`): only ever a saving of time.
+
+A build from the cache answers exactly what a build from the memory files answers; a memory
+file changed (even keeping its size and time stamp), removed or added is seen by the next
+build; a broken entry is rebuilt; nothing is written by a dry run or outside the memory folder.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from workflow.store import tm
+from workflow.store.memory import Memory, Record
+from workflow.store.tm_cache import CACHE_DIR, decode
+from workflow.store.tm_sketch import sketch, sketches
+from workflow.translate.run import translate
+
+TEXTS = ["柏林峰会在十一月正式闭幕。", "社区的视野早已扩展到了云计算的各个领域，", "容器与虚拟机的融合受到了广泛关注。",
+         "边缘计算成为热门议题。", "裸机部署越来越常见。", "Ｋｕｂｅｒｎｅｔｅｓ 与 OpenStack 的集成", "云"]
+QUERIES = ["社区的视野早已扩展到了云计算的很多领域,", "容器与虚拟机的融合受到了关注。", "边缘计算成为热门议题。",
+           "Kubernetes 与 OpenStack 的集成", "云", "毫不相干的一句话。"]
+
+
+def write_memory(root: Path, name: str, pairs: list[tuple[str, str]], retired: tuple[Record, ...] = ()) -> Path:
+    records = tuple(Record(id=f"s{n}", kind="paragraph", line=n + 1, source_hash="h", source=zh, machine="m " + en,
+                           final=en, status="reviewed", reviewer="Editor", reviewed_at=f"2024-01-0{n % 9 + 1}")
+                    for n, (zh, en) in enumerate(pairs))
+    memory = Memory(source=f"source_zh/{name}.md", output=f"output_en/{name}.md", source_hash="h", output_hash="h",
+                    segments=records, retired=retired)
+    path = root / f"{name}.md.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(memory.to_bytes())
+    return path
+
+
+@pytest.fixture
+def memory_root(tmp_path: Path) -> Path:
+    root = tmp_path / "output_en" / ".workflow"
+    write_memory(root, "a", [(zh, f"A {n}") for n, zh in enumerate(TEXTS)])
+    write_memory(root, "b", [(TEXTS[1], "B one"), (TEXTS[3], "B three")])
+    return root
+
+
+def answers(root: Path) -> list[object]:
+    index = tm.LazyIndex(root, ".workflow").get()
+    return [len(index), *[(index.exact(q), index.exact(q, live_only=True), index.fuzzy(q, 60)) for q in QUERIES]]
+
+
+def entries(root: Path) -> list[Path]:
+    return sorted((root / CACHE_DIR / "tm").glob("*.bin"))
+
+
+def refuse_building(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: object) -> object:
+        raise AssertionError("a memory file was indexed anew")
+    monkeypatch.setattr(tm, "part_of", refuse)
+
+
+def test_a_build_from_the_cache_answers_what_a_build_from_the_memory_answers(memory_root: Path,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    cold = answers(memory_root)
+    assert len(entries(memory_root)) == 2
+    assert (memory_root / CACHE_DIR / ".gitignore").read_text().splitlines()[-1] == "*"
+    assert any(found[2] for found in cold[1:]) and any(found[0] for found in cold[1:])  # fuzzy and exact matches
+    assert cold[0] == len(tm.Index(list(tm.memory_units(memory_root, ".workflow")))) == len(TEXTS) + 2
+    refuse_building(monkeypatch)
+    assert answers(memory_root) == cold
+
+
+def test_an_edit_that_keeps_size_and_time_stamp_is_seen(memory_root: Path) -> None:
+    answers(memory_root)
+    path = memory_root / "b.md.json"
+    before = path.stat()
+    path.write_bytes(path.read_bytes().replace(b"B three", b"B THREE"))
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert path.stat().st_size == before.st_size and path.stat().st_mtime_ns == before.st_mtime_ns
+    index = tm.LazyIndex(memory_root, ".workflow").get()
+    found = index.exact(TEXTS[3])
+    assert found is not None and {found.target} <= {"A 3", "B THREE"}
+    assert [u.target for u in tm.memory_units(memory_root, ".workflow") if u.source == TEXTS[3]] == ["A 3", "B THREE"]
+    assert "B three" not in repr(answers(memory_root))
+    assert len(entries(memory_root)) == 2  # the old entry of b is gone
+
+
+def test_removed_and_added_memory_files_are_seen(memory_root: Path) -> None:
+    answers(memory_root)
+    (memory_root / "a.md.json").unlink()
+    index = tm.LazyIndex(memory_root, ".workflow").get()
+    assert len(index) == 2 and index.exact(TEXTS[0]) is None
+    assert len(entries(memory_root)) == 1
+    write_memory(memory_root / "sub", "c", [("全新的句子出现在这里。", "Brand new")])
+    index = tm.LazyIndex(memory_root, ".workflow").get()
+    found = index.exact("全新的句子出现在这里。")
+    assert found is not None and found.target == "Brand new" and found.origin == "source_zh/c.md"
+    assert len(entries(memory_root)) == 2
+
+
+@pytest.mark.parametrize("damage", ["truncated", "flipped", "foreign", "empty", "garbage"])
+def test_a_broken_entry_is_ignored_and_rebuilt(memory_root: Path, damage: str) -> None:
+    cold = answers(memory_root)
+    for entry in entries(memory_root):
+        data = entry.read_bytes()
+        broken = {"truncated": data[:len(data) // 2], "flipped": data[:-5] + bytes([data[-5] ^ 0x20]) + data[-4:],
+                  "foreign": b"workflow tm-cache 0\n" + data[20:], "empty": b"", "garbage": os.urandom(300)}[damage]
+        entry.write_bytes(broken)
+        assert decode(broken) is None
+    assert answers(memory_root) == cold
+    assert all(decode(entry.read_bytes()) is not None for entry in entries(memory_root))
+
+
+def test_retired_records_and_ranking_survive_the_cache(memory_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    gone = Record(id="r1", kind="paragraph", line=9, source_hash="h", source="被删除的一段话。", machine="m",
+                  final="Deleted paragraph", status="reviewed", reviewer="Editor", reviewed_at="2024-02-01")
+    write_memory(memory_root, "c", [("被删除的一段话。", "Live copy")], retired=(gone,))
+    cold = answers(memory_root)
+    refuse_building(monkeypatch)
+    index = tm.LazyIndex(memory_root, ".workflow").get()
+    best = index.exact("被删除的一段话。")
+    assert best is not None and best.target == "Live copy" and not best.retired
+    assert answers(memory_root) == cold
+
+
+def test_the_cache_is_not_written_through_a_link_out_of_the_memory_folder(memory_root: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (memory_root / CACHE_DIR).symlink_to(outside)
+    expected = [len(tm.Index(list(tm.memory_units(memory_root, ".workflow"))))]
+    assert answers(memory_root)[:1] == expected
+    assert list(outside.iterdir()) == []
+
+
+def test_translate_writes_the_cache_and_a_dry_run_does_not(tmp_path: Path) -> None:
+    from review_support import configure
+
+    root = tmp_path / "site"
+    (root / "source_zh").mkdir(parents=True)
+    (root / "source_zh" / "new.md").write_text("# 标题\n\n社区的视野早已扩展到了云计算的很多领域。\n", encoding="utf-8")
+    conf = configure(root, engine="pseudo")
+    write_memory(conf.memory_root / "old", "old", [(TEXTS[1], "The community looks far beyond.")])
+    assert translate(conf, dry_run=True).exit_code == 0
+    assert not (conf.memory_root / CACHE_DIR).exists()
+    report = translate(conf)
+    assert report.exit_code == 0 and report.matches()["fuzzy"] == 1
+    assert len(entries(conf.memory_root)) == 1
+    for path in (conf.memory_root / CACHE_DIR).rglob("*"):
+        assert path.resolve().is_relative_to(conf.output.resolve())
+
+
+@given(st.lists(st.text(max_size=30), max_size=12))
+def test_the_vectorised_sketches_are_the_one_text_sketches(texts: list[str]) -> None:
+    matrix, counts = sketches(texts)
+    assert [matrix[i, :counts[i]].tolist() for i in range(len(texts))] == [sketch(t) for t in texts]
+
+
+def test_a_sketch_is_a_fixed_function_of_the_text() -> None:
+    """Pinned: a change of the hash changes every suggestion and must change the cache's FORMAT too."""
+    assert sketch("云计算") == [531547214, 2243324423] and sketch("云") == [2643844346] and sketch("") == []
+    assert len(sketch("".join(chr(0x4E00 + i) for i in range(40)))) == 16
