@@ -106,7 +106,7 @@ def test_a_broken_entry_is_ignored_and_rebuilt(memory_root: Path, damage: str) -
     for entry in entries(memory_root):
         data = entry.read_bytes()
         broken = {"truncated": data[:len(data) // 2], "flipped": data[:-5] + bytes([data[-5] ^ 0x20]) + data[-4:],
-                  "foreign": b"workflow tm-cache 0\n" + data[20:], "empty": b"", "garbage": os.urandom(300)}[damage]
+                  "foreign": b"workflow tm-cache 1\n" + data[20:], "empty": b"", "garbage": os.urandom(300)}[damage]
         entry.write_bytes(broken)
         assert decode(broken) is None
     assert answers(memory_root) == cold
@@ -161,3 +161,13 @@ def test_a_sketch_is_a_fixed_function_of_the_text() -> None:
     """Pinned: a change of the hash changes every suggestion and must change the cache's FORMAT too."""
     assert sketch("云计算") == [531547214, 2243324423] and sketch("云") == [2643844346] and sketch("") == []
     assert len(sketch("".join(chr(0x4E00 + i) for i in range(40)))) == 16
+
+
+FULL_WIDTH = st.sampled_from([chr(c) for c in (0x3000, *range(0xFF01, 0xFF5F))] + ["云", "a", "\u0301", "\u00e9", "ｶ", "ﾞ"])
+
+
+@given(st.lists(st.one_of(FULL_WIDTH, st.characters()), max_size=40).map("".join))
+def test_normalise_is_nfkc_with_spaces_collapsed(text: str) -> None:
+    import unicodedata
+
+    assert tm.normalise(text) == " ".join(unicodedata.normalize("NFKC", text).split())

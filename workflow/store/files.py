@@ -47,9 +47,10 @@ def sha256(data: bytes | str) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
-def atomic_write(path: Path, data: bytes, *, expect: str | None | object = ANY) -> None:
+def atomic_write(path: Path, data: bytes, *, expect: str | None | object = ANY, durable: bool = True) -> None:
     """`expect`: the sha256 the target must still have right before the rename (None: it must
-    not exist), else ChangedOnDisk and nothing is replaced (compare-and-swap)."""
+    not exist), else ChangedOnDisk and nothing is replaced (compare-and-swap). `durable=False`:
+    no fsync, for a cache whose reader checks each file whole (a crash may leave it torn, never half-renamed)."""
     before_write(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".wf.", suffix=".tmp", dir=path.parent)
@@ -58,7 +59,8 @@ def atomic_write(path: Path, data: bytes, *, expect: str | None | object = ANY) 
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
         if expect is not ANY:
             now = read_bytes(path)
             if (sha256(now) if now is not None else None) != expect:

@@ -14,15 +14,16 @@ atomically (`files.atomic_write`), inside the memory folder only, never by a dry
 git-ignored by the `.gitignore` it holds. Two runs writing the same entry write the same
 bytes (the name is the content's key), so no lock is needed.
 
-An entry is binary, read without unpickling anything: a header, the units' sketches (numpy
-arrays), their normalised Chinese joined by newlines (normalised text has none) and each
-unit's other fields as a JSON line, decoded only when a lookup returns that unit.
+An entry is binary, read without unpickling anything: a header (with the length and a CRC-32
+of the rest), the units' sketches (numpy arrays), their normalised Chinese joined by newlines
+(normalised text has none), and their other fields as one UTF-8 text with each field's
+length, cut into fields only when a lookup returns a unit of that file. Entries are written
+without fsync: a crash can leave one torn, and a torn one fails the checks and is rebuilt.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import struct
 import zlib
@@ -38,25 +39,35 @@ from workflow.errors import WorkflowError
 from workflow.store.files import atomic_write, confined
 from workflow.store.tm_sketch import SKETCH, Matrix
 
-FORMAT = b"workflow tm-cache 1\n"  # change it whenever normalise, sketch or the fields change
+FORMAT = b"workflow tm-cache 2\n"  # change it whenever normalise, sketch or the fields change
 CACHE_DIR = ".cache"
 SUFFIX = ".bin"
 _HEADER = struct.Struct("<QQQI")  # units, bytes of the Chinese, bytes of the fields, CRC-32 of what follows
 Fields = tuple[Any, ...]  # a unit's fields, in `Unit`'s order
 
 
-class Rows(Sequence[Fields]):
-    """The units' fields of an entry, each decoded from its JSON line when first asked for."""
+STRINGS = 7  # the string fields of a unit; then `retired`, a flag
+RETIRED, SOURCE_IS_KEY = 1, 2  # flags: retired; its source is its normalised key (stored once)
 
-    def __init__(self, blob: bytes, offsets: npt.NDArray[np.int64]) -> None:
-        self._blob, self._offsets = blob, offsets
+
+class Rows(Sequence[Fields]):
+    """The units' fields of an entry, cut from its text when first asked for."""
+
+    def __init__(self, blob: bytes, lengths: npt.NDArray[np.uint32], flags: npt.NDArray[np.uint8]) -> None:
+        self._blob, self._lengths, self._flags = blob, lengths, flags
+        self._fields: list[str] | None = None
 
     def __len__(self) -> int:
-        return len(self._offsets) - 1
+        return len(self._flags)
 
     def __getitem__(self, i: int) -> Fields:  # type: ignore[override]
-        start, end = int(self._offsets[i]), int(self._offsets[i + 1])
-        return tuple(json.loads(self._blob[start:end].decode("utf-8", "surrogatepass")))
+        if self._fields is None:
+            text = self._blob.decode("utf-8", "surrogatepass")
+            ends = np.cumsum(self._lengths, dtype=np.int64).tolist()
+            self._fields = [text[start:end] for start, end in zip([0, *ends[:-1]], ends)]
+        flags = int(self._flags[i])
+        source, *rest = self._fields[STRINGS * i:STRINGS * (i + 1)]
+        return (None if flags & SOURCE_IS_KEY else source, *rest, bool(flags & RETIRED))
 
 
 @dataclass(frozen=True)
@@ -78,11 +89,14 @@ def key_of(relative: str, data: bytes) -> str:
 
 def encode(part: Part) -> bytes:
     keys = "\n".join(part.keys).encode("utf-8", "surrogatepass")
-    lines = [json.dumps(list(row), ensure_ascii=False).encode("utf-8", "surrogatepass") for row in part.rows]
-    offsets = np.cumsum([0, *map(len, lines)], dtype=np.int64)
-    body = b"".join((part.matrix.astype("<u4").tobytes(), part.counts.astype(np.uint8).tobytes(),
-                     offsets.astype("<i8").tobytes(), keys, *lines))
-    return FORMAT + _HEADER.pack(len(part.keys), len(keys), int(offsets[-1]), zlib.crc32(body)) + body
+    strings = [field or "" for row in part.rows for field in row[:STRINGS]]
+    flags = np.fromiter(((RETIRED if row[STRINGS] else 0) | (SOURCE_IS_KEY if row[0] is None else 0)
+                         for row in part.rows), np.uint8, len(part.rows))
+    text = "".join(strings).encode("utf-8", "surrogatepass")
+    lengths = np.fromiter(map(len, strings), np.uint32, len(strings))
+    body = b"".join((part.matrix.astype("<u4").tobytes(), part.counts.astype(np.uint8).tobytes(), flags.tobytes(),
+                     lengths.astype("<u4").tobytes(), keys, text))
+    return FORMAT + _HEADER.pack(len(part.keys), len(keys), len(text), zlib.crc32(body)) + body
 
 
 def decode(data: bytes) -> Part | None:
@@ -90,20 +104,21 @@ def decode(data: bytes) -> Part | None:
     if not data.startswith(FORMAT) or len(data) < len(FORMAT) + _HEADER.size:
         return None
     at = len(FORMAT)
-    n, key_bytes, row_bytes, crc = _HEADER.unpack_from(data, at)
+    n, key_bytes, text_bytes, crc = _HEADER.unpack_from(data, at)
     at += _HEADER.size
-    sizes = (n * SKETCH * 4, n, (n + 1) * 8, key_bytes, row_bytes)
+    sizes = (n * SKETCH * 4, n, n, n * STRINGS * 4, key_bytes, text_bytes)
     if len(data) != at + sum(sizes) or zlib.crc32(memoryview(data)[at:]) != crc:
         return None
-    matrix = np.frombuffer(data, "<u4", n * SKETCH, at).reshape(n, SKETCH).astype(np.uint32)
-    at += sizes[0]
-    counts = np.frombuffer(data, np.uint8, n, at)
-    offsets = np.frombuffer(data, "<i8", n + 1, at + sizes[1]).astype(np.int64)
-    at += sizes[1] + sizes[2]
+    arrays = []
+    for dtype, count, size in zip(("<u4", "u1", "u1", "<u4"), (n * SKETCH, n, n, n * STRINGS), sizes):
+        arrays.append(np.frombuffer(data, dtype, count, at))
+        at += size
+    matrix, counts, flags, lengths = arrays
     keys = data[at:at + key_bytes].decode("utf-8", "surrogatepass").split("\n") if n else []
-    if len(keys) != n or (counts > SKETCH).any() or offsets[0] != 0 or offsets[-1] != row_bytes or (np.diff(offsets) < 0).any():
+    if len(keys) != n or (counts > SKETCH).any():
         return None
-    return Part(keys, Rows(data[at + key_bytes:], offsets), matrix, counts)
+    return Part(keys, Rows(data[at + key_bytes:], lengths.astype(np.uint32), flags), matrix.reshape(n, SKETCH).astype(np.uint32),
+                counts)
 
 
 class Cache:
@@ -139,7 +154,7 @@ class Cache:
             return
         try:
             self._prepare()
-            atomic_write(entry, encode(part))
+            atomic_write(entry, encode(part), durable=False)
         except (OSError, WorkflowError):  # a read-only or full disk, a link out of the tree: only time is lost
             self.write = False
 
