@@ -171,3 +171,14 @@ def test_normalise_is_nfkc_with_spaces_collapsed(text: str) -> None:
     import unicodedata
 
     assert tm.normalise(text) == " ".join(unicodedata.normalize("NFKC", text).split())
+
+
+def test_texts_too_long_to_reach_the_threshold_do_not_crowd_out_a_match() -> None:
+    """Texts that hold the query's bigrams three times over share its whole sketch, but their length
+    alone keeps them under 75%: they are left out before the 40 candidates are chosen."""
+    query = "".join(chr(0x4E00 + 7 * i) for i in range(30))
+    decoys = [tm.Unit(source=query * 3 + chr(0x9000 + i), target=f"decoy {i}", origin="a.md", status="reviewed")
+              for i in range(60)]
+    near = query[:5] + "云" + query[6:15] + "云" + query[16:25] + "云" + query[26:]  # 3 characters changed
+    index = tm.Index([*decoys, tm.Unit(source=near, target="the match", origin="b.md", status="reviewed")])
+    assert [(score, unit.target) for score, unit in index.fuzzy(query, 75)] == [(90, "the match")]

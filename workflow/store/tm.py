@@ -134,7 +134,8 @@ class Index:
         firsts = np.fromiter(map(self._first.__getitem__, self._sources), np.int64, len(self._sources))
         matrix = np.concatenate([p.matrix for p in self._parts]) if self._parts else np.zeros((0, SKETCH), np.uint32)
         counts = np.concatenate([p.counts for p in self._parts]) if self._parts else np.zeros(0, np.uint8)
-        self._postings = Postings(matrix[firsts], counts[firsts])
+        lengths = np.fromiter(map(len, self._sources), np.int64, len(self._sources))
+        self._postings = Postings(matrix[firsts], counts[firsts], lengths)
 
     def __len__(self) -> int:
         return self._starts[-1]
@@ -168,7 +169,7 @@ class Index:
     def fuzzy(self, source: str, threshold: int, limit: int = LIMIT) -> list[tuple[int, Unit]]:
         """(score, best unit) of the closest other sources, >= threshold, best first."""
         query = normalise(source)
-        candidates = [c for c in map(self._sources.__getitem__, self._postings.candidates(sketch(query))) if c != query]
+        candidates = [c for c in map(self._sources.__getitem__, self._postings.candidates(sketch(query), len(query), threshold)) if c != query]
         # one call: rapidfuzz prepares the query once for all candidates
         scored = process.extract(query, candidates, scorer=fuzz.ratio, score_cutoff=threshold, limit=None)
         found = sorted(((int(score), candidate) for candidate, score, _ in scored if int(score)),

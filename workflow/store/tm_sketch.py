@@ -79,7 +79,8 @@ def sketches(texts: Sequence[str]) -> tuple[Matrix, npt.NDArray[np.uint8]]:
 class Postings:
     """For each sketch bigram, the texts (their numbers, ascending) indexed under it."""
 
-    def __init__(self, matrix: Matrix, counts: npt.NDArray[np.uint8]) -> None:
+    def __init__(self, matrix: Matrix, counts: npt.NDArray[np.uint8], lengths: npt.NDArray[np.int64]) -> None:
+        self._lengths = lengths  # of the texts, in code points
         grams = matrix[np.arange(SKETCH) < counts[:, None]].astype(np.uint64)  # row by row
         owners = np.repeat(np.arange(len(counts), dtype=np.uint64), counts)
         keys = grams << np.uint64(32) | owners
@@ -89,8 +90,10 @@ class Postings:
         self._grams = grams[starts]
         self._bounds = np.append(starts, len(grams))
 
-    def candidates(self, query: list[int]) -> list[int]:
-        """The texts sharing most sketch bigrams with the query's sketch, at most CANDIDATES."""
+    def candidates(self, query: list[int], length: int, threshold: int) -> list[int]:
+        """The texts sharing most sketch bigrams with the query's sketch, at most CANDIDATES, leaving out
+        those whose length alone keeps them under `threshold` (an Indel similarity is at most
+        2 min(a, b) / (a + b), in percent)."""
         if not query or not len(self._grams):
             return []
         where = np.searchsorted(self._grams, query)
@@ -104,6 +107,9 @@ class Postings:
         texts.sort(kind="stable")
         starts = _starts(texts)
         numbers, votes = texts[starts], np.diff(np.append(starts, len(texts)))
+        other = self._lengths[numbers]
+        possible = 200 * np.minimum(other, length) >= threshold * (other + length)
+        numbers, votes = numbers[possible], votes[possible]
         if len(numbers) > CANDIDATES:
             numbers = numbers[np.lexsort((numbers, -votes))[:CANDIDATES]]
         return [int(n) for n in numbers.tolist()]
