@@ -55,18 +55,19 @@ class Rows(Sequence[Fields]):
 
     def __init__(self, blob: bytes, lengths: npt.NDArray[np.uint32], flags: npt.NDArray[np.uint8]) -> None:
         self._blob, self._lengths, self._flags = blob, lengths, flags
-        self._fields: list[str] | None = None
+        self._text: str | None = None
+        self._starts: list[int] = []
 
     def __len__(self) -> int:
         return len(self._flags)
 
     def __getitem__(self, i: int) -> Fields:  # type: ignore[override]
-        if self._fields is None:
-            text = self._blob.decode("utf-8", "surrogatepass")
-            ends = np.cumsum(self._lengths, dtype=np.int64).tolist()
-            self._fields = [text[start:end] for start, end in zip([0, *ends[:-1]], ends)]
+        if self._text is None:
+            self._text = self._blob.decode("utf-8", "surrogatepass")
+            self._starts = [0, *np.cumsum(self._lengths, dtype=np.int64).tolist()]
+        text, at = self._text, self._starts[STRINGS * i:STRINGS * (i + 1) + 1]
         flags = int(self._flags[i])
-        source, *rest = self._fields[STRINGS * i:STRINGS * (i + 1)]
+        source, *rest = (text[start:end] for start, end in zip(at, at[1:]))
         return (None if flags & SOURCE_IS_KEY else source, *rest, bool(flags & RETIRED))
 
 
