@@ -230,6 +230,8 @@ def _walk(ctx: click.Context, conf: Any, paths: tuple[Path, ...], reviewer: str 
 
 
 def _decide(segment: Any) -> tuple[str | None, str]:
+    from workflow.review.finals import final_problem
+
     """One key per decision, no Enter: (the new final or None, a | e | m | s | q)."""
     offered = "".join(str(k) for k in range(1, min(9, len(segment.matches)) + 1))
     prompt = "  [a]ccept [e]dit [s]kip [q]uit" + (f" [1-{offered[-1]}] take a match" if offered else "") + " "
@@ -246,8 +248,9 @@ def _decide(segment: Any) -> tuple[str | None, str]:
             click.echo("  unchanged; skipped")
             return None, "s"
         final = "\n".join(line for line in edited.split("\n") if not line.startswith(COMMENT)).strip("\n")
-        if "\n" in final and (segment.kind == "table-cell" or segment.kind.startswith(("heading", "meta:", "code-"))):
-            click.echo("  a heading, table cell or front-matter value holds one line; edit again")
+        problem = final_problem(segment.kind, final) if final != segment.final else ""
+        if problem:
+            click.echo(f"  {problem}, which would change the structure of the page; edit again")
             continue
         return final, "e"
 

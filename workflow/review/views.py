@@ -20,6 +20,7 @@ from workflow.document.output import output_bytes, write_pair
 from workflow.errors import WorkflowError
 from workflow.glossary.terms import Glossary
 from workflow.glossary.terms import load as load_glossary
+from workflow.review.finals import validate_final
 from workflow.review.record import NotTranslated, load, record_edit, refuse_code_change
 from workflow.store.documents import sources
 from workflow.store.files import sha256
@@ -113,6 +114,7 @@ def decide(settings: Settings, source: Path, record_id: str, *, final: str | Non
     if final is None or final == record.final:
         record = dataclasses.replace(record, status="reviewed", reviewer=reviewer, reviewed_at=now, reasons=())
     else:
+        validate_final(record.kind, final, path=settings.rel(doc.plan.output_path), line=record.line)
         record = record_edit(record, final, reviewer, now)
     records[index] = record
     doc.plan.records = list(records)
