@@ -36,7 +36,7 @@ def output_bytes(settings: Settings, plan: Plan, glossary: Glossary) -> bytes:
     body_records = [r for r, s in zip(records, plan.segments) if s.pieces]
     meta = {s.kind.split(":", 1)[1]: r for r, s in zip(records, plan.segments) if not s.pieces}
     english_body = assemble.body(plan.post.body, [s for s in plan.segments if s.pieces], [r.final for r in body_records],
-                                 [r.markup for r in body_records])
+                                 [r.markup for r in body_records], [r.after for r in body_records])
     changes = assemble.front_matter_changes(plan.post, meta, settings.front_matter, glossary, provenance(plan, records),
                                             front_matter_terms(plan.old))
     text = assemble.render(plan.post, english_body, changes)

@@ -79,7 +79,7 @@ class Change:
     id: str
     line: int  # in the English file
     kind: str
-    action: str  # edited | deleted | approved | markup
+    action: str  # edited | deleted | approved | markup | added (list items, table rows: `after`)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -95,7 +95,7 @@ class DocumentReview:
 
     @property
     def edited(self) -> int:
-        return sum(1 for c in self.changes if c.action in ("edited", "deleted", "markup"))
+        return sum(1 for c in self.changes if c.action in ("edited", "deleted", "markup", "added"))
 
     @property
     def approved(self) -> int:
@@ -295,6 +295,11 @@ def edits(doc: Document, english: Post, who: Reviewer, now: str) -> tuple[list[R
         action = "deleted" if final == "" else "edited"
         records[index] = record_edit(record, final, who(), now)
         changes.append(Change(record.id, lines.get(index, 0), record.kind, action))
+    for index, after in sorted(after_edits(records, english, doc.cut).items()):
+        record = records[index]
+        records[index] = dataclasses.replace(record, after=after, status="reviewed", reviewer=who(), reviewed_at=now)
+        if index not in new:
+            changes.append(Change(record.id, lines.get(index, 0), record.kind, "added"))
     if doc.current:
         for index, markup in sorted(markup_edits(doc, records, english).items()):
             record = records[index]
@@ -323,8 +328,9 @@ def markup_edits(doc: Document, records: Sequence[Record], english: Post) -> dic
     """Record index -> the heading level or list marker the editor changed it to (see review.markup)."""
     body_index, alignment, segments = _body_alignment(records, english, doc.cut)
     chinese = [doc.plan.segments[i] for i in body_index]
-    found = overrides([records[i] for i in body_index], doc.plan.post.body, chinese, english.body, segments,
-                      alignment.owners)
+    own = [(s, o) for s, o, extra in zip(segments, alignment.owners, alignment.extras) if not extra]
+    found = overrides([records[i] for i in body_index], doc.plan.post.body, chinese, english.body, [s for s, _ in own],
+                      [o for _, o in own])
     return {body_index[k]: markup for k, markup in found.items()}
 
 
@@ -359,6 +365,12 @@ def edited_lines(records: Sequence[Record], english: Post, cut: Cutter) -> dict[
         if record.kind.startswith("meta:"):
             lines[index] = key_line(raw, record.kind.split(":", 1)[1])
     return lines
+
+
+def after_edits(records: Sequence[Record], english: Post, cut: Cutter) -> dict[int, str]:
+    """Record index -> the list items or table rows the editor added after it now (where they changed)."""
+    body_index, alignment, _ = _body_alignment(records, english, cut)
+    return {body_index[k]: text for k, text in alignment.afters.items()}
 
 
 def new_finals(records: Sequence[Record], english: Post, cut: Cutter, trust_position: bool = False) -> dict[int, str]:

@@ -1,0 +1,107 @@
+"""An editor's new list items and table rows (`Record.after`, issue 11): recorded, written back byte for
+byte, kept when the Chinese changes, moved to the item before when their item's Chinese goes, reported
+lost when nothing can take them; old memories read unchanged, the field type-checked."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import cli_runner
+from review_edit_kinds import CHINESE
+from test_review_edit_kinds import NAME, labelled, memory, setup
+
+from workflow.config import load_settings
+from workflow.document.carry import MOVED_ADDITION
+from workflow.errors import MemoryCorrupt
+from workflow.review.record import review
+from workflow.store.memory import Record, parse
+from workflow.translate.run import translate
+
+ITEM = "- A third item the editor added."
+ROW = "| Kata | Containers |"
+
+
+def add(root: Path, english: Path, old: str, new: str) -> None:
+    text = english.read_text(encoding="utf-8")
+    assert old in text
+    english.write_text(text.replace(old, new, 1), encoding="utf-8")
+    assert review(load_settings(root), [english]).documents[0].state == "recorded"
+
+
+def change_chinese(root: Path, old: str, new: str) -> None:
+    source = root / "source_zh" / NAME
+    assert old in CHINESE
+    source.write_text(source.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
+    assert translate(load_settings(root)).documents[0].state == "translated"
+
+
+def test_an_added_item_stays_after_its_item_when_that_items_chinese_changes(tmp_path: Path) -> None:
+    root = tmp_path / "site"
+    english, records = setup(root)
+    add(root, english, f"- {records['L2'].machine}\n", f"- {records['L2'].machine}\n{ITEM}\n")
+    change_chinese(root, "第二项：边缘计算的部署", "第二项：边缘计算的大规模部署")
+    item = next(r for r in memory(root).segments if "大规模" in r.source)
+    assert item.after == ITEM and item.status == "needs-review"
+    assert f"- {item.final}\n{ITEM}\n" in english.read_text(encoding="utf-8")
+
+
+def test_an_added_item_moves_to_the_item_before_when_its_items_chinese_is_deleted(tmp_path: Path) -> None:
+    root = tmp_path / "site"
+    english, records = setup(root)
+    add(root, english, f"- {records['L2'].machine}\n", f"- {records['L2'].machine}\n{ITEM}\n")
+    change_chinese(root, "- 第二项：边缘计算的部署\n", "")
+    first = labelled_one(root, "第一项")
+    assert first.after == ITEM and MOVED_ADDITION in first.reasons
+    assert f"- {first.final}\n{ITEM}\n\n> " in english.read_text(encoding="utf-8")
+    # the item is on the page; what awaits a decision is the reviewed English of the deleted item itself
+    assert [(r.source, r.final) for r in memory(root).lost()] == [(records["L2"].source, records["L2"].final)]
+
+
+def test_an_added_item_with_no_item_before_it_is_reported_lost(tmp_path: Path) -> None:
+    root = tmp_path / "site"
+    english, records = setup(root)
+    add(root, english, f"- {records['L1'].machine}\n", f"- {records['L1'].machine}\n{ITEM}\n")
+    change_chinese(root, "- 第一项：容器的安全隔离\n", "")
+    assert ITEM not in english.read_text(encoding="utf-8")
+    lost = memory(root).lost()
+    assert [r.after for r in lost] == [ITEM]
+    result = cli_runner(root)("check")
+    assert result.exit_code == 1 and "lost" in result.output
+
+
+def test_an_added_row_whose_row_is_deleted_is_reported_lost_not_moved_under_the_header(tmp_path: Path) -> None:
+    root = tmp_path / "site"
+    english, records = setup(root)
+    add(root, english, f"| {records['T4'].machine} |\n", f"| {records['T4'].machine} |\n{ROW}\n")
+    assert labelled(memory(root))["T4"].after == ROW
+    change_chinese(root, "| 星辰 | 边缘云平台 |\n", "")
+    assert ROW not in english.read_text(encoding="utf-8")
+    assert ROW in [r.after for r in memory(root).lost()]
+
+
+def test_an_added_item_is_on_the_bilingual_page(tmp_path: Path) -> None:
+    root = tmp_path / "site"
+    english, records = setup(root)
+    add(root, english, f"- {records['L2'].machine}\n", f"- {records['L2'].machine}\n{ITEM}\n")
+    assert cli_runner(root)("publish").exit_code == 0
+    page = (root / "output_en" / "bilingual" / NAME).read_text(encoding="utf-8")
+    assert f"- {records['L2'].machine}\n{ITEM}\n" in page
+
+
+def labelled_one(root: Path, chinese: str) -> Record:
+    return next(r for r in memory(root).segments if chinese in r.source)
+
+
+def test_memory_without_after_reads_unchanged_and_a_mistyped_after_is_corrupt(tmp_path: Path) -> None:
+    root = tmp_path / "site"
+    setup(root)
+    path = root / "output_en" / ".workflow" / (NAME + ".json")
+    data = path.read_bytes()
+    assert b'"after"' not in data  # nothing added: the field is not written
+    assert parse(data, "m.json").to_bytes() == data
+    raw = json.loads(data)
+    raw["segments"][0]["after"] = 3
+    with pytest.raises(MemoryCorrupt, match="`after` must be a string"):
+        parse(json.dumps(raw, ensure_ascii=False, indent=1).encode(), "m.json")
