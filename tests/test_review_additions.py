@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 from conftest import cli_runner
-from review_edit_kinds import CHINESE
 from test_review_edit_kinds import NAME, labelled, memory, setup
 
 from workflow.config import load_settings
@@ -32,8 +31,9 @@ def add(root: Path, english: Path, old: str, new: str) -> None:
 
 def change_chinese(root: Path, old: str, new: str) -> None:
     source = root / "source_zh" / NAME
-    assert old in CHINESE
-    source.write_text(source.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
+    text = source.read_text(encoding="utf-8")
+    assert old in text
+    source.write_text(text.replace(old, new, 1), encoding="utf-8")
     assert translate(load_settings(root)).documents[0].state == "translated"
 
 
@@ -105,3 +105,28 @@ def test_memory_without_after_reads_unchanged_and_a_mistyped_after_is_corrupt(tm
     raw["segments"][0]["after"] = 3
     with pytest.raises(MemoryCorrupt, match="`after` must be a string"):
         parse(json.dumps(raw, ensure_ascii=False, indent=1).encode(), "m.json")
+
+
+def english_front(english: Path) -> dict[str, object]:
+    import yaml
+
+    found = yaml.safe_load(english.read_text(encoding="utf-8").split("---\n", 2)[1])
+    assert isinstance(found, dict)
+    return found
+
+
+def test_added_and_removed_tags_survive_a_change_of_the_chinese_lists(tmp_path: Path) -> None:
+    root = tmp_path / "site"
+    english, _ = setup(root)
+    add(root, english, "tags:\n  - 容器\n", "tags:\n  - 容器\n  - Kubernetes\n")
+    add(root, english, "categories:\n  - 峰会\n", "categories: []\n")
+    lists = memory(root).extra["front_matter_lists"]
+    assert lists == {"tags": {"added": [["容器", "Kubernetes"]], "removed": []},
+                     "categories": {"added": [], "removed": ["峰会"]}}
+    change_chinese(root, "tags:\n  - 容器\n", "tags:\n  - 容器\n  - 边缘\n")
+    change_chinese(root, "categories:\n  - 峰会\n", "categories:\n  - 峰会\n  - 社区\n")
+    front = english_front(english)
+    assert front["tags"] == ["容器", "Kubernetes", "边缘"]  # the editor's tag stays after its Chinese neighbour
+    assert front["categories"] == ["社区"]  # the removed one stays removed, the new one comes in
+    change_chinese(root, "tags:\n  - 容器\n  - 边缘\n", "tags:\n  - 边缘\n")
+    assert english_front(english)["tags"] == ["边缘", "Kubernetes"]  # its neighbour gone: at the end

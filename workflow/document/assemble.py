@@ -113,11 +113,13 @@ def front_matter_changes(
     glossary: Glossary,
     provenance: Mapping[str, Any],
     terms: Mapping[str, Mapping[str, str]] | None = None,
+    lists: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """What the English front matter changes; new keys in the order they should appear.
 
     `meta` holds the records of translated (and derived) values by key; `terms`, per
-    glossary-mapped key (`tags`, `categories`), the editors' own English for a Chinese value.
+    glossary-mapped key (`tags`, `categories`), the editors' own English for a Chinese value;
+    `lists`, per such key, the values the editors added or removed (`apply_list`).
     """
     source = dict(post.front.metadata) if post.front else {}
     changes: dict[str, Any] = {}
@@ -127,6 +129,8 @@ def front_matter_changes(
     for key, value in source.items():
         if policy.action(key) == "glossary":
             mapped = through_glossary(value, glossary, (terms or {}).get(key, {}))
+            if isinstance(value, list) and key in (lists or {}):
+                mapped = apply_list(value, mapped, (lists or {})[key])
             if mapped != value:
                 changes[key] = mapped
     for key, value in policy.set:
@@ -145,6 +149,22 @@ def through_glossary(value: Any, glossary: Glossary, own: Mapping[str, str] | No
     if isinstance(value, list):
         return [through_glossary(v, glossary, own) for v in value]
     return value
+
+
+def apply_list(value: list[Any], mapped: list[Any], override: Mapping[str, Any]) -> list[Any]:
+    """The English of a glossary-mapped list (`mapped`, item by item from the Chinese `value`) with an
+    editor's override: the Chinese values `removed` left out, each `added` [Chinese value it follows
+    ("" at the start), English] put after that value, or at the end once the value is gone."""
+    removed = override.get("removed", [])
+    removed = removed if isinstance(removed, list) else []
+    added = [a for a in override.get("added", []) if isinstance(a, list) and len(a) == 2] \
+        if isinstance(override.get("added"), list) else []
+    out = [en for after, en in added if after == ""]
+    for zh, en in zip(value, mapped):
+        if zh not in removed:
+            out.append(en)
+        out += [new for after, new in added if after == zh and after != ""]
+    return out + [new for after, new in added if after != "" and after not in value]
 
 
 def plain_text(inline: str) -> str:

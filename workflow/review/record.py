@@ -30,14 +30,15 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from workflow.config import Settings
-from workflow.document.output import TERMS_KEY, output_bytes, provenance, write_pair
+from workflow.document.output import LISTS_KEY, TERMS_KEY, output_bytes, provenance, write_pair
+from workflow.document.output import front_matter_lists as front_matter_lists_of
 from workflow.document.output import front_matter_terms as front_matter_terms_of
 from workflow.document.plan import Plan, code_options, meta_segments, open_plan, segment_ids
 from workflow.errors import ConfigError, WorkflowError
 from workflow.glossary.terms import Glossary
 from workflow.glossary.terms import load as load_glossary
 from workflow.review.edits import Attribution, Unaligned, attribute, split_final
-from workflow.review.markup import front_matter_terms, overrides
+from workflow.review.markup import ListEditUnclear, front_matter_lists, front_matter_terms, overrides
 from workflow.store import memory as memory_mod
 from workflow.store import memory_scan
 from workflow.store.documents import fast_rel, inside, rel_to, shown, sources
@@ -311,16 +312,27 @@ def edits(doc: Document, english: Post, who: Reviewer, now: str) -> tuple[list[R
 
 
 def _front_terms(settings: Settings, doc: Document, english: Post, glossary: Glossary) -> tuple[dict[str, Any], list[Change]]:
-    """Memory's header with the editors' English for `tags`/`categories` values, and what changed."""
-    old = front_matter_terms_of(doc.memory)
+    """Memory's header with the editors' English for `tags`/`categories` values and the values they added or
+    removed, and what changed."""
+    old, old_lists = front_matter_terms_of(doc.memory), front_matter_lists_of(doc.memory)
     chinese = doc.plan.post.front.metadata if doc.plan.post.front else {}
     mine = english.front.metadata if english.front else {}
+    raw = english.front.raw if english.front else ""
     terms = front_matter_terms(settings.front_matter, chinese, mine, glossary, old)
-    extra = {k: v for k, v in doc.memory.extra.items() if k != TERMS_KEY}
+    try:
+        lists = front_matter_lists(settings.front_matter, chinese, mine, glossary, terms)
+    except ListEditUnclear as exc:
+        raise UnalignedEdits(f"front matter: `{exc.key}` has values both changed and added or removed at one place; "
+                             "cannot tell which value became which. Review in two steps (add or remove, review, then "
+                             "edit). Nothing was recorded for this file.", path=english.path,
+                             line=key_line(raw, exc.key)) from None
+    extra = {k: v for k, v in doc.memory.extra.items() if k not in (TERMS_KEY, LISTS_KEY)}
     if terms:
         extra[TERMS_KEY] = terms
-    raw = english.front.raw if english.front else ""
-    changed = sorted(k for k in set(terms) | set(old) if terms.get(k) != old.get(k))
+    if lists:
+        extra[LISTS_KEY] = lists
+    changed = sorted(k for k in set(terms) | set(old) | set(lists) | set(old_lists)
+                     if terms.get(k) != old.get(k) or lists.get(k) != old_lists.get(k))
     return extra, [Change(f"meta:{k}", key_line(raw, k), f"meta:{k}", "edited") for k in changed]
 
 
