@@ -130,3 +130,58 @@ def test_added_and_removed_tags_survive_a_change_of_the_chinese_lists(tmp_path: 
     assert front["categories"] == ["社区"]  # the removed one stays removed, the new one comes in
     change_chinese(root, "tags:\n  - 容器\n  - 边缘\n", "tags:\n  - 边缘\n")
     assert english_front(english)["tags"] == ["边缘", "Kubernetes"]  # its neighbour gone: at the end
+
+
+NESTED = """# 标题
+
+> - 引用列表一
+> - 引用列表二
+
+1. 第一步
+2. 第二步
+
+- 外层一
+  - 内层一
+  - 内层二
+- 外层二
+
+> | 甲 | 乙 |
+> | --- | --- |
+> | 丙 | 丁 |
+
+结尾。
+"""
+
+
+@pytest.mark.parametrize(("old", "new", "owner", "after"), [
+    ("> - 引用列表二\n", "> - 引用列表二\n> - New quoted item\n", "引用列表二", "- New quoted item"),
+    ("2. 第二步\n", "2. 第二步\n3. Third step\n\n   More on it.\n", "第二步", "3. Third step\n\n   More on it."),
+    ("  - 内层二\n", "  - 内层二\n  - New inner item\n", "内层二", "- New inner item"),
+    ("> | 丙 | 丁 |\n", "> | 丙 | 丁 |\n> | New | Row |\n", "丁", "| New | Row |"),
+])
+def test_added_items_inside_quotes_nested_lists_and_quoted_tables(tmp_path: Path, old: str, new: str, owner: str,
+                                                                   after: str) -> None:
+    root = tmp_path / "site"
+    (root / "source_zh").mkdir(parents=True)
+    (root / "pyproject.toml").write_text('[tool.workflow]\nengine = "copy"\nreviewer = "Ada"\n', encoding="utf-8")
+    (root / "source_zh" / NAME).write_text(NESTED, encoding="utf-8")
+    assert translate(load_settings(root)).documents[0].state == "translated"
+    english = root / "output_en" / NAME
+    add(root, english, old, new)
+    assert {r.source: r.after for r in memory(root).segments if r.after} == {owner: after}
+    body = english.read_text(encoding="utf-8").split("---\n", 2)[2]
+    assert body == NESTED.replace(old, new)
+    assert translate(load_settings(root)).documents[0].state == "unchanged"
+
+
+def test_an_item_after_a_nested_list_is_refused_in_those_words(tmp_path: Path) -> None:
+    root = tmp_path / "site"
+    (root / "source_zh").mkdir(parents=True)
+    (root / "pyproject.toml").write_text('[tool.workflow]\nengine = "copy"\nreviewer = "Ada"\n', encoding="utf-8")
+    (root / "source_zh" / NAME).write_text(NESTED, encoding="utf-8")
+    assert translate(load_settings(root)).documents[0].state == "translated"
+    english = root / "output_en" / NAME
+    english.write_text(english.read_text(encoding="utf-8").replace("  - 内层二\n", "  - 内层二\n- New outer\n"),
+                       encoding="utf-8")
+    doc = review(load_settings(root), [english]).documents[0]
+    assert doc.state == "refused" and "at another depth than the item before it (after a nested list" in doc.message

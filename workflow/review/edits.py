@@ -453,7 +453,8 @@ def _strip(line: str, container: str, segment: Segment) -> str:
         return ""
     if _LIST_MARKER.match(line.lstrip(" >")):
         raise Unaligned("a new list item is recorded only after an item of the same list (as that item's "
-                        "addition); this one comes before the list's first item or at another depth. Move it "
-                        "after an item, or add it to the Chinese source", segment)
+                        "addition); this one comes before the list's first item, or at another depth than the item "
+                        "before it (after a nested list, say). Move it after an item of its own depth, or add it to "
+                        "the Chinese source", segment)
     raise Unaligned("cannot record this edit: it leaves the list item or quote of the paragraph it belongs "
                     "to. Keep the indentation, or make the structural change in the Chinese source", segment)
