@@ -185,3 +185,13 @@ def test_an_item_after_a_nested_list_is_refused_in_those_words(tmp_path: Path) -
                        encoding="utf-8")
     doc = review(load_settings(root), [english]).documents[0]
     assert doc.state == "refused" and "at another depth than the item before it (after a nested list" in doc.message
+
+
+def test_show_and_the_html_report_give_the_added_items(tmp_path: Path) -> None:
+    root = tmp_path / "site"
+    english, records = setup(root)
+    add(root, english, f"- {records['L2'].machine}\n", f"- {records['L2'].machine}\n{ITEM}\n")
+    shown = cli_runner(root)("review", "--show", f"output_en/{NAME}")
+    assert shown.exit_code == 0 and f"    added:   {ITEM}" in shown.output
+    assert cli_runner(root)("review", "--html", "r.html", f"output_en/{NAME}").exit_code == 0
+    assert f'<ins class="after">{ITEM}</ins>' in (root / "r.html").read_text(encoding="utf-8")
