@@ -195,3 +195,47 @@ def test_show_and_the_html_report_give_the_added_items(tmp_path: Path) -> None:
     assert shown.exit_code == 0 and f"    added:   {ITEM}" in shown.output
     assert cli_runner(root)("review", "--html", "r.html", f"output_en/{NAME}").exit_code == 0
     assert f'<ins class="after">{ITEM}</ins>' in (root / "r.html").read_text(encoding="utf-8")
+
+
+def test_an_item_moved_out_of_its_list_leaves_its_added_items_in_the_list(tmp_path: Path) -> None:
+    root = tmp_path / "site"
+    english, records = setup(root)
+    add(root, english, f"- {records['L2'].machine}\n", f"- {records['L2'].machine}\n{ITEM}\n")
+    source = root / "source_zh" / NAME
+    text = source.read_text(encoding="utf-8").replace("- 第二项：边缘计算的部署\n", "")
+    source.write_text(text.replace("最后一段", "第二项：边缘计算的部署\n\n最后一段"), encoding="utf-8")
+    assert translate(load_settings(root)).documents[0].state == "translated"
+    moved = labelled_one(root, "第二项")
+    assert moved.kind == "paragraph" and moved.after == "" and moved.final == records["L2"].final
+    first = labelled_one(root, "第一项")
+    assert first.after == ITEM and MOVED_ADDITION in first.reasons
+    assert english.read_text(encoding="utf-8").count(ITEM) == 1
+
+
+def test_an_item_moved_within_its_list_takes_its_added_items_along_once(tmp_path: Path) -> None:
+    root = tmp_path / "site"
+    english, records = setup(root)
+    add(root, english, f"- {records['L2'].machine}\n", f"- {records['L2'].machine}\n{ITEM}\n")
+    source = root / "source_zh" / NAME
+    source.write_text(source.read_text(encoding="utf-8").replace(
+        "- 第一项：容器的安全隔离\n- 第二项：边缘计算的部署\n", "- 第二项：边缘计算的部署\n- 第一项：容器的安全隔离\n"),
+        encoding="utf-8")
+    assert translate(load_settings(root)).documents[0].state == "translated"
+    text = english.read_text(encoding="utf-8")
+    assert text.count(ITEM) == 1
+    assert f"- {records['L2'].final}\n{ITEM}\n- {records['L1'].final}\n" in text
+
+
+def test_a_moved_paragraph_takes_its_added_paragraph_along_once(tmp_path: Path) -> None:
+    """The same for an added paragraph (kept in the record's final): it was copied to the neighbour too."""
+    root = tmp_path / "site"
+    english, records = setup(root)
+    new = "An entirely new paragraph the editor wrote about the keynotes."
+    add(root, english, f"{records['B'].machine}\n", f"{records['B'].machine}\n\n{new}\n")
+    source = root / "source_zh" / NAME
+    text = source.read_text(encoding="utf-8")
+    a = next(line for line in text.split("\n") if line.startswith("峰会在柏林开幕"))
+    b = next(line for line in text.split("\n") if line.startswith("日程安排"))
+    source.write_text(text.replace(f"{a}\n\n{b}\n", f"{b}\n\n{a}\n"), encoding="utf-8")
+    assert translate(load_settings(root)).documents[0].state == "translated"
+    assert english.read_text(encoding="utf-8").count(new) == 1
