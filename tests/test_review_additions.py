@@ -239,3 +239,17 @@ def test_a_moved_paragraph_takes_its_added_paragraph_along_once(tmp_path: Path) 
     source.write_text(text.replace(f"{a}\n\n{b}\n", f"{b}\n\n{a}\n"), encoding="utf-8")
     assert translate(load_settings(root)).documents[0].state == "translated"
     assert english.read_text(encoding="utf-8").count(new) == 1
+
+
+def test_force_adopts_a_hand_translation_with_an_added_item(tmp_path: Path) -> None:
+    root = tmp_path / "site"
+    (root / "source_zh").mkdir(parents=True)
+    (root / "output_en").mkdir()
+    (root / "pyproject.toml").write_text('[tool.workflow]\nengine = "copy"\nreviewer = "Ada"\n', encoding="utf-8")
+    (root / "source_zh" / NAME).write_text(NESTED, encoding="utf-8")
+    hand = NESTED.replace("2. 第二步\n", "2. 第二步\n3. A third step\n")
+    (root / "output_en" / NAME).write_text(hand, encoding="utf-8")
+    forced = cli_runner(root)("translate", "--force")
+    assert forced.exit_code == 0, forced.output
+    assert (root / "output_en" / NAME).read_text(encoding="utf-8").split("---\n", 2)[2] == hand
+    assert labelled_one(root, "第二步").after == "3. A third step"

@@ -379,9 +379,9 @@ def edited_lines(records: Sequence[Record], english: Post, cut: Cutter) -> dict[
     return lines
 
 
-def after_edits(records: Sequence[Record], english: Post, cut: Cutter) -> dict[int, str]:
+def after_edits(records: Sequence[Record], english: Post, cut: Cutter, trust_position: bool = False) -> dict[int, str]:
     """Record index -> the list items or table rows the editor added after it now (where they changed)."""
-    body_index, alignment, _ = _body_alignment(records, english, cut)
+    body_index, alignment, _ = _body_alignment(records, english, cut, trust_position)
     return {body_index[k]: text for k, text in alignment.afters.items()}
 
 
@@ -513,7 +513,11 @@ def adopt(settings: Settings, plan: Plan, glossary: Glossary, now: str) -> None:
     records = [r for r in plan.records if r is not None]
     metadata: Mapping[str, Any] = english.front.metadata if english.front else {}
     present = [r for r in records if not r.kind.startswith("meta:") or r.kind.split(":", 1)[1] in metadata]
-    finals = new_finals(present, english, english_cutter(settings, plan.post.body), trust_position=True)
+    cut = english_cutter(settings, plan.post.body)
+    finals = new_finals(present, english, cut, trust_position=True)
     changed = {present[i].id: final for i, final in finals.items()}
+    added = {present[i].id: after for i, after in after_edits(present, english, cut, trust_position=True).items()}
     plan.records = [record_edit(r, changed[r.id], who(), now) if r.id in changed else r for r in records]
+    plan.records = [dataclasses.replace(r, after=added[r.id], status="reviewed", reviewer=who(), reviewed_at=now)
+                    if r is not None and r.id in added else r for r in plan.records]
     verify(settings, english, parse(output_bytes(settings, plan, glossary), shown), shown, adopting=True)
