@@ -253,3 +253,19 @@ def test_force_adopts_a_hand_translation_with_an_added_item(tmp_path: Path) -> N
     assert forced.exit_code == 0, forced.output
     assert (root / "output_en" / NAME).read_text(encoding="utf-8").split("---\n", 2)[2] == hand
     assert labelled_one(root, "第二步").after == "3. A third step"
+
+
+def test_memory_restore_puts_a_lost_records_added_items_back_after_an_item(tmp_path: Path) -> None:
+    root = tmp_path / "site"
+    english, records = setup(root)
+    add(root, english, f"- {records['L1'].machine}\n", f"- {records['L1'].machine}\n{ITEM}\n")
+    change_chinese(root, "- 第一项：容器的安全隔离\n", "")
+    [lost] = memory(root).lost()
+    key = lost.key
+    result = cli_runner(root)("memory", "restore", f"source_zh/{NAME}", key, "--reviewer", "Ed")
+    assert result.exit_code == 0, result.output
+    second = labelled_one(root, "第二项")
+    assert second.after == ITEM and second.status == "needs-review"
+    assert second.final.endswith(f"\n\n{lost.final}")  # the item's reviewed English too, as restore does
+    assert f"{ITEM}\n" in english.read_text(encoding="utf-8")
+    assert memory(root).lost() == [] and cli_runner(root)("check").exit_code == 0
