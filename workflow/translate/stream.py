@@ -181,14 +181,16 @@ def unchanged(job: Job, path: Path) -> DocumentResult | None:
     rel = fast_rel(path, settings.source)
     if rel is None or job.force:  # --force plans every document (code-comments switched: docs/review.md)
         return None
-    data = read_bytes(path)
-    if data is None or not quiet_source(data):
-        return None
-    output_path = settings.output / rel
+    # The memory's header first: a document without memory (a first run) is planned without
+    # its source being read here too.
     head = memory_scan.read_head(str(memory_path(settings.memory_root, rel)))
     header = memory_scan.scan_head(head[0], head[2], job.info) if head is not None else None
     if header is None or header.output_hash_previous or not header.model_current:
         return None
+    data = read_bytes(path)
+    if data is None or not quiet_source(data):
+        return None
+    output_path = settings.output / rel
     if header.glossary_hash != job.glossary.identity or header.source_hash != sha256(data):
         return None
     english = read_bytes(output_path)
