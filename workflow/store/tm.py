@@ -168,6 +168,8 @@ class Index:
 
     def fuzzy(self, source: str, threshold: int, limit: int = LIMIT) -> list[tuple[int, Unit]]:
         """(score, best unit) of the closest other sources, >= threshold, best first."""
+        if not self._sources:  # a project's first run: nothing to compare with, no sketch to make
+            return []
         query = normalise(source)
         candidates = [c for c in map(self._sources.__getitem__, self._postings.candidates(sketch(query), len(query), threshold)) if c != query]
         # one call: rapidfuzz prepares the query once for all candidates
