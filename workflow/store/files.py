@@ -12,7 +12,6 @@ import fcntl
 import hashlib
 import os
 import re
-import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -52,6 +51,8 @@ def atomic_write(path: Path, data: bytes, *, expect: str | None | object = ANY) 
     not exist), else ChangedOnDisk and nothing is replaced (compare-and-swap)."""
     before_write(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    import tempfile  # here: commands that only read (check, status) never load it
+
     fd, tmp = tempfile.mkstemp(prefix=".wf.", suffix=".tmp", dir=path.parent)
     try:
         os.chmod(tmp, _mode(path))
