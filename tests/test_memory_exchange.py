@@ -64,13 +64,14 @@ def test_exported_memory_imports_into_another_project_as_matches(tmp_path: Path)
     for fmt in ("tmx", "po"):
         shutil.copy(conf.root / f"tm.{fmt}", other.root / f"project.{fmt}")
     first = cli_runner(other.root)("memory", "import", "project.tmx")
-    assert first.exit_code == 0 and "2 units imported into output_en/.workflow/tm/project.tm" in first.output
-    stored = (other.memory_root / "tm" / "project.tm").read_bytes()
+    assert first.exit_code == 0 and "2 units imported into output_en/.workflow/tm/project.tmx.tm" in first.output
+    stored = (other.memory_root / "tm" / "project.tmx.tm").read_bytes()
     assert cli_runner(other.root)("memory", "import", "project.tmx").exit_code == 0
-    assert (other.memory_root / "tm" / "project.tm").read_bytes() == stored  # idempotent
-    assert cli_runner(other.root)("memory", "import", "project.po").exit_code == 0
-    data = json.loads((other.memory_root / "tm" / "project.tm").read_text(encoding="utf-8"))
+    assert (other.memory_root / "tm" / "project.tmx.tm").read_bytes() == stored  # idempotent
+    assert cli_runner(other.root)("memory", "import", "project.po").exit_code == 0  # a store of its own
+    data = json.loads((other.memory_root / "tm" / "project.po.tm").read_text(encoding="utf-8"))
     assert data["units"] == json.loads(stored)["units"] and data["origin"] == "project.po"
+    assert (other.memory_root / "tm" / "project.tmx.tm").read_bytes() == stored
     (other.source / "b.md").write_text(document("另一篇。", P[3], P[1][:-2] + "地方。"), encoding="utf-8")
     assert translate(other).exit_code == 0
     exact = rec(other, P[3], "b")
@@ -86,7 +87,7 @@ def test_openstack_i18n_po_is_read_in_its_direction(tmp_path: Path) -> None:
         'msgid ""\nmsgstr ""\n"Language: zh_CN\\n"\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
         'msgid "Instance not found"\nmsgstr "找不到实例"\n\n#, fuzzy\nmsgid "Volume"\nmsgstr "卷"\n', encoding="utf-8")
     assert cli_runner(conf.root)("memory", "import", "nova.po").exit_code == 0
-    data = json.loads((conf.memory_root / "tm" / "nova.tm").read_text(encoding="utf-8"))
+    data = json.loads((conf.memory_root / "tm" / "nova.po.tm").read_text(encoding="utf-8"))
     assert data["units"] == [{"source": "找不到实例", "target": "Instance not found"}]
 
 
@@ -104,3 +105,32 @@ def test_a_malformed_file_is_a_clear_error(tmp_path: Path, name: str, content: s
     result = cli_runner(conf.root)("memory", "import", name)
     assert result.exit_code == 2 and message in result.output and "Traceback" not in result.output
     assert not (conf.memory_root / "tm").exists()
+
+
+PO = ('msgid ""\nmsgstr ""\n"Language: zh_CN\\n"\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+      'msgid "{en}"\nmsgstr "{zh}"\n')
+
+
+def test_two_files_of_one_name_in_two_folders_are_two_stores(tmp_path: Path) -> None:
+    conf = site(tmp_path, a=document("另一篇。"))
+    for folder, en, zh in (("v1", "Instance not found", "找不到实例"), ("v2", "Volume not found", "找不到卷")):
+        (conf.root / folder).mkdir()
+        (conf.root / folder / "zh_CN.po").write_text(PO.format(en=en, zh=zh), encoding="utf-8")
+        result = cli_runner(conf.root)("memory", "import", f"{folder}/zh_CN.po")
+        assert result.exit_code == 0 and f"tm/{folder}__zh_CN.po.tm" in result.output
+    stores = {p.name: json.loads(p.read_text(encoding="utf-8")) for p in (conf.memory_root / "tm").iterdir()}
+    assert {name: data["origin"] for name, data in stores.items()} == {
+        "v1__zh_CN.po.tm": "v1/zh_CN.po", "v2__zh_CN.po.tm": "v2/zh_CN.po"}
+    assert stores["v1__zh_CN.po.tm"]["units"] == [{"source": "找不到实例", "target": "Instance not found"}]
+
+
+def test_a_store_named_by_an_earlier_version_is_replaced_not_doubled(tmp_path: Path) -> None:
+    conf = site(tmp_path, a=document("另一篇。"))
+    (conf.root / "nova.po").write_text(PO.format(en="Instance not found", zh="找不到实例"), encoding="utf-8")
+    (conf.memory_root / "tm").mkdir(parents=True)
+    old = conf.memory_root / "tm" / "nova.tm"  # what the earlier version wrote for nova.po
+    old.write_text(json.dumps({"origin": "nova.po", "schema": 1, "units": []}), encoding="utf-8")
+    other = conf.memory_root / "tm" / "glance.tm"  # another file's store stays
+    other.write_text(json.dumps({"origin": "glance.po", "schema": 1, "units": []}), encoding="utf-8")
+    assert cli_runner(conf.root)("memory", "import", "nova.po").exit_code == 0
+    assert sorted(p.name for p in (conf.memory_root / "tm").iterdir()) == ["glance.tm", "nova.po.tm"]

@@ -66,10 +66,10 @@ Examples:
 @format_option
 @click.pass_context
 def import_(ctx: click.Context, file: Path, fmt: str) -> None:
-    """Add a TMX or PO file's units to the project's memory (output_en/.workflow/tm/NAME.tm).
+    """Add a TMX or PO file's units to the project's memory (output_en/.workflow/tm/PATH.tm).
 
     Imported units serve as exact and fuzzy matches, their origin named. Importing the
-    same file again changes nothing.
+    same file again changes nothing; each file (by its path in the project) has a store of its own.
     """
     from workflow.translate.lost import import_memory
 

@@ -128,15 +128,34 @@ def _po_line(message: str) -> int | None:
     return int(found.group(1)) if found else None
 
 
-def store_path(memory_root: Path, name: str) -> Path:
-    return memory_root / TM_DIR / (Path(name).stem + TM_SUFFIX)
+def store_name(origin: str) -> str:
+    """The store's file name for an imported file: its project-relative path (or, from outside the
+    project, its name) with folders joined by `__`, so `v1/zh_CN.po` and `v2/zh_CN.po`, or `p.tmx` and
+    `p.po`, are two stores, and importing the same file again replaces its own store only."""
+    return origin.replace("/", "__") + TM_SUFFIX
 
 
-def write_store(memory_root: Path, name: str, pairs: Iterable[tuple[str, str]]) -> tuple[Path, int]:
-    """The imported units as sorted JSON (same file, same bytes); returns the path and the unit count."""
+def write_store(memory_root: Path, origin: str, pairs: Iterable[tuple[str, str]]) -> tuple[Path, int]:
+    """The imported units as sorted JSON (same file, same bytes); returns the path and the unit count.
+
+    A store that an earlier version named by the file's stem alone (`p.tm` for `p.tmx`), holding
+    the same file's units, is removed once the new one is written: the units are not held twice.
+    """
     units = sorted(set(pairs))
-    data = {"origin": Path(name).name, "schema": 1,
+    data = {"origin": origin, "schema": 1,
             "units": [{"source": zh, "target": en} for zh, en in units]}
-    path = store_path(memory_root, name)
+    folder = memory_root / TM_DIR
+    path = folder / store_name(origin)
     atomic_write(path, (json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8"))
+    old = folder / (Path(origin).stem + TM_SUFFIX)
+    if old != path and _origin_of(old) == Path(origin).name:
+        old.unlink(missing_ok=True)
     return path, len(units)
+
+
+def _origin_of(store: Path) -> str | None:
+    try:
+        raw = json.loads(store.read_bytes())
+    except (OSError, ValueError):
+        return None
+    return raw.get("origin") if isinstance(raw, dict) and isinstance(raw.get("origin"), str) else None

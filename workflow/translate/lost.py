@@ -153,5 +153,7 @@ def import_memory(settings: Settings, path: Path) -> tuple[str, int]:
     pairs = tm_exchange.read_file(full, settings.rel(full))
     if not pairs:
         raise WorkflowError("holds no Chinese-English units (a zh and an en variant per unit).", path=settings.rel(full))
-    stored, count = tm_exchange.write_store(settings.memory_root, full.name, pairs)
+    shown = settings.rel(full)
+    origin = shown if not (Path(shown).is_absolute() or shown.startswith("..")) else full.name
+    stored, count = tm_exchange.write_store(settings.memory_root, origin, pairs)
     return settings.rel(stored), count
