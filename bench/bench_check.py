@@ -31,8 +31,9 @@ Then, in one run, timings of:
 Memory records the glossary's identity (`glossary_hash`) and a derived `summary`, so
 `check` reads hashes and counts without walking the segments or recomputing glossary
 fingerprints (a tree cached before those fields is re-saved through the current writer).
-Timings are wall-clock seconds, median and best of `--runs` after one warm-up run;
-the machine's load average is printed because other work on it skews them.
+Timings are wall-clock seconds, median and best of `--runs` after one warm-up run of each,
+interleaved (round after round of every measure, so a change of load on a shared machine
+falls on all alike); the load average is printed because other work on the machine skews them.
 Goal (issues 6 and 14): check at most 2x the floor, as a library call and as a command,
 on 10,000 and on 100,000 documents. Prints the table and the ratios.
 """
@@ -224,11 +225,17 @@ def cli(root: Path, *args: str, ok: tuple[int, ...] = (0, 1)) -> Callable[[], fl
     return run
 
 
-def measure(fn: Callable[[], float], runs: int) -> tuple[float, float]:
-    """(median, best) of `runs` timings, after one run that warms the page cache and the imports."""
-    fn()
-    times = [fn() for _ in range(runs)]
-    return statistics.median(times), min(times)
+def measure(fns: list[tuple[str, Callable[[], float]]], runs: int) -> list[tuple[str, tuple[float, float]]]:
+    """(name, (median, best)) of `runs` timings each, after one run of each that warms the page cache
+    and the imports. The runs are interleaved (round after round of every measure), so a change
+    of load on a shared machine falls on all of them alike and the ratios stay honest."""
+    for _, fn in fns:
+        fn()
+    times: list[list[float]] = [[] for _ in fns]
+    for _ in range(runs):
+        for (_, fn), timed in zip(fns, times):
+            timed.append(fn())
+    return [(name, (statistics.median(timed), min(timed))) for (name, _), timed in zip(fns, times)]
 
 
 def edit_sources(root: Path, every: int) -> list[tuple[Path, bytes]]:
@@ -258,22 +265,23 @@ def main() -> None:
                 for p in sources]
     size = sum(os.path.getsize(p) for p in sources)
     memory = sum(os.path.getsize(p) for p in memories)
-    floor_s = measure(lambda: floor(sources + english, memories), args.runs)
-    rows = [("floor: read + sha256 sources and English, read memory heads", floor_s)]
-    rows.append(("(floor, sources only: the floor before issue 14)", measure(lambda: floor(sources), args.runs)))
-    rows.append(("(floor, sources and English, no memory)", measure(lambda: floor(sources + english), args.runs)))
     library = in_process(root)
-    rows.append(("check, library call", measure(library, args.runs)))
-    clean_findings = library.findings  # type: ignore[attr-defined]
-    rows.append(("check, library call, one process", measure(in_process(root, jobs=1), args.runs)))
-    rows.append(("check, `workflow check` subprocess", measure(cli(root, "check"), args.runs)))
-    rows.append(("check, `workflow check --jobs 1` subprocess", measure(cli(root, "check", "--jobs", "1"), args.runs)))
+    fns: list[tuple[str, Callable[[], float]]] = [
+        ("floor: read + sha256 sources and English, read memory heads", lambda: floor(sources + english, memories)),
+        ("(floor, sources only: the floor before issue 14)", lambda: floor(sources)),
+        ("(floor, sources and English, no memory)", lambda: floor(sources + english)),
+        ("check, library call", library),
+        ("check, library call, one process", in_process(root, jobs=1)),
+        ("check, `workflow check` subprocess", cli(root, "check")),
+        ("check, `workflow check --jobs 1` subprocess", cli(root, "check", "--jobs", "1"))]
     if args.reruns:
-        rows.append(("`workflow translate`, nothing changed", measure(cli(root, "translate", "-q", ok=(0,)), args.runs)))
-        rows.append(("`workflow review`, nothing edited", measure(cli(root, "review", ok=(0,)), args.runs)))
+        fns.append(("`workflow translate`, nothing changed", cli(root, "translate", "-q", ok=(0,))))
+        fns.append(("`workflow review`, nothing edited", cli(root, "review", ok=(0,))))
+    rows = measure(fns, args.runs)
+    clean_findings = library.findings  # type: ignore[attr-defined]
     saved = edit_sources(root, 100)
     try:
-        rows.append((f"check, {len(saved)} sources edited, library", measure(library, args.runs)))
+        rows += measure([(f"check, {len(saved)} sources edited, library", library)], args.runs)
         edited_findings = library.findings  # type: ignore[attr-defined]
     finally:
         for path, data in saved:
