@@ -46,6 +46,7 @@ import os
 import random
 import re
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -279,6 +280,7 @@ def main() -> None:
         fns.append(("`workflow review`, nothing edited", cli(root, "review", ok=(0,))))
     rows = measure(fns, args.runs)
     clean_findings = library.findings  # type: ignore[attr-defined]
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # a killed run still restores the sources
     saved = edit_sources(root, 100)
     try:
         rows += measure([(f"check, {len(saved)} sources edited, library", library)], args.runs)
