@@ -11,6 +11,9 @@ bench/bench_scale.py, in one run, each a fresh process (wall time, peak memory):
 - workflow: `translate --engine copy` from an empty output folder, with `--jobs 1` and
   with the default (one process per CPU).
 
+Printed per run: wall seconds, CPU seconds (user + system of the process and the workers
+it waited for: on a shared machine a steadier comparison than wall time) and peak memory.
+
 Both peers only extract (no memory, no English file, no checks); they show what a
 Markdown walk costs. Goal (issue 14): workflow faster than both.
 """
@@ -49,7 +52,7 @@ def peers_python() -> Path:
     return python
 
 
-def timed(argv: list[str]) -> tuple[float, float]:
+def timed(argv: list[str]) -> tuple[float, float, float]:
     start = time.perf_counter()
     proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     assert proc.stderr is not None
@@ -58,7 +61,7 @@ def timed(argv: list[str]) -> tuple[float, float]:
     elapsed = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) not in (0, 1):
         raise SystemExit(f"{' '.join(argv[:4])} failed: {err.decode()[-2000:]}")
-    return elapsed, usage.ru_maxrss / 1024
+    return elapsed, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
 def main() -> None:
@@ -88,13 +91,16 @@ def main() -> None:
         if made != args.docs:
             raise SystemExit(f"{name} wrote {made} PO files for {args.docs} documents")
     print(f"{args.docs:,} documents; {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
-    print("| run | wall s | peak MB |")
-    print("| --- | ---: | ---: |")
-    for name, seconds, peak in rows:
-        print(f"| {name} | {seconds:.2f} | {peak:.0f} |")
+    print("| run | wall s | CPU s | peak MB |")
+    print("| --- | ---: | ---: | ---: |")
+    for name, seconds, peak, cpu in rows:
+        print(f"| {name} | {seconds:.2f} | {cpu:.2f} | {peak:.0f} |")
     ours = min(rows[2][1], rows[3][1])
     print(f"workflow (best of the two) / mdpo {ours / rows[0][1]:.2f}x, / Translate Toolkit {ours / rows[1][1]:.2f}x "
-          "(goal < 1)")
+          "(wall; goal < 1)")
+    cpu = rows[2][3]  # --jobs 1: one process doing all the work, like the peers
+    print(f"CPU time, workflow --jobs 1 / mdpo {cpu / rows[0][3]:.2f}x, / Translate Toolkit {cpu / rows[1][3]:.2f}x "
+          "(less sensitive to the machine's other load than wall time)")
 
 
 if __name__ == "__main__":

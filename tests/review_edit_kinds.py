@@ -73,12 +73,14 @@ class Kind:
     recorded: bool = True  # False: recorded nothing (no edit)
     markups: dict[str, str] = field(default_factory=dict)  # label -> the editor's markup override
     front: dict[str, object] = field(default_factory=dict)  # front-matter key -> the English value it must keep
+    afters: dict[str, str] = field(default_factory=dict)  # label -> the editor's added items or rows after it
 
 
 def k(name: str, *steps: tuple[str, str], refused: str = "", markups: dict[str, str] | None = None,
-      front: dict[str, object] | None = None, **finals: str) -> Kind:
-    return Kind(name, tuple(steps), dict(finals), refused, recorded=bool(finals or refused or markups or front),
-                markups=markups or {}, front=front or {})
+      front: dict[str, object] | None = None, afters: dict[str, str] | None = None, **finals: str) -> Kind:
+    return Kind(name, tuple(steps), dict(finals), refused,
+                recorded=bool(finals or refused or markups or front or afters), markups=markups or {},
+                front=front or {}, afters=afters or {})
 
 
 KINDS = [
@@ -130,8 +132,29 @@ KINDS = [
     k("a list marker changed", ("- {L1}\n- {L2}", "* {L1}\n* {L2}"), markups={"L1": "* ", "L2": "* "}),
     k("a heading's level changed back", ("## {H2}", "### {H2}"), ("### {H2}", "## {H2}"), markups={"H2": ""}),
     k("a heading made a list item", ("## {H2}", "- {H2}"), refused="changes the structure"),
-    k("a list item added", ("- {L2}\n", "- {L2}\n- A third item the editor added.\n"), refused="a new list item"),
-    k("a table row added", ("| {T3} | {T4} |\n", "| {T3} | {T4} |\n| Kata | Containers |\n"), refused="a new table row"),
+    k("a list item added (issue 11: was refused)", ("- {L2}\n", "- {L2}\n- A third item the editor added.\n"),
+      afters={"L2": "- A third item the editor added."}),
+    k("a table row added (issue 11: was refused)", ("| {T3} | {T4} |\n", "| {T3} | {T4} |\n| Kata | Containers |\n"),
+      afters={"T4": "| Kata | Containers |"}),
+    k("two list items added", ("- {L2}\n", "- {L2}\n- One more.\n- And another.\n"),
+      afters={"L2": "- One more.\n- And another."}),
+    k("a list item added after the first item", ("- {L1}\n", "- {L1}\n- Between the two.\n"),
+      afters={"L1": "- Between the two."}),
+    k("a list item edited and an item added after it", ("- {L2}\n", "- {L2}, mostly\n- A third item.\n"),
+      L2="{L2}, mostly", afters={"L2": "- A third item."}),
+    k("an added list item edited later", ("- {L2}\n", "- {L2}\n- A third item.\n"),
+      ("- A third item.", "- A third item, edited."), afters={"L2": "- A third item, edited."}),
+    k("an added list item removed again", ("- {L2}\n", "- {L2}\n- A third item.\n"), ("- A third item.\n", ""),
+      afters={"L2": ""}),
+    k("a list item added after a blank line", ("- {L2}\n", "- {L2}\n\n- A loose item.\n"),
+      afters={"L2": "\n- A loose item."}),
+    k("a list item added before the first item", ("- {L1}\n", "- Before them all.\n- {L1}\n"),
+      refused="before the list's first item"),
+    k("a table row added and a cell edited", ("| {T3} | {T4} |\n", "| {T3} | Edge cloud |\n| Kata | Containers |\n"),
+      T4="Edge cloud", afters={"T4": "| Kata | Containers |"}),
+    k("two table rows added", ("| {T3} | {T4} |\n", "| {T3} | {T4} |\n| Kata | Containers |\n| Zun | Containers too |\n"),
+      afters={"T4": "| Kata | Containers |\n| Zun | Containers too |"}),
+    k("a table column added", ("| {T3} | {T4} |", "| {T3} | {T4} | More |"), refused="outside the translatable text"),
     k("a code comment translated (issue 11: was refused)", ("# {K}", "# create a file system"), K="create a file system"),
     k("a code comment's text deleted", ("# {K}", "#"), K=""),
     k("a code comment translated and the code beside it changed", ("# {K}\nmkfs.ext4", "# create one\nmkfs.xfs"),
@@ -142,7 +165,17 @@ KINDS = [
     k("a tag translated differently", ("- 容器", "- containers"), front={"tags": ["containers"]}),
     k("a category edited", ("- 峰会", "- Summit"), front={"categories": ["Summit"]}),
     k("a tag edited, then edited back", ("- 容器", "- containers"), ("- containers", "- 容器"), front={"tags": ["容器"]}),
-    k("a tag added", ("  - 容器\n", "  - 容器\n  - Kubernetes\n"), refused="front matter"),
+    k("a tag added (issue 11: was refused)", ("  - 容器\n", "  - 容器\n  - Kubernetes\n"),
+      front={"tags": ["容器", "Kubernetes"]}),
+    k("a tag added before the first one", ("tags:\n  - 容器\n", "tags:\n  - Kubernetes\n  - 容器\n"),
+      front={"tags": ["Kubernetes", "容器"]}),
+    k("the only tag removed", ("tags:\n  - 容器\n", "tags: []\n"), front={"tags": []}),
+    k("a category added and the tag edited", ("  - 峰会\n", "  - 峰会\n  - Berlin\n"), ("- 容器", "- containers"),
+      front={"categories": ["峰会", "Berlin"], "tags": ["containers"]}),
+    k("a tag added, then removed again", ("  - 容器\n", "  - 容器\n  - Kubernetes\n"), ("- Kubernetes\n", ""),
+      front={"tags": ["容器"]}),
+    k("a tag edited and another added at one place", ("  - 容器\n", "  - containers\n  - Kubernetes\n"),
+      refused="both changed and added or removed"),
     k("the title removed", ("title: {title}\n", ""), refused="front-matter key `title` was removed"),
     k("a front-matter key added", ("title: {title}\n", "title: {title}\nauthor: Ada\n"), refused="front matter"),
     k("a paragraph added before the first heading", ("# {H1}", NEW + "\n\n# {H1}"), refused="attach"),

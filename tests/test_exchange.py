@@ -203,3 +203,21 @@ def test_an_output_in_a_missing_folder_is_refused_and_creates_nothing(site: Path
         assert result.exit_code == 2, result.output
         assert "the folder" in result.output and "does not exist" in result.output
         assert not (site / "nope").exists()
+
+
+@pytest.mark.parametrize("english, what", [("The community grows.\n\n## A heading of its own", "makes a heading"),
+                                           ("The community grows.\n- and a list", "makes a list"),
+                                           ("The community grows.\n\n```\ncode\n```", "makes a code block")])
+def test_an_import_that_adds_a_block_inside_a_segment_is_refused(site: Path, english: str, what: str) -> None:
+    run = cli_runner(site)
+    assert run("export", "--format", "po", "-o", "c.po").exit_code == 0
+    po = polib.pofile(str(site / "c.po"))
+    entry = next(e for e in po if e.msgid.startswith("社区在发展"))
+    entry.msgstr, entry.flags = english, []
+    po.save(str(site / "c.po"))
+    before = ((site / "output_en" / "c.md").read_bytes(), (site / "output_en" / ".workflow" / "c.md.json").read_bytes())
+    done = run("import", "c.po")
+    assert done.exit_code == 1 and what in done.output and "Nothing was recorded for this document." in done.output
+    assert re.search(r"refused: source_zh/c.md: segment s[0-9a-f]+ \(paragraph, line \d+\): this English", done.output)
+    assert ((site / "output_en" / "c.md").read_bytes(),
+            (site / "output_en" / ".workflow" / "c.md.json").read_bytes()) == before

@@ -151,3 +151,37 @@ def test_copy_round_trip_keeps_line_endings_and_bom(tmp_path: Path, newline: str
     body = text.split("---" + newline, 2)[2]
     assert out.endswith(body.encode("utf-8"))
     assert out.count(b"\n") == out.count(newline.encode())  # no mixed endings introduced
+
+
+def segments_and_masks(body: str, parser: Any) -> list[tuple[Any, ...]]:
+    """The segments of `body` and each one's mask, segmenting with `parser` (issue 14: block-only)."""
+    import workflow.text.segment as segment_module
+    from workflow.text.protect import mask
+
+    kept = segment_module.blocks
+    segment_module.blocks = parser
+    try:
+        env: dict[str, Any] = {}
+        segments = segment_module.segment_body(body, env)
+    finally:
+        segment_module.blocks = kept
+    return [(s, mask(s.source, env, markdown_inline=True)) for s in segments]
+
+
+def block_only_matches_full_parse(body: str) -> bool:
+    from workflow.text.segment import blocks, markdown
+
+    return segments_and_masks(body, blocks) == segments_and_masks(body, markdown)
+
+
+def test_block_only_segmentation_matches_the_full_parse_on_the_spec_and_the_articles() -> None:
+    bodies = list(spec_files().values()) + [parse(p.read_bytes(), p.name).body for p in ARTICLES] + [
+        "正文^[行内脚注，**重要**。]继续。\n", "未引用的脚注。\n\n[^a]: 没有人引用它。\n",
+        "引用[^a]和[^b]。\n\n[^b]: 第二个。\n\n[^a]: 第一个。\n\n> 引用块[^a]\n"]
+    assert [b for b in bodies if not block_only_matches_full_parse(b)] == []
+
+
+@settings(max_examples=150, deadline=None)
+@given(document=DOCUMENT)
+def test_block_only_segmentation_matches_the_full_parse_generated(document: str) -> None:
+    assert block_only_matches_full_parse(document)

@@ -6,13 +6,14 @@ import re
 from pathlib import Path
 
 from hypothesis import given, settings
+from hypothesis import strategies as st
 from strategies import PARAGRAPH
 
 from workflow.config import load_settings
 from workflow.engines import Progress
 from workflow.store.memory import EngineInfo
 from workflow.store.memory import load as load_memory
-from workflow.text.protect import mask, repair
+from workflow.text.protect import RULE_STARTS, find_spans, mask, parsed_spans, repair
 from workflow.text.sentences import join, split
 from workflow.text.skeleton import difference
 from workflow.translate.run import translate
@@ -100,3 +101,28 @@ def test_an_engine_that_mangles_placeholders_never_breaks_links_or_code(project:
     assert "broken by the engine; restored at the end" in reasons
     assert "duplicated by the engine; extra copy removed" in reasons
     assert "reordered by the engine; swapped back" in reasons
+
+
+# Every character that starts some Markdown construct, or ends a URL, or is Chinese: text drawn
+# from it without the inline rules' start characters must get from the fast path exactly what the
+# recording parser finds (issue 14: plain paragraphs are not parsed a second time).
+PLAIN = "云计算峰会。，：；！？（）《》“” abcXYZ019-./:=#$%+|>{}()~@'\"\t" + "{{ x }}{% y %}https://a.org/b_(c) "
+
+
+MARKUP = ["&amp;", "&#123;", "**粗**", "_斜_", "`code`", "[链接](https://a.org)", "![图](/i.png)", "<span>", "<https://a.org>",
+          "\\*", "[^1]", "^[注]", "行  \n行", "行\\\n行", "\n", "[ref]", "!"]
+PIECES = st.lists(st.one_of(st.text(alphabet=PLAIN, max_size=12), st.sampled_from(MARKUP)), max_size=6).map("".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(text=st.one_of(PIECES, st.text(alphabet=PLAIN + "\n\\`*_[!^<&", max_size=60)))
+def test_the_plain_text_fast_path_finds_what_the_parser_finds(text: str) -> None:
+    assert find_spans(text) == parsed_spans(text)
+
+
+def test_the_fast_path_is_taken_for_plain_text_only() -> None:
+    plain = "OpenStack的第12个版本发布，见 https://www.openstack.org/software/ 和 {{ site.url }}。"
+    assert find_spans(plain) == parsed_spans(plain) and len(find_spans(plain)) == 2
+    assert RULE_STARTS.isdisjoint(plain)
+    marked = plain + " **重要**"
+    assert not RULE_STARTS.isdisjoint(marked) and len(find_spans(marked)) == 4

@@ -83,3 +83,23 @@ def test_published_pages_keep_their_relative_links_working(empty_project: Path) 
     reached = [posixpath.normpath(posixpath.join("output_en/bilingual/2018", u.split("#")[0])) for u in relative_links(page)]
     assert len(wanted) == 4 and sorted(set(reached)) == sorted(set(wanted))
     assert "[不是链接](code.md)" in page  # code is not a link
+
+
+def test_interleave_applies_the_editors_markup_as_translate_does() -> None:
+    zh = "## 标题\n\n- 一\n- 二\n"
+    segments = segment_body(zh)
+    assert interleave(zh, segments, ["Title", "one", "two"], ["### ", "* ", "* "]) == (
+        "## 标题\n\n### Title\n\n- 一\n- 二\n\n* one\n* two\n")
+
+
+def test_publish_shows_a_heading_level_the_editor_changed(project: Path, run: Callable[..., Result]) -> None:
+    assert run("translate", "--engine", "pseudo").exit_code == 0
+    name = "2017-05-08-openstack-boston-summit.md"
+    english = project / "output_en" / name
+    text = english.read_text(encoding="utf-8")
+    heading = next(line for line in text.split("\n") if line.startswith("## "))
+    english.write_text(text.replace(heading + "\n", "#" + heading + "\n", 1), encoding="utf-8")
+    assert run("review", "--reviewer", "Ada", f"output_en/{name}").exit_code == 0
+    assert run("publish").exit_code == 0
+    page = (project / "output_en" / "bilingual" / name).read_text(encoding="utf-8")
+    assert "\n#" + heading + "\n" in page

@@ -155,10 +155,22 @@ def test_an_emptied_table_cell(doc: Path) -> None:
     assert (finals["甲"], finals["乙"]) == ("", "乙")
 
 
-def test_a_new_list_item_cannot_be_recorded(doc: Path) -> None:
-    code, output, _ = review_body(doc, "- 第二项内容\n", "- 第二项内容\n- A third item.\n")
+def test_a_new_list_item_is_recorded_after_its_neighbour(doc: Path) -> None:
+    """Issue 11 changed this (it was refused): the item is the `after` of the item before it."""
+    code, output, finals = review_body(doc, "- 第二项内容\n", "- 第二项内容\n- A third item.\n")
+    assert code == 0, output
+    assert "added (list-item" in output
+    mem = load_memory(doc.parent / ".workflow" / "c.md.json", "c")
+    assert mem is not None
+    assert {r.source: r.after for r in mem.segments}["第二项内容"] == "- A third item."
+    assert finals["第二项内容"] == "第二项内容"
+
+
+def test_a_new_first_list_item_cannot_be_recorded(doc: Path) -> None:
+    code, output, _ = review_body(doc, "- 第一项内容\n", "- A new first item.\n- 第一项内容\n")
     assert code == 1
     assert "refused: output_en/c.md:" in output and "Nothing was recorded for this file." in output
+    assert "before the list's first item" in output
 
 
 def test_a_rewrite_plus_deletions_is_refused_not_guessed() -> None:

@@ -189,3 +189,35 @@ def test_interactive_offers_the_fuzzy_matches_of_the_translation_memory(
     assert "1: take the tm 87% match: A match from memory." in result.output and "[1-1] take a match" in result.output
     saved = {r.id: r for r in memory(site, name).segments}
     assert (saved[first.id].final, saved[first.id].status) == ("A match from memory.", "reviewed")
+
+
+def test_interactive_refuses_an_edit_that_makes_a_heading_or_a_list_and_asks_again(
+        site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    name = "2015-10-27-openstack-tokyo-summit-day-1.md"
+    answers = iter(["An editor's English.\n\n## A heading of its own\n", "- now a list\n", "An editor's English.\n"])
+    monkeypatch.setattr("click.edit", lambda text, **kwargs: next(answers))
+    keys = iter("eee")
+    monkeypatch.setattr("click.getchar", lambda echo=False: next(keys, ""))
+    pending = [r for r in memory(site, name).segments if r.status != "reviewed"]
+    assert pending[0].kind == "paragraph"  # the segment the walk starts with
+    result = cli_runner(site)("review", "--interactive", f"output_en/{name}")
+    assert result.exit_code == 0, result.output
+    assert "this English makes a heading (its line 3), which would change the structure of the page; edit again" \
+        in result.output
+    assert "this English makes a list (its line 1)" in result.output
+    saved = {r.id: r for r in memory(site, name).segments}
+    assert (saved[pending[0].id].final, saved[pending[0].id].status) == ("An editor's English.", "reviewed")
+
+
+def test_decide_refuses_a_final_that_changes_the_structure_and_writes_nothing(site: Path) -> None:
+    from workflow.config import load_settings
+    from workflow.review.finals import UnfitFinal
+    from workflow.review.views import decide
+
+    name = "2015-10-27-openstack-tokyo-summit-day-1.md"
+    target = [r for r in memory(site, name).segments if r.kind == "paragraph"][0]
+    before = (read(site, name), (site / "output_en" / ".workflow" / (name + ".json")).read_bytes())
+    with pytest.raises(UnfitFinal, match=r"makes a numbered list .*escape a marker"):
+        decide(load_settings(site), site / "source_zh" / name, target.id, final="1. A list now", reviewer="Ada",
+               now="2026-01-01T00:00:00+00:00")
+    assert (read(site, name), (site / "output_en" / ".workflow" / (name + ".json")).read_bytes()) == before

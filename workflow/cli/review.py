@@ -148,7 +148,7 @@ def _look(ctx: click.Context, conf: Any, paths: tuple[Path, ...], show: bool, ht
         return
     colour = use_colour(ctx)
     for doc in documents:
-        pending = [s for s in doc.segments if s.pending or s.edited]
+        pending = [s for s in doc.segments if s.pending or s.edited or s.after]
         click.echo(click.style(f"{doc.source} -> {doc.output}", bold=True)
                    + f"  ({doc.reviewed}/{doc.total} reviewed, {len(pending)} to look at)")
         for segment in pending:
@@ -156,6 +156,8 @@ def _look(ctx: click.Context, conf: Any, paths: tuple[Path, ...], show: bool, ht
         for lost in doc.lost:
             click.echo(click.style("  lost English", fg="red") + f" {lost.key} (was line {lost.line}): {lost.final}")
             click.echo(f"    zh:      {lost.source}")
+            if lost.after:
+                click.echo("    added after it: " + " / ".join(lost.after.strip("\n").split("\n")))
             click.echo(f"    decide:  workflow memory restore|dismiss {doc.source} {lost.key}")
 
 
@@ -177,6 +179,8 @@ def _show_segment(segment: Any, colour: bool, source: str) -> None:
     if segment.edited:
         shown = "".join(_mark(op, t, colour) for op, t in ops if op != DELETE) if segment.final else "(deleted)"
         click.echo("    final:   " + shown)
+    if segment.after:
+        click.echo("    added:   " + " / ".join(line for line in segment.after.split("\n") if line.strip()))
     if segment.previous_source:
         click.echo(f"    zh then: {segment.previous_source}")
     if segment.previous_final and segment.previous_final != segment.final:
@@ -230,6 +234,8 @@ def _walk(ctx: click.Context, conf: Any, paths: tuple[Path, ...], reviewer: str 
 
 
 def _decide(segment: Any) -> tuple[str | None, str]:
+    from workflow.review.finals import final_problem
+
     """One key per decision, no Enter: (the new final or None, a | e | m | s | q)."""
     offered = "".join(str(k) for k in range(1, min(9, len(segment.matches)) + 1))
     prompt = "  [a]ccept [e]dit [s]kip [q]uit" + (f" [1-{offered[-1]}] take a match" if offered else "") + " "
@@ -246,8 +252,9 @@ def _decide(segment: Any) -> tuple[str | None, str]:
             click.echo("  unchanged; skipped")
             return None, "s"
         final = "\n".join(line for line in edited.split("\n") if not line.startswith(COMMENT)).strip("\n")
-        if "\n" in final and (segment.kind == "table-cell" or segment.kind.startswith(("heading", "meta:", "code-"))):
-            click.echo("  a heading, table cell or front-matter value holds one line; edit again")
+        problem = final_problem(segment.kind, final) if final != segment.final else ""
+        if problem:
+            click.echo(f"  {problem}, which would change the structure of the page; edit again")
             continue
         return final, "e"
 

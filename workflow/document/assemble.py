@@ -13,25 +13,69 @@ from workflow.text.code import CODE_KINDS
 from workflow.text.segment import Piece, Segment, markdown, replace_pieces
 
 
-def body(source_body: str, segments: Sequence[Segment], texts: Sequence[str], markups: Sequence[str] = ()) -> str:
+def body(source_body: str, segments: Sequence[Segment], texts: Sequence[str], markups: Sequence[str] = (),
+         afters: Sequence[str] = ()) -> str:
     """The source body with each segment's pieces replaced by its text.
 
     An empty text (an editor deleted the segment) takes its whole lines with it when
     nothing else shares them, and one of the blank lines around it, so no empty
     paragraph, heading or list item is left behind; a table cell just becomes empty.
     A markup (an editor's heading level or list marker) replaces the block markers before
-    the segment's first line.
+    the segment's first line. An after (an editor's new list items or table rows) goes
+    after the segment's last line, each line behind the container prefix of its first line.
     """
     replacements: list[tuple[tuple[Piece, ...], str]] = []
+    insertions: list[tuple[int, str]] = []
     for k, (s, t) in enumerate(zip(segments, texts)):
         markup = markups[k] if k < len(markups) else ""
         if s.pieces and markup and t != "":  # before the text: replace_pieces keeps the order of equal starts
             start = source_body.rfind("\n", 0, s.pieces[0].start) + 1
             replacements.append(((Piece(start, s.pieces[0].start),), markup))
+        whole = None
         if s.pieces and t != s.source:
             whole = _whole_lines(source_body, s.pieces) if t == "" and s.kind not in CODE_KINDS else None
             replacements.append((whole or s.pieces, t))  # a code comment's text emptied: the code stays
-    return replace_pieces(source_body, replacements)
+        if s.pieces and k < len(afters) and afters[k]:
+            insertions.append(_insertion(source_body, s.pieces, afters[k], whole))
+    if not insertions:
+        return replace_pieces(source_body, replacements)
+    return _with_insertions(source_body, replacements, insertions)
+
+
+def container_prefix(line_prefix: str) -> str:
+    """The part of a line's prefix that belongs to the blocks around a list or table (quotes, indentation)."""
+    return _CONTAINER.match(line_prefix).group(0)  # type: ignore[union-attr]  # `*`: always matches
+
+
+_CONTAINER = re.compile(r"[ \t>]*")
+
+
+def _insertion(text: str, pieces: tuple[Piece, ...], after: str, whole: tuple[Piece, ...] | None) -> tuple[int, str]:
+    """(offset, text) that puts `after` below the segment's last line (where its lines were, when deleted)."""
+    outer = container_prefix(line_prefix(text, pieces[0].start))
+    lines = [outer + line if line else outer.rstrip() for line in after.split("\n")]
+    if whole is not None:
+        return whole[0].start, "".join(line + "\n" for line in lines)
+    newline = text.find("\n", pieces[-1].end)
+    return (len(text) if newline < 0 else newline), "".join("\n" + line for line in lines)
+
+
+def _with_insertions(text: str, replacements: list[tuple[tuple[Piece, ...], str]],
+                     insertions: list[tuple[int, str]]) -> str:
+    """`replace_pieces`, chunk by chunk between the insertion offsets (which fall at line ends or starts)."""
+    out: list[str] = []
+    cursor = 0
+    pending = sorted(replacements, key=lambda r: r[0][0].start)
+    for at, added in sorted(insertions, key=lambda i: i[0]):
+        at = max([at] + [p[-1].end for p, _ in pending if p[0].start < at])  # never inside a replaced span
+        mine = [(p, t) for p, t in pending if p[0].start < at]
+        pending = [r for r in pending if r not in mine]
+        shifted = [(tuple(Piece(x.start - cursor, x.end - cursor) for x in p), t) for p, t in mine]
+        out += [replace_pieces(text[cursor:at], shifted), added]
+        cursor = at
+    shifted = [(tuple(Piece(x.start - cursor, x.end - cursor) for x in p), t) for p, t in pending]
+    out.append(replace_pieces(text[cursor:], shifted))
+    return "".join(out)
 
 
 def line_prefix(text: str, start: int) -> str:
@@ -69,11 +113,13 @@ def front_matter_changes(
     glossary: Glossary,
     provenance: Mapping[str, Any],
     terms: Mapping[str, Mapping[str, str]] | None = None,
+    lists: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """What the English front matter changes; new keys in the order they should appear.
 
     `meta` holds the records of translated (and derived) values by key; `terms`, per
-    glossary-mapped key (`tags`, `categories`), the editors' own English for a Chinese value.
+    glossary-mapped key (`tags`, `categories`), the editors' own English for a Chinese value;
+    `lists`, per such key, the values the editors added or removed (`apply_list`).
     """
     source = dict(post.front.metadata) if post.front else {}
     changes: dict[str, Any] = {}
@@ -83,6 +129,8 @@ def front_matter_changes(
     for key, value in source.items():
         if policy.action(key) == "glossary":
             mapped = through_glossary(value, glossary, (terms or {}).get(key, {}))
+            if isinstance(value, list) and key in (lists or {}):
+                mapped = apply_list(value, mapped, (lists or {})[key])
             if mapped != value:
                 changes[key] = mapped
     for key, value in policy.set:
@@ -101,6 +149,22 @@ def through_glossary(value: Any, glossary: Glossary, own: Mapping[str, str] | No
     if isinstance(value, list):
         return [through_glossary(v, glossary, own) for v in value]
     return value
+
+
+def apply_list(value: list[Any], mapped: list[Any], override: Mapping[str, Any]) -> list[Any]:
+    """The English of a glossary-mapped list (`mapped`, item by item from the Chinese `value`) with an
+    editor's override: the Chinese values `removed` left out, each `added` [Chinese value it follows
+    ("" at the start), English] put after that value, or at the end once the value is gone."""
+    removed = override.get("removed", [])
+    removed = removed if isinstance(removed, list) else []
+    added = [a for a in override.get("added", []) if isinstance(a, list) and len(a) == 2] \
+        if isinstance(override.get("added"), list) else []
+    out = [en for after, en in added if after == ""]
+    for zh, en in zip(value, mapped):
+        if zh not in removed:
+            out.append(en)
+        out += [new for after, new in added if after == zh and after != ""]
+    return out + [new for after, new in added if after != "" and after not in value]
 
 
 def plain_text(inline: str) -> str:

@@ -40,7 +40,7 @@ def carry_over(record: Record, previous: Record | None, glossary: Glossary | Non
         return record
     own = previous.status == "reviewed" or not previous.previous_source
     base = dataclasses.replace(
-        record, status="needs-review", match="carried", markup=previous.markup,
+        record, status="needs-review", match="carried", markup=previous.markup, after=previous.after,
         previous_source=previous.source if own else previous.previous_source,
         previous_final=previous.final if own else previous.previous_final,
     )
@@ -101,8 +101,13 @@ def move_additions(records: list[Record | None], kept: dict[int, int], retired: 
     `kept`: old index -> new index of the records kept as they were; `retired`: (old index,
     record); `count`: old records. The preceding neighbour takes them (after its English),
     else the following one (before it); with neither, they stay in retired, reported lost.
+    Added list items (`after`) go to the preceding neighbour if it is a list item (they follow an
+    item); added table rows never move (the cell before may be the header's); otherwise they stay in
+    retired, reported lost.
     """
     for old_index, record in retired:
+        if record.after.strip() and record.human:
+            _move_after(records, kept, old_index, record)
         added = additions(record) if record.human else []
         if not added:
             continue
@@ -118,3 +123,13 @@ def move_additions(records: list[Record | None], kept: dict[int, int], retired: 
                 target, final=final, patch=make_patch(target.machine, final), status="needs-review",
                 reasons=tuple(dict.fromkeys(target.reasons + (MOVED_ADDITION,))))
             break
+
+
+def _move_after(records: list[Record | None], kept: dict[int, int], old_index: int, record: Record) -> None:
+    near = next((kept[i] for i in range(old_index - 1, -1, -1) if i in kept), None)
+    target = records[near] if near is not None else None
+    if near is None or target is None or target.kind != record.kind or record.kind != "list-item":
+        return
+    after = f"{target.after}\n{record.after}" if target.after else record.after
+    records[near] = dataclasses.replace(target, after=after, status="needs-review",
+                                        reasons=tuple(dict.fromkeys(target.reasons + (MOVED_ADDITION,))))

@@ -36,9 +36,9 @@ def output_bytes(settings: Settings, plan: Plan, glossary: Glossary) -> bytes:
     body_records = [r for r, s in zip(records, plan.segments) if s.pieces]
     meta = {s.kind.split(":", 1)[1]: r for r, s in zip(records, plan.segments) if not s.pieces}
     english_body = assemble.body(plan.post.body, [s for s in plan.segments if s.pieces], [r.final for r in body_records],
-                                 [r.markup for r in body_records])
+                                 [r.markup for r in body_records], [r.after for r in body_records])
     changes = assemble.front_matter_changes(plan.post, meta, settings.front_matter, glossary, provenance(plan, records),
-                                            front_matter_terms(plan.old))
+                                            front_matter_terms(plan.old), front_matter_lists(plan.old))
     text = assemble.render(plan.post, english_body, changes)
     first_body_line = text.count("\n", 0, len(text) - len(english_body))
     return encode_text(text, plan.post.encoding, plan.post.newline, plan.post.body_endings, first_body_line)
@@ -53,6 +53,17 @@ def front_matter_terms(memory: Memory | None) -> dict[str, dict[str, str]]:
     if not isinstance(found, dict):
         return {}
     return {k: {zh: en for zh, en in v.items() if isinstance(en, str)} for k, v in found.items() if isinstance(v, dict)}
+
+
+LISTS_KEY = "front_matter_lists"  # memory header: {key: {"removed": [...], "added": [[after, English]]}} (review)
+
+
+def front_matter_lists(memory: Memory | None) -> dict[str, dict[str, Any]]:
+    """The tags or categories the editors added or removed, per key, read defensively."""
+    found = memory.extra.get(LISTS_KEY) if memory is not None else None
+    if not isinstance(found, dict):
+        return {}
+    return {k: v for k, v in found.items() if isinstance(v, dict)}
 
 
 def write_pair(memory_path: Path, memory: Memory, output_path: Path, data: bytes, current_hash: str | None) -> None:

@@ -266,8 +266,9 @@ def _decide(plan: Plan, env: dict[str, Any], glossary: Glossary, info: EngineInf
         suggestions = reuse.suggestions(segment.source) if needs_engine_any(units, settings) else ()
         plan.work[index] = Work(masked, units, previous, relation, suggestions)
     kept = {o: n for n, (o, rel) in enumerate(pairing.matches) if o is not None and plan.records[n] is not None}
-    move_additions(plan.records, kept, [(i, old[i]) for i in pairing.retired], len(old))
     back = {id(r) for r in reuse.used}  # English put back on the page is no longer retired
+    # (nor are its additions: they moved with it, so they are not moved to a neighbour too)
+    move_additions(plan.records, kept, [(i, old[i]) for i in pairing.retired if id(old[i]) not in back], len(old))
     plan.retired = [r for r in [old[i] for i in pairing.retired if old[i].human] + old_retired if id(r) not in back]
 
 

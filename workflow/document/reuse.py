@@ -55,8 +55,11 @@ class Reuse:
         """The segment's record from an exact match, or None (then the engine translates it)."""
         own = self.own.get(normalise(source))
         if own is not None:
-            self.used.append(own)
-            record = dataclasses.replace(own, id=id_, kind=kind, line=line, match="exact", matches=())
+            keeps_after = not own.after or own.kind == kind  # added items follow an item, not another kind of block
+            if keeps_after:
+                self.used.append(own)  # else it stays retired with its `after`, reported lost
+            record = dataclasses.replace(own, id=id_, kind=kind, line=line, match="exact", matches=(),
+                                         after=own.after if keeps_after else "")
             if self.settings.exact_same_document == "needs-review" or glossary_stale(own, self.glossary):
                 return _flag(record, MOVED)
             return record

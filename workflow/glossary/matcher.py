@@ -21,6 +21,8 @@ from typing import Sequence
 
 import ahocorasick
 
+from workflow.text.chars import is_han
+
 try:  # the extra case equivalences of `re` (ı ~ i, ſ ~ s, µ ~ μ, ...): private, hence optional
     from re._casefix import _EXTRA_CASES as EXTRA_CASES  # type: ignore[import-not-found]
 except ImportError:  # pragma: no cover - another Python
@@ -56,6 +58,10 @@ class Matcher:
         """`rules`: (anchor, regular expression), compiled the first time they are tried."""
         self._sources = [pattern for _, pattern in rules]
         self._rules: list[re.Pattern[str] | None] = [None] * len(rules)
+        # A rule that is its anchor, all Chinese (no case, no spacing, no look-around): where the
+        # automaton finds the anchor, the rule matches; its regular expression is never run.
+        self._literal = [len(anchor) if pattern == re.escape(anchor) and all(map(is_han, anchor)) else 0
+                         for anchor, pattern in rules]
         by_anchor: dict[str, list[int]] = {}
         for index, (anchor, _) in enumerate(rules):
             if not anchor:
@@ -92,11 +98,19 @@ class Matcher:
                 if position < cursor:
                     continue
                 for index in starts[position]:
-                    match = self.accept(text, index, position, end)
-                    if match is not None:
-                        found.append((position, match.end(), index))
-                        cursor = match.end()
-                        break
+                    literal = self._literal[index]
+                    if literal:
+                        if position + literal > end:
+                            continue
+                        stop = position + literal
+                    else:
+                        match = self.accept(text, index, position, end)
+                        if match is None:
+                            continue
+                        stop = match.end()
+                    found.append((position, stop, index))
+                    cursor = stop
+                    break
         return found
 
     def accept(self, text: str, index: int, position: int, end: int) -> re.Match[str] | None:

@@ -56,8 +56,11 @@ def block_spans(body: str) -> list[tuple[int, int]]:
     return spans
 
 
-def interleave(body: str, segments: Sequence[Segment], finals: Sequence[str]) -> str:
-    """Each block of `body`, then the block with the segments' `finals` in it (once when equal)."""
+def interleave(body: str, segments: Sequence[Segment], finals: Sequence[str], markups: Sequence[str] = (),
+               afters: Sequence[str] = ()) -> str:
+    """Each block of `body`, then the block with the segments' `finals` in it (once when equal), and the
+    editors' `markups` (a heading's level, a list marker) and `afters` (added items, rows) as `translate`
+    writes them."""
     out: list[str] = []
     previous = 0
     for start, end in block_spans(body) + [(len(body), len(body))]:
@@ -67,13 +70,18 @@ def interleave(body: str, segments: Sequence[Segment], finals: Sequence[str]) ->
             out.append(gap.strip("\n"))
         if start == end == len(body):
             break
-        inside = [(s, f) for s, f in zip(segments, finals) if s.pieces and start <= s.start and s.pieces[-1].end <= end]
-        shifted = [dataclasses.replace(s, pieces=tuple(Piece(p.start - start, p.end - start) for p in s.pieces))
-                   for s, _ in inside]
+        inside = [k for k, s in enumerate(segments) if s.pieces and start <= s.start and s.pieces[-1].end <= end]
+        shifted = [dataclasses.replace(segments[k], pieces=tuple(Piece(p.start - start, p.end - start)
+                                                                 for p in segments[k].pieces)) for k in inside]
         chinese = body[start:end]
-        english = assemble.body(chinese, shifted, [f for _, f in inside]).strip("\n")
+        english = assemble.body(chinese, shifted, [finals[k] for k in inside], [_at(markups, k) for k in inside],
+                                [_at(afters, k) for k in inside]).strip("\n")
         out += [chinese] if english in (chinese, "") else [chinese, english]
     return "\n\n".join(part for part in out if part.strip()) + "\n"
+
+
+def _at(values: Sequence[str], k: int) -> str:
+    return values[k] if k < len(values) else ""
 
 
 def bilingual_path(settings: Settings, rel: str) -> Path:
@@ -113,7 +121,8 @@ def _publish_one(settings: Settings, path: Path) -> Written:
     # `lang` stays one language tag (site generators put it in <html lang>); `languages` lists both, in order.
     meta: dict[str, Any] = {"lang": settings.target_lang, "languages": [settings.source_lang, settings.target_lang],
                             "bilingual": True}
-    body = interleave(source.body, segments, [r.final for r in records])
+    body = interleave(source.body, segments, [r.final for r in records], [r.markup for r in records],
+                      [r.after for r in records])
     text = render_front_matter(target.front, meta) + rebase_links(body, posixpath.dirname(rel), settings.bilingual)
     out = bilingual_path(settings, rel)
     confined(out, settings.output, settings.rel(out))

@@ -36,9 +36,10 @@ from __future__ import annotations
 import difflib
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Sequence
 
+from workflow.review.additions import Unaligned, added_flags, new_afters, split_after
 from workflow.review.evidence import CoverIndex, coverage, english_scale, expected_length, length_reading, names
 from workflow.store.memory import Record
 from workflow.text.segment import Segment, segment_body
@@ -57,15 +58,6 @@ WINDOW = 3  # positional pairing looks this many records away for a shift
 _LIST_MARKER = re.compile(r"(?:[-+*]|\d{1,9}[.)])(?:[ \t]|$)")
 
 
-class Unaligned(Exception):
-    """An edit that cannot be attributed with certainty."""
-
-    def __init__(self, message: str, segment: Segment | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.segment = segment
-
-
 @dataclass(frozen=True)
 class Part:
     """A segment the English should hold for a record, as its final text renders."""
@@ -73,12 +65,15 @@ class Part:
     owner: int  # index into the body records
     kind: str
     text: str
+    extra: bool = False  # from the record's `after` (an editor's new list item or table row)
 
 
 @dataclass(frozen=True)
 class Attribution:
     finals: dict[int, str]  # body record index -> new final (only records whose English changed)
     owners: tuple[int, ...]  # for each English segment, the record that owns it
+    afters: dict[int, str] = field(default_factory=dict)  # body record index -> new `after` (where it changed)
+    extras: tuple[bool, ...] = ()  # for each English segment: part of its owner's `after`
 
 
 def split_final(kind: str, final: str) -> list[tuple[str, str]]:
@@ -94,7 +89,11 @@ def split_final(kind: str, final: str) -> list[tuple[str, str]]:
 
 
 def expected_parts(records: Sequence[Record]) -> list[Part]:
-    return [Part(i, kind, text) for i, r in enumerate(records) for kind, text in split_final(r.kind, r.final)]
+    parts = []
+    for i, r in enumerate(records):
+        parts += [Part(i, kind, text) for kind, text in split_final(r.kind, r.final)]
+        parts += [Part(i, kind, text, True) for kind, text in split_after(r.kind, r.after)]
+    return parts
 
 
 def attribute(records: Sequence[Record], body: str, english: Sequence[Segment] | None = None, *,
@@ -106,6 +105,7 @@ def attribute(records: Sequence[Record], body: str, english: Sequence[Segment] |
     segments = list(english if english is not None else segment_body(body))
     parts = expected_parts(records)
     owners: list[int | None] = [None] * len(segments)
+    extras: list[bool | None] = [None] * len(segments)  # known for anchored segments: their part's
     anchored: set[int] = set()
     matcher = difflib.SequenceMatcher(None, [(family(p.kind), p.text) for p in parts],
                                       [(family(s.kind), s.source) for s in segments], autojunk=False)
@@ -115,6 +115,7 @@ def attribute(records: Sequence[Record], body: str, english: Sequence[Segment] |
         if tag == "equal":
             for k in range(i2 - i1):
                 owners[j1 + k] = parts[i1 + k].owner
+                extras[j1 + k] = parts[i1 + k].extra
             anchored.update(range(j1, j2))
             continue
         before = parts[i1 - 1].owner if i1 > 0 else -1
@@ -126,7 +127,9 @@ def attribute(records: Sequence[Record], body: str, english: Sequence[Segment] |
     assert len(final_owners) == len(segments)
     _check_order(final_owners, segments)
     _check_moved(records, segments, final_owners, anchored)
-    return Attribution(_finals(records, parts, segments, final_owners, body), final_owners)
+    flags = added_flags(records, segments, final_owners, extras, body)
+    finals, afters = _finals(records, parts, segments, final_owners, flags, body)
+    return Attribution(finals, final_owners, afters, tuple(flags))
 
 
 def _check_order(owners: Sequence[int], segments: Sequence[Segment]) -> None:
@@ -212,6 +215,8 @@ class _Region:
         for owner in (self.before, self.after):
             if 0 <= owner < len(self.records):
                 record = self.records[owner]
+                if owner == self.before and record.kind == "table-cell" and kinds == {"table-cell"}:
+                    return [owner] * len(self.segments)  # a new row: its `after`, if it starts a row (_added)
                 if _single_line(record.kind):
                     continue
                 if {record.kind} == kinds or (record.kind == "paragraph" and kinds <= {"paragraph", "blockquote"}):
@@ -403,14 +408,16 @@ def _single_line(kind: str) -> bool:
     return kind == "table-cell" or kind.startswith(("heading", "code-"))  # a code comment's text is one line
 
 
-def _finals(records: Sequence[Record], parts: Sequence[Part], segments: Sequence[Segment],
-            owners: Sequence[int], body: str) -> dict[int, str]:
+def _finals(records: Sequence[Record], parts: Sequence[Part], segments: Sequence[Segment], owners: Sequence[int],
+            flags: Sequence[bool], body: str) -> tuple[dict[int, str], dict[int, str]]:
     mine: dict[int, list[Segment]] = defaultdict(list)
-    for segment, owner in zip(segments, owners):
-        mine[owner].append(segment)
+    added: dict[int, list[Segment]] = defaultdict(list)
+    for segment, owner, flag in zip(segments, owners, flags):
+        (added if flag else mine)[owner].append(segment)
     expected: dict[int, list[str]] = defaultdict(list)
     for part in parts:
-        expected[part.owner].append(part.text)
+        if not part.extra:
+            expected[part.owner].append(part.text)
     finals: dict[int, str] = {}
     for index in sorted(set(mine) | set(expected) | {i for i, r in enumerate(records) if r.final.strip()}):
         found = mine.get(index, [])
@@ -420,7 +427,7 @@ def _finals(records: Sequence[Record], parts: Sequence[Part], segments: Sequence
             raise Unaligned("a heading or table cell cannot hold a second paragraph: this one was added next "
                             "to an edited heading. Review in smaller steps (the addition, then the edit)", found[1])
         finals[index] = group_text(body, found) if found else ""
-    return finals
+    return finals, new_afters(records, mine, added, body)
 
 
 def group_text(body: str, segments: Sequence[Segment]) -> str:
@@ -445,7 +452,9 @@ def _strip(line: str, container: str, segment: Segment) -> str:
     if not line.strip(" \t>") and line.rstrip() == container.rstrip():
         return ""
     if _LIST_MARKER.match(line.lstrip(" >")):
-        raise Unaligned("a new list item cannot be recorded: every item translates an item of the Chinese. "
-                        "Add the item to the Chinese source, or write the text into the item before it", segment)
+        raise Unaligned("a new list item is recorded only after an item of the same list (as that item's "
+                        "addition); this one comes before the list's first item, or at another depth than the item "
+                        "before it (after a nested list, say). Move it after an item of its own depth, or add it to "
+                        "the Chinese source", segment)
     raise Unaligned("cannot record this edit: it leaves the list item or quote of the paragraph it belongs "
                     "to. Keep the indentation, or make the structural change in the Chinese source", segment)

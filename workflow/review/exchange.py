@@ -35,6 +35,7 @@ from workflow.errors import InputError, WorkflowError
 from workflow.glossary.terms import Glossary
 from workflow.glossary.terms import load as load_glossary
 from workflow.review.edits import Unaligned, attribute
+from workflow.review.finals import UnfitFinal, validate_final
 from workflow.review.record import NotTranslated, Reviewer, load, record_edit, refuse_code_change
 from workflow.store.documents import sources
 from workflow.store.files import sha256
@@ -271,9 +272,12 @@ def _import_document(settings: Settings, document: str, units: Sequence[Unit], g
             unconfirmed += bool(unit.target.strip()) and unit.target.strip("\n") != record.final
             continue
         target = unit.target.strip("\n")
-        if "\n" in target and (record.kind == "table-cell" or record.kind.startswith(("heading", "meta:", "code-"))):
-            raise StaleImport(f"segment {unit.id} ({record.kind}, line {record.line}) holds one line; its English "
-                              "has line breaks. Nothing was recorded for this document.", path=document)
+        if target != record.final:
+            try:
+                validate_final(record.kind, target)
+            except UnfitFinal as exc:
+                raise StaleImport(f"segment {unit.id} ({record.kind}, line {record.line}): {exc.message}. Nothing "
+                                  "was recorded for this document.", path=document) from None
         if target != record.final:
             records[at] = record_edit(record, target, who(), now)
             edited += 1

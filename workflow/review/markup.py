@@ -12,10 +12,17 @@ none) must stay, or it is a structural change `review` refuses.
 *Front-matter terms*: `tags` and `categories` are mapped through the glossary, not translated;
 an editor's own English for one of their values is kept in memory's header
 (`front_matter_terms`) and used in place of the glossary's, for that Chinese value.
+
+*Front-matter lists*: a tag or category the editor added or removed is an override of the list
+(`front_matter_lists`): the Chinese values removed, and each added English value with the
+Chinese value it follows. It is applied to whatever the Chinese list is later, so a removed
+value stays removed and an added one stays after its Chinese neighbour (at the end once that
+neighbour is gone), while new Chinese values come in through the glossary.
 """
 
 from __future__ import annotations
 
+import difflib
 import re
 from typing import Any, Mapping, Sequence
 
@@ -70,6 +77,8 @@ def front_matter_terms(policy: FrontMatterPolicy, chinese: Mapping[str, Any], en
         en_value = english[key]
         if isinstance(zh_value, list) and isinstance(en_value, list) and len(zh_value) == len(en_value):
             pairs = list(zip(zh_value, en_value))
+        elif isinstance(zh_value, list) and isinstance(en_value, list):
+            pairs = _list_pairs(zh_value, en_value, glossary, old.get(key, {}))  # items added or removed
         elif isinstance(zh_value, str) and isinstance(en_value, str):
             pairs = [(zh_value, en_value)]
         else:
@@ -84,3 +93,47 @@ def front_matter_terms(policy: FrontMatterPolicy, chinese: Mapping[str, Any], en
         if not own:
             del terms[key]
     return terms
+
+
+class ListEditUnclear(ValueError):
+    """Items of a glossary-mapped list were changed and added (or removed) in one place: which is which?"""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _list_pairs(zh: list[Any], en: list[Any], glossary: Glossary, own: Mapping[str, str]) -> list[tuple[Any, Any]]:
+    """(Chinese, English) of the items kept or edited when the editor added or removed some."""
+    mapped = [through_glossary(v, glossary, own) for v in zh]
+    pairs: list[tuple[Any, Any]] = []
+    matcher = difflib.SequenceMatcher(None, [repr(v) for v in mapped], [repr(v) for v in en], autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag in ("equal", "replace") and i2 - i1 == j2 - j1:
+            pairs += list(zip(zh[i1:i2], en[j1:j2]))
+    return pairs
+
+
+def front_matter_lists(policy: FrontMatterPolicy, chinese: Mapping[str, Any], english: Mapping[str, Any],
+                       glossary: Glossary, terms: Mapping[str, Mapping[str, str]]) -> dict[str, dict[str, Any]]:
+    """Per glossary-mapped list key whose English adds or removes items: {"removed": [Chinese values],
+    "added": [[the Chinese value it follows, or "" at the start; its English]]}. Raises `ListEditUnclear`
+    where items were edited and added or removed at one place (review that in two steps)."""
+    lists: dict[str, dict[str, Any]] = {}
+    for key, zh in chinese.items():
+        en = english.get(key)
+        if policy.action(key) != "glossary" or not isinstance(zh, list) or not isinstance(en, list) or len(zh) == len(en):
+            continue
+        mapped = [through_glossary(v, glossary, terms.get(key, {})) for v in zh]
+        removed: list[Any] = []
+        added: list[list[Any]] = []
+        matcher = difflib.SequenceMatcher(None, [repr(v) for v in mapped], [repr(v) for v in en], autojunk=False)
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+            if tag == "replace" and i2 - i1 != j2 - j1:
+                raise ListEditUnclear(key)
+            if tag == "delete":
+                removed += zh[i1:i2]
+            elif tag == "insert":
+                added += [[zh[i1 - 1] if i1 > 0 else "", value] for value in en[j1:j2]]
+        lists[key] = {"added": added, "removed": removed}
+    return lists

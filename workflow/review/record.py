@@ -30,14 +30,15 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from workflow.config import Settings
-from workflow.document.output import TERMS_KEY, output_bytes, provenance, write_pair
+from workflow.document.output import LISTS_KEY, TERMS_KEY, output_bytes, provenance, write_pair
+from workflow.document.output import front_matter_lists as front_matter_lists_of
 from workflow.document.output import front_matter_terms as front_matter_terms_of
 from workflow.document.plan import Plan, code_options, meta_segments, open_plan, segment_ids
 from workflow.errors import ConfigError, WorkflowError
 from workflow.glossary.terms import Glossary
 from workflow.glossary.terms import load as load_glossary
 from workflow.review.edits import Attribution, Unaligned, attribute, split_final
-from workflow.review.markup import front_matter_terms, overrides
+from workflow.review.markup import ListEditUnclear, front_matter_lists, front_matter_terms, overrides
 from workflow.store import memory as memory_mod
 from workflow.store import memory_scan
 from workflow.store.documents import fast_rel, inside, rel_to, shown, sources
@@ -79,7 +80,7 @@ class Change:
     id: str
     line: int  # in the English file
     kind: str
-    action: str  # edited | deleted | approved | markup
+    action: str  # edited | deleted | approved | markup | added (list items, table rows: `after`)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -95,7 +96,7 @@ class DocumentReview:
 
     @property
     def edited(self) -> int:
-        return sum(1 for c in self.changes if c.action in ("edited", "deleted", "markup"))
+        return sum(1 for c in self.changes if c.action in ("edited", "deleted", "markup", "added"))
 
     @property
     def approved(self) -> int:
@@ -295,6 +296,11 @@ def edits(doc: Document, english: Post, who: Reviewer, now: str) -> tuple[list[R
         action = "deleted" if final == "" else "edited"
         records[index] = record_edit(record, final, who(), now)
         changes.append(Change(record.id, lines.get(index, 0), record.kind, action))
+    for index, after in sorted(after_edits(records, english, doc.cut).items()):
+        record = records[index]
+        records[index] = dataclasses.replace(record, after=after, status="reviewed", reviewer=who(), reviewed_at=now)
+        if index not in new:
+            changes.append(Change(record.id, lines.get(index, 0), record.kind, "added"))
     if doc.current:
         for index, markup in sorted(markup_edits(doc, records, english).items()):
             record = records[index]
@@ -306,16 +312,27 @@ def edits(doc: Document, english: Post, who: Reviewer, now: str) -> tuple[list[R
 
 
 def _front_terms(settings: Settings, doc: Document, english: Post, glossary: Glossary) -> tuple[dict[str, Any], list[Change]]:
-    """Memory's header with the editors' English for `tags`/`categories` values, and what changed."""
-    old = front_matter_terms_of(doc.memory)
+    """Memory's header with the editors' English for `tags`/`categories` values and the values they added or
+    removed, and what changed."""
+    old, old_lists = front_matter_terms_of(doc.memory), front_matter_lists_of(doc.memory)
     chinese = doc.plan.post.front.metadata if doc.plan.post.front else {}
     mine = english.front.metadata if english.front else {}
+    raw = english.front.raw if english.front else ""
     terms = front_matter_terms(settings.front_matter, chinese, mine, glossary, old)
-    extra = {k: v for k, v in doc.memory.extra.items() if k != TERMS_KEY}
+    try:
+        lists = front_matter_lists(settings.front_matter, chinese, mine, glossary, terms)
+    except ListEditUnclear as exc:
+        raise UnalignedEdits(f"front matter: `{exc.key}` has values both changed and added or removed at one place; "
+                             "cannot tell which value became which. Review in two steps (add or remove, review, then "
+                             "edit). Nothing was recorded for this file.", path=english.path,
+                             line=key_line(raw, exc.key)) from None
+    extra = {k: v for k, v in doc.memory.extra.items() if k not in (TERMS_KEY, LISTS_KEY)}
     if terms:
         extra[TERMS_KEY] = terms
-    raw = english.front.raw if english.front else ""
-    changed = sorted(k for k in set(terms) | set(old) if terms.get(k) != old.get(k))
+    if lists:
+        extra[LISTS_KEY] = lists
+    changed = sorted(k for k in set(terms) | set(old) | set(lists) | set(old_lists)
+                     if terms.get(k) != old.get(k) or lists.get(k) != old_lists.get(k))
     return extra, [Change(f"meta:{k}", key_line(raw, k), f"meta:{k}", "edited") for k in changed]
 
 
@@ -323,8 +340,9 @@ def markup_edits(doc: Document, records: Sequence[Record], english: Post) -> dic
     """Record index -> the heading level or list marker the editor changed it to (see review.markup)."""
     body_index, alignment, segments = _body_alignment(records, english, doc.cut)
     chinese = [doc.plan.segments[i] for i in body_index]
-    found = overrides([records[i] for i in body_index], doc.plan.post.body, chinese, english.body, segments,
-                      alignment.owners)
+    own = [(s, o) for s, o, extra in zip(segments, alignment.owners, alignment.extras) if not extra]
+    found = overrides([records[i] for i in body_index], doc.plan.post.body, chinese, english.body, [s for s, _ in own],
+                      [o for _, o in own])
     return {body_index[k]: markup for k, markup in found.items()}
 
 
@@ -359,6 +377,12 @@ def edited_lines(records: Sequence[Record], english: Post, cut: Cutter) -> dict[
         if record.kind.startswith("meta:"):
             lines[index] = key_line(raw, record.kind.split(":", 1)[1])
     return lines
+
+
+def after_edits(records: Sequence[Record], english: Post, cut: Cutter, trust_position: bool = False) -> dict[int, str]:
+    """Record index -> the list items or table rows the editor added after it now (where they changed)."""
+    body_index, alignment, _ = _body_alignment(records, english, cut, trust_position)
+    return {body_index[k]: text for k, text in alignment.afters.items()}
 
 
 def new_finals(records: Sequence[Record], english: Post, cut: Cutter, trust_position: bool = False) -> dict[int, str]:
@@ -489,7 +513,11 @@ def adopt(settings: Settings, plan: Plan, glossary: Glossary, now: str) -> None:
     records = [r for r in plan.records if r is not None]
     metadata: Mapping[str, Any] = english.front.metadata if english.front else {}
     present = [r for r in records if not r.kind.startswith("meta:") or r.kind.split(":", 1)[1] in metadata]
-    finals = new_finals(present, english, english_cutter(settings, plan.post.body), trust_position=True)
+    cut = english_cutter(settings, plan.post.body)
+    finals = new_finals(present, english, cut, trust_position=True)
     changed = {present[i].id: final for i, final in finals.items()}
+    added = {present[i].id: after for i, after in after_edits(present, english, cut, trust_position=True).items()}
     plan.records = [record_edit(r, changed[r.id], who(), now) if r.id in changed else r for r in records]
+    plan.records = [dataclasses.replace(r, after=added[r.id], status="reviewed", reviewer=who(), reviewed_at=now)
+                    if r is not None and r.id in added else r for r in plan.records]
     verify(settings, english, parse(output_bytes(settings, plan, glossary), shown), shown, adopting=True)

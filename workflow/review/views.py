@@ -20,6 +20,7 @@ from workflow.document.output import output_bytes, write_pair
 from workflow.errors import WorkflowError
 from workflow.glossary.terms import Glossary
 from workflow.glossary.terms import load as load_glossary
+from workflow.review.finals import validate_final
 from workflow.review.record import NotTranslated, load, record_edit, refuse_code_change
 from workflow.store.documents import sources
 from workflow.store.files import sha256
@@ -43,6 +44,7 @@ class SegmentView:
     previous_source: str = ""  # the Chinese it had before its last change
     matches: tuple[dict[str, Any], ...] = ()  # translation-memory suggestions (score, source, target, origin, status)
     key: str = ""  # of a lost English: what `workflow memory restore|dismiss` take
+    after: str = ""  # list items or table rows the editor added after it (Markdown lines)
 
     @property
     def pending(self) -> bool:
@@ -73,7 +75,7 @@ def view(record: Record, glossary: Glossary) -> SegmentView:
     return SegmentView(id=record.id, line=record.line, kind=record.kind, status=record.status, reasons=record.reasons, source=record.source,
                        machine=record.machine, final=record.final, previous_final=record.previous_final, reviewer=record.reviewer,
                        hints=hints(glossary, record.source), previous_source=record.previous_source,
-                       matches=fuzzy(record), key=record.key)
+                       matches=fuzzy(record), key=record.key, after=record.after)
 
 
 def fuzzy(record: Record) -> tuple[dict[str, Any], ...]:
@@ -91,7 +93,7 @@ def views(settings: Settings, paths: Iterable[Path] = (), *, everything: bool = 
         except NotTranslated:
             continue
         records = doc.records
-        shown = [view(r, glossary) for r in records if everything or r.status != "reviewed" or r.edited]
+        shown = [view(r, glossary) for r in records if everything or r.status != "reviewed" or r.edited or r.after]
         found.append(DocumentView(
             source=doc.plan.shown, output=settings.rel(doc.plan.output_path), segments=tuple(shown), total=len(records),
             reviewed=sum(1 for r in records if r.status == "reviewed"),
@@ -113,6 +115,7 @@ def decide(settings: Settings, source: Path, record_id: str, *, final: str | Non
     if final is None or final == record.final:
         record = dataclasses.replace(record, status="reviewed", reviewer=reviewer, reviewed_at=now, reasons=())
     else:
+        validate_final(record.kind, final, path=settings.rel(doc.plan.output_path), line=record.line)
         record = record_edit(record, final, reviewer, now)
     records[index] = record
     doc.plan.records = list(records)
@@ -133,7 +136,7 @@ th,td{border:1px solid #d0d7de;padding:.4rem .6rem;vertical-align:top;text-align
 overflow-wrap:anywhere}
 th{background:#f6f8fa}th.meta,td.meta{width:9rem;white-space:normal}
 del{background:#ffebe9;color:#82071e;text-decoration:line-through}
-ins{background:#dafbe1;color:#116329;text-decoration:none}
+ins{background:#dafbe1;color:#116329;text-decoration:none}ins.after{display:block;margin-top:.3rem}
 .badge{display:inline-block;border-radius:1em;padding:0 .5em;font-size:.8em;background:#eaeef2}
 .status-machine .badge{background:#fff8c5}.status-needs-review .badge{background:#ffebe9}
 .status-reviewed .badge{background:#dafbe1}
@@ -178,6 +181,8 @@ def _document(doc: DocumentView) -> str:
         final = "".join(f"<ins>{e(t)}</ins>" if op == INSERT else e(t) for op, t in ops if op != DELETE)
         if not s.final:
             final = "<em>(deleted by the editor)</em>"
+        if s.after:
+            final += f"<ins class=\"after\">{e(s.after.strip(chr(10)))}</ins>"
         notes = "".join(f"<span class=\"reason\">{e(r)}</span>" for r in s.reasons)
         glossary = "".join(f"<span class=\"hint\">{e(zh)} → {e(en)}</span>" for zh, en in s.hints)
         glossary += _beside(s)

@@ -73,6 +73,7 @@ class Record:
     previous_source: str = ""  # the Chinese this segment had before its last change
     previous_final: str = ""  # the English it had then (kept for reference)
     markup: str = ""  # an editor's override of the block's markup before its first line ("### ", "* "); "" = the Chinese's
+    after: str = ""  # an editor's addition after the block, inside its list or table: new items or rows as Markdown lines, without the container's prefix ("- An item", "| a | b |")
     match: str = ""  # how `final` was obtained this time: context | exact | fuzzy | engine | carried
     matches: tuple[dict[str, Any], ...] = ()  # translation-memory suggestions, best first (at most 3)
     decision: str = ""  # of a retired record: restored | dismissed ("" while nobody decided)
@@ -96,7 +97,7 @@ class Record:
     @property
     def awaits_decision(self) -> bool:
         """A retired record holding English a person wrote or approved, that nobody has decided on."""
-        return self.human and bool(self.final.strip()) and not self.decision
+        return self.human and bool(self.final.strip() or self.after.strip()) and not self.decision
 
     @property
     def key(self) -> str:
@@ -168,7 +169,10 @@ class Memory:
         """Retired English a person wrote or approved that is not on the page (nor kept beside the English
         that replaced it, as a live segment's `previous_final`), awaiting a decision: restore or dismiss."""
         shown = {r.final for r in self.segments} | {r.previous_final for r in self.segments}
-        return [r for r in self.retired if r.awaits_decision and r.final not in shown]
+        def kept(r: Record) -> bool:  # an editor's added items or rows moved to a live record's `after`
+            return not r.after.strip() or any(r.after in s.after for s in self.segments)
+        return [r for r in self.retired if r.awaits_decision
+                and not ((not r.final.strip() or r.final in shown) and kept(r))]
 
     def unsettled(self) -> list[Record]:
         """`lost()` and the retired English the tool itself marked `moved` (an exact match put it on

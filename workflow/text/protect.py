@@ -90,12 +90,32 @@ def _recorder(name: str, fn: Callable[[StateInline, bool], bool]) -> Callable[[S
     return rule
 
 
+# The inline rules of the parser and the characters each one can start at: text without any of
+# them is plain text to every rule (most Chinese prose), so it is not parsed again.
+INLINE_RULES = ("text", "newline", "escape", "backticks", "emphasis", "link", "image", "footnote_inline",
+                "footnote_ref", "autolink", "html_inline", "entity")
+RULE_STARTS = frozenset("\n\\`*_[!^<&")
+
+
+@functools.cache
+def _plain_text_is_markup_free() -> bool:
+    """The fast path holds only for the rules it was written for (a new plugin or rule turns it off)."""
+    return tuple(_recording_parser().inline.ruler.get_active_rules()) == INLINE_RULES
+
+
 def find_spans(content: str, env: Mapping[str, Any] | None = None) -> list[Span]:
     """Protected spans of inline `content`, non-overlapping, in order.
 
     `env` is the document's markdown-it env: it holds the link reference
     definitions that decide whether `[text][ref]` is a link.
     """
+    if RULE_STARTS.isdisjoint(content) and _plain_text_is_markup_free():
+        return _resolve([], regex_spans(content))  # no inline rule can match: what the parse would find
+    return parsed_spans(content, env)
+
+
+def parsed_spans(content: str, env: Mapping[str, Any] | None = None) -> list[Span]:
+    """`find_spans` by parsing `content` with the recording parser, whatever it holds."""
     md = _recording_parser()
     run_env: dict[str, Any] = {k: v for k, v in (env or {}).items() if k != "__spans__"}
     md.inline.parse(content, md, run_env, [])

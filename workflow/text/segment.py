@@ -79,6 +79,15 @@ def markdown() -> MarkdownIt:
     return new_parser()
 
 
+@functools.cache
+def blocks() -> MarkdownIt:
+    """The parser without its inline pass: segmentation needs the blocks (an inline token's content
+    and lines, the link reference definitions), never the inline tokens, which masking finds in
+    each segment itself (`text.protect`). Same block tokens as `markdown()`, half the work on prose,
+    except with footnote definitions, which `segment_body` parses fully."""
+    return new_parser().disable("inline")
+
+
 def parse_tokens(body: str) -> list[Token]:
     return markdown().parse(body, {})
 
@@ -101,7 +110,11 @@ def segment_body(body: str, env: dict[str, Any] | None = None, *, code: CodeOpti
     texts of code blocks are segments (`text.code`): those holding Chinese, or, for an English
     body, those at the `keys` its Chinese has them (`code_keys`).
     """
-    tokens = markdown().parse(body, env if env is not None else {})
+    env = env if env is not None else {}
+    tokens = blocks().parse(body, env)
+    if env.get("footnotes"):  # the footnotes' order and kinds come from the inline pass (footnote_tail)
+        env.clear()
+        tokens = markdown().parse(body, env)
     deep = too_deep(tokens)
     if deep is not None:
         raise InputError(f"lists or block quotes nest deeper than a Markdown parser follows ({MAX_NESTING // 2} levels); "

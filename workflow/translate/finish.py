@@ -8,7 +8,7 @@ needs of the engine is its identity and `EngineInfo`, passed in, never the engin
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import Any, Callable
 
 from workflow.config import Settings
 from workflow.document import assemble
@@ -44,8 +44,11 @@ class EngineUse:
 def finish(
     settings: Settings, plan: Plan, outputs: Outputs, engine: EngineUse | None, glossary: Glossary,
     stats: Stats, now: str,
-) -> None:
-    """The plan's records from the engine's outputs, checked, and memory + English written."""
+) -> Callable[[], None]:
+    """The plan's records from the engine's outputs, checked; returned: the write of memory + English.
+
+    The caller runs the write (in a writer thread: its fsyncs wait on the disk while the next
+    document is computed); a write's errors are raised by it."""
     identity = engine.identity if engine else True
     enforcer = Enforcer(glossary) if not identity else None
     for index, work in plan.work.items():
@@ -75,7 +78,7 @@ def finish(
     if plan.old is None and plan.output_hash is not None:
         # `translate --force` on an English file without memory: its text becomes the editor's version
         review.adopt(settings, plan, glossary, now)
-    _write(settings, plan, glossary, now, engine)
+    return _write(settings, plan, glossary, now, engine)
 
 
 def machine_text(
@@ -146,7 +149,8 @@ def _check_skeleton(plan: Plan, code: CodeOptions) -> None:
                                "Please report this as a bug.", path=plan.shown)
 
 
-def _write(settings: Settings, plan: Plan, glossary: Glossary, now: str, engine: EngineUse | None) -> None:
+def _write(settings: Settings, plan: Plan, glossary: Glossary, now: str, engine: EngineUse | None) -> Callable[[], None]:
+    """The English and memory rendered now; written when the returned call runs."""
     records = [record_at(plan, i) for i in range(len(plan.segments))]
     data = output_bytes(settings, plan, glossary)
     new_hash = sha256(data)
@@ -157,4 +161,4 @@ def _write(settings: Settings, plan: Plan, glossary: Glossary, now: str, engine:
         segments=tuple(records), retired=tuple(plan.retired), glossary_hash=glossary.identity,
         extra=dict(plan.old.extra) if plan.old else {},  # what review keeps there (front_matter_terms)
     )
-    write_pair(plan.memory_path, memory, plan.output_path, data, plan.output_hash)
+    return lambda: write_pair(plan.memory_path, memory, plan.output_path, data, plan.output_hash)

@@ -97,9 +97,15 @@ def restore(settings: Settings, source: Path, key: str, *, onto: str | None = No
     records = list(doc.memory.segments)
     index = _target(records, record, onto, replace, shown)
     target = records[index]
-    final = record.final if replace else f"{target.final}\n\n{record.final}" if target.final.strip() else record.final
+    if record.after.strip() and target.kind != record.kind:
+        raise WorkflowError(f"the lost {record.kind} has list items or table rows an editor added after it; they can "
+                            f"only follow another {record.kind}. Name one with --onto ID (`workflow review --show "
+                            f"{shown}` lists the ids).", path=shown)
+    final = target.final if not record.final.strip() else record.final if replace else (
+        f"{target.final}\n\n{record.final}" if target.final.strip() else record.final)
+    after = "\n".join(part for part in (target.after, record.after) if part.strip())
     reason = f"restored English of a deleted or changed paragraph (its Chinese was: {record.source[:40]}); check it fits here"
-    records[index] = dataclasses.replace(target, final=final, patch=make_patch(target.machine, final),
+    records[index] = dataclasses.replace(target, final=final, patch=make_patch(target.machine, final), after=after,
                                          status="needs-review", reasons=tuple(dict.fromkeys(target.reasons + (reason,))))
     retired = [dataclasses.replace(r, decision="restored", decided_by=who, decided_at=stamp) if r is record else r
                for r in doc.memory.retired]
@@ -119,12 +125,13 @@ def _target(records: list[Record], lost: Record, onto: str | None, replace: bool
     if onto is not None:
         for i, r in enumerate(records):
             if r.id == onto:
-                if not replace and r.kind.startswith(SINGLE_LINE):
+                if not replace and lost.final.strip() and r.kind.startswith(SINGLE_LINE):
                     raise WorkflowError(f"segment {onto} is a {r.kind}: it holds one line. Use --replace, or "
                                         "choose a paragraph.", path=shown)
                 return i
         raise WorkflowError(f"no segment {onto!r} in this document's memory.", path=shown)
-    fits = [i for i, r in enumerate(records) if r.kind == lost.kind and (replace or not r.kind.startswith(SINGLE_LINE))]
+    holds = replace or not lost.final.strip()  # a one-line segment can take the lost one's rows, not a paragraph
+    fits = [i for i, r in enumerate(records) if r.kind == lost.kind and (holds or not r.kind.startswith(SINGLE_LINE))]
     fits = fits or [i for i, r in enumerate(records) if not r.kind.startswith(SINGLE_LINE)]
     if not fits:
         raise WorkflowError("no paragraph to restore onto; name one with --onto ID.", path=shown)

@@ -17,6 +17,7 @@ counts and the engines of the machine segments.
 from __future__ import annotations
 
 import traceback
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -38,6 +39,7 @@ if TYPE_CHECKING:  # imported when a document needs planning: an unchanged run n
 
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 MATCH_LEVELS = ("context", "exact", "fuzzy", "engine", "carried")  # as CAT tools count them
+WRITERS = 8  # threads writing finished documents (fsync waits on the disk, not the CPU; ext4 commits them together)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -108,12 +110,24 @@ class Planner:
                  for zh, en in placed]
         settle_moves([p.retired for p in self.pending], moved, job.now)
         results = []
-        for plan in self.pending:
-            try:
-                finish(job.settings, plan, outputs, engine, job.glossary, stats, job.now)
-                results.append(result(job.settings, plan, "translated"))
-            except WorkflowError as exc:
-                results.append(result(job.settings, plan, state_of(exc), exc))
+        with ThreadPoolExecutor(WRITERS, thread_name_prefix="workflow-write") as writers:
+            # Each document computed here, its files written in a writer thread: the fsyncs of
+            # one document's writes wait on the disk while the next document is computed.
+            writes: list[tuple[Plan, Future[None] | WorkflowError]] = []
+            for plan in self.pending:
+                try:
+                    writes.append((plan, writers.submit(finish(job.settings, plan, outputs, engine, job.glossary,
+                                                               stats, job.now))))
+                except WorkflowError as exc:
+                    writes.append((plan, exc))
+            for plan, written in writes:
+                try:
+                    if isinstance(written, WorkflowError):
+                        raise written
+                    written.result()
+                    results.append(result(job.settings, plan, "translated"))
+                except WorkflowError as exc:
+                    results.append(result(job.settings, plan, state_of(exc), exc))
         self.pending = []
         return Finished(results, stats)
 
@@ -167,14 +181,16 @@ def unchanged(job: Job, path: Path) -> DocumentResult | None:
     rel = fast_rel(path, settings.source)
     if rel is None or job.force:  # --force plans every document (code-comments switched: docs/review.md)
         return None
-    data = read_bytes(path)
-    if data is None or not quiet_source(data):
-        return None
-    output_path = settings.output / rel
+    # The memory's header first: a document without memory (a first run) is planned without
+    # its source being read here too.
     head = memory_scan.read_head(str(memory_path(settings.memory_root, rel)))
     header = memory_scan.scan_head(head[0], head[2], job.info) if head is not None else None
     if header is None or header.output_hash_previous or not header.model_current:
         return None
+    data = read_bytes(path)
+    if data is None or not quiet_source(data):
+        return None
+    output_path = settings.output / rel
     if header.glossary_hash != job.glossary.identity or header.source_hash != sha256(data):
         return None
     english = read_bytes(output_path)
