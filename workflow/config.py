@@ -8,7 +8,6 @@ dotted keys (``argos.beam-size``) and go through the same validation.
 
 from __future__ import annotations
 
-import difflib
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -246,6 +245,8 @@ def merge(base: dict[str, Any], table: Mapping[str, Any], origin: str, schema: S
 
 
 def _unknown(dotted: str, key: str, schema: Schema) -> str:
+    import difflib  # only for a misspelt key
+
     close = difflib.get_close_matches(key, list(schema), n=1)
     hint = f" Did you mean `{close[0]}`?" if close else f" Known keys: {', '.join(sorted(schema))}."
     return f"unknown key `{dotted}` in [tool.workflow].{hint}"

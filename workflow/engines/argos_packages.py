@@ -18,11 +18,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
-import tempfile
-import urllib.error
-import urllib.request
-import zipfile
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -258,6 +253,8 @@ def find_available(name: str, timeout: float = INDEX_TIMEOUT) -> PackageInfo:
 
 
 def _remote_size(links: tuple[str, ...], timeout: float) -> int | None:
+    import urllib.request  # network and archive modules: loaded only by the command that needs them
+
     for link in links:
         try:
             request = urllib.request.Request(link, method="HEAD", headers={"User-Agent": USER_AGENT})
@@ -317,6 +314,8 @@ def download(pkg: PackageInfo, progress: DownloadProgress | None = None, timeout
 
 
 def _stream(url: str, target: Path, progress: DownloadProgress | None, timeout: float) -> None:
+    import urllib.request  # network and archive modules: loaded only by the command that needs them
+
     partial = target.with_name(target.name + ".partial")
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
     with urllib.request.urlopen(request, timeout=timeout) as response, open(partial, "wb") as out:
@@ -336,6 +335,8 @@ def _stream(url: str, target: Path, progress: DownloadProgress | None, timeout: 
 
 def read_package(path: Path) -> tuple[str, dict[str, Any]]:
     """Validate an .argosmodel file (a zip, one top folder, metadata.json, model/): (folder, metadata)."""
+    import zipfile  # network and archive modules: loaded only by the command that needs them
+
     shown = str(path)
     if not path.is_file():
         raise InputError("no such file. Give the path of a downloaded .argosmodel file.", path=shown)
@@ -384,6 +385,10 @@ def install_file(path: Path) -> tuple[PackageInfo, list[PackageInfo]]:
     then swapped in with renames: a corrupt archive leaves an installed package as it was.
     Returns the installed package and the ones it replaced.
     """
+    import shutil
+    import tempfile
+    import zipfile  # network and archive modules: loaded only by the command that needs them
+
     top, metadata = read_package(path)
     package = _argos_package()
     name = package_name(package.AvailablePackage(metadata))
@@ -513,6 +518,8 @@ def _read_cache(path: Path) -> dict[str, Any]:
 
 
 def _get(url: str, timeout: float) -> bytes:
+    import urllib.request  # network and archive modules: loaded only by the command that needs them
+
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
     with urllib.request.urlopen(request, timeout=timeout) as response:
         data: bytes = response.read()
@@ -520,6 +527,8 @@ def _get(url: str, timeout: float) -> bytes:
 
 
 def _reason(exc: BaseException) -> str:
+    import urllib.error  # network and archive modules: loaded only by the command that needs them
+
     if isinstance(exc, urllib.error.HTTPError):
         return f"HTTP {exc.code} {exc.reason}"
     if isinstance(exc, urllib.error.URLError):

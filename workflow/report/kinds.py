@@ -8,11 +8,14 @@ its call in `report.check`, a section in docs/check.md.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from workflow.findings import Finding
-from workflow.report.reader import Doc
-from workflow.store.memory import EngineInfo, Memory, Record
-from workflow.text.segment import Segment
+
+if TYPE_CHECKING:  # types only: `check` of a current project never imports the Markdown parser
+    from workflow.report.reader import Doc
+    from workflow.store.memory import EngineInfo, Memory, Record
+    from workflow.text.segment import Segment
 
 FINDING_KINDS = ("missing", "stale", "glossary-stale", "model-stale", "unrecorded-edits", "unreviewed",
                  "needs-review", "lost-english", "orphan", "corrupt-memory")

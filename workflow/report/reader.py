@@ -37,7 +37,7 @@ def read(path: str) -> bytes | None:
     return b"".join(chunks)
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, slots=True)
 class Doc:
     """One document as read: shown paths, the Chinese (None: deleted) and the English (None: missing)."""
 

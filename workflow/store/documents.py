@@ -185,12 +185,14 @@ def walk(root: str, sub: str, suffixes: tuple[str, ...]) -> list[str]:
         except OSError:  # gone, not a folder, unreadable
             continue
         for entry in entries:
-            if entry.name.startswith("."):
+            name = entry.name
+            if name.startswith("."):
                 continue
             if entry.is_dir(follow_symlinks=False):
-                stack.append((entry.path, prefix + entry.name + "/"))
-            elif entry.name.endswith(suffixes) and os.path.exists(entry.path):  # not a link to nowhere
-                found.append(_printable(prefix + entry.name))
+                stack.append((entry.path, prefix + name + "/"))
+            # the file type comes with the folder's entries: only a link is looked up (not a link to nowhere)
+            elif name.endswith(suffixes) and (not entry.is_symlink() or os.path.exists(entry.path)):
+                found.append(_printable(prefix + name))
     return found
 
 

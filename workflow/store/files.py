@@ -12,7 +12,6 @@ import fcntl
 import hashlib
 import os
 import re
-import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -53,6 +52,8 @@ def atomic_write(path: Path, data: bytes, *, expect: str | None | object = ANY, 
     no fsync, for a cache whose reader checks each file whole (a crash may leave it torn, never half-renamed)."""
     before_write(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    import tempfile  # here: commands that only read (check, status) never load it
+
     fd, tmp = tempfile.mkstemp(prefix=".wf.", suffix=".tmp", dir=path.parent)
     try:
         os.chmod(tmp, _mode(path))
@@ -148,26 +149,45 @@ def read_bytes(path: Path) -> bytes | None:
 
 
 def markdown_files(root: Path) -> list[Path]:
-    """Markdown files under `root`, sorted, skipping dot-folders (memory lives in one)."""
+    """Markdown files under `root`, sorted, skipping dot-folders (memory lives in one).
+
+    The rules of `os.walk` (links to folders are not followed, a link to nowhere is not a file),
+    through the folder listings' file types: a stat only for a symbolic link, a path object only
+    for a file found (translate and review of 10,000 unchanged documents spent most of their
+    discovery on per-file stats and path objects)."""
     if not root.is_dir():
         return []
-    found = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in filenames:
-            if name.endswith(MARKDOWN_SUFFIXES) and not name.startswith(".") and os.path.exists(Path(dirpath) / name):
-                found.append(Path(dirpath) / name)
-    return sorted(found)
+    found = [entry.path for entry, is_dir in _entries(os.fspath(root)) if not is_dir
+             and entry.name.endswith(MARKDOWN_SUFFIXES) and (not entry.is_symlink() or os.path.exists(entry.path))]
+    found.sort(key=lambda path: path.split(os.sep))  # the order of sorted(Path, ...): part by part
+    return [Path(path) for path in found]
 
 
 def links_not_followed(root: Path) -> list[Path]:
     """Symbolic links under `root` that discovery does not follow: to folders (os.walk's rule, which
     `check` shares), and links that lead nowhere (broken, or a loop)."""
-    found = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
-        for name in dirnames + filenames:
-            path = Path(dirpath) / name
-            if not name.startswith(".") and path.is_symlink() and (path.is_dir() or not os.path.exists(path)):
-                found.append(path)
-    return sorted(found)
+    found = [entry.path for entry, is_dir in _entries(os.fspath(root))
+             if entry.is_symlink() and (is_dir or not os.path.exists(entry.path))]
+    found.sort(key=lambda path: path.split(os.sep))
+    return [Path(path) for path in found]
+
+
+def _entries(root: str) -> Iterator[tuple[os.DirEntry[str], bool]]:
+    """(entry, is a folder) for every entry under `root` whose name does not start with a dot,
+    descending into folders that are not links, as os.walk does (its is_dir follows links)."""
+    stack = [root]
+    while stack:
+        try:
+            entries = list(os.scandir(stack.pop()))
+        except OSError:  # gone, not a folder, unreadable: os.walk skips it too
+            continue
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                is_dir = False
+            if is_dir and not entry.is_symlink():
+                stack.append(entry.path)
+            yield entry, is_dir
