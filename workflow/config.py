@@ -8,6 +8,7 @@ dotted keys (``argos.beam-size``) and go through the same validation.
 
 from __future__ import annotations
 
+import functools
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -206,6 +207,12 @@ class Settings:
 
     def rel(self, path: Path) -> str:
         """A path as the user should see it: relative to the project root when inside it."""
+        if path.is_absolute() and os.sep == "/":  # each folder resolved once: a run shows thousands of paths
+            root, full = real_folder(os.fspath(self.root)), real(path)
+            if full == root:
+                return "."
+            if full.startswith(root.rstrip("/") + "/"):
+                return full[len(root.rstrip("/")) + 1:]
         try:
             return path.resolve().relative_to(self.root.resolve()).as_posix()
         except ValueError:
@@ -396,3 +403,17 @@ def _build(root: Path, v: dict[str, Any], config_file: Path | None) -> Settings:
         exact_same_document=v["exact-match-status"]["same-document"],
         exact_other_document=v["exact-match-status"]["other-document"],
     )
+
+
+@functools.lru_cache(maxsize=4096)
+def real_folder(folder: str) -> str:
+    """`os.path.realpath` of a folder, computed once per process (thousands of files share a few folders)."""
+    return os.path.realpath(folder)
+
+
+def real(path: Path) -> str:
+    """`str(path.resolve())`, each folder resolved once; a symbolic link named itself is always followed anew."""
+    folder, name = os.path.split(os.fspath(path))
+    if name in ("", ".", "..") or os.path.islink(path):
+        return os.path.realpath(path)
+    return os.path.join(real_folder(folder), name)

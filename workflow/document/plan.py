@@ -26,6 +26,7 @@ from workflow.errors import InputError, UnrecordedEdits, WorkflowError
 from workflow.glossary.terms import Glossary
 from workflow.glossary.terms import stale as glossary_stale
 from workflow.store import memory as memory_mod
+from workflow.store.documents import fast_rel
 from workflow.store.files import read_bytes, sha256
 from workflow.store.memory import EngineInfo, Memory, Record, model_stale
 from workflow.store.post import Post, parse
@@ -75,7 +76,8 @@ class Plan:
 
 def source_rel(settings: Settings, path: Path) -> str:
     try:
-        rel = path.resolve().relative_to(settings.source.resolve()).as_posix()
+        fast = fast_rel(path, settings.source) if path.is_absolute() else None
+        rel = fast if fast is not None else path.resolve().relative_to(settings.source.resolve()).as_posix()
         rel.encode("utf-8")
         return rel
     except UnicodeEncodeError:  # memory, JSON and the terminal need text: the name's bytes are not UTF-8

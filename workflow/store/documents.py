@@ -10,13 +10,12 @@ line in the English file follows from its line in the Chinese (`recorded_lines`)
 
 from __future__ import annotations
 
-import functools
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from workflow.config import Settings
+from workflow.config import Settings, real, real_folder
 from workflow.errors import ConfigError, InputError, WorkflowError
 from workflow.store.files import MARKDOWN_SUFFIXES, markdown_files
 from workflow.store.memory import Memory
@@ -75,22 +74,9 @@ def rel_to(path: Path, folder: Path) -> str:
     return path.resolve().relative_to(folder.resolve()).as_posix()
 
 
-@functools.lru_cache(maxsize=4096)
-def _real_folder(folder: str) -> str:
-    return os.path.realpath(folder)
-
-
-def real(path: Path) -> str:
-    """`str(path.resolve())`, each folder resolved once (thousands of files share a few folders)."""
-    folder, name = os.path.split(os.fspath(path))
-    if name in ("", ".", "..") or os.path.islink(path):
-        return os.path.realpath(path)
-    return os.path.join(_real_folder(folder), name)
-
-
 def fast_rel(path: Path, folder: Path) -> str | None:
     """`rel_to(path, folder)` through `real`; None when `path` is not inside `folder` (POSIX paths)."""
-    base = _real_folder(os.fspath(folder))
+    base = real_folder(os.fspath(folder))
     full = real(path)
     prefix = base.rstrip("/") + "/"
     return full[len(prefix):] if full.startswith(prefix) and os.sep == "/" else None
