@@ -269,3 +269,29 @@ def test_memory_restore_puts_a_lost_records_added_items_back_after_an_item(tmp_p
     assert second.final.endswith(f"\n\n{lost.final}")  # the item's reviewed English too, as restore does
     assert f"{ITEM}\n" in english.read_text(encoding="utf-8")
     assert memory(root).lost() == [] and cli_runner(root)("check").exit_code == 0
+
+
+def test_a_tag_added_and_another_removed_is_an_override_not_a_renaming(tmp_path: Path) -> None:
+    """Review finding 1: with the lists the same length, values were paired by position (边缘→Kubernetes,
+    社区→边缘) and no override recorded; translate then lost Kubernetes and brought 社区 back."""
+    root = tmp_path / "site"
+    english, _ = setup(root)
+    change_chinese(root, "tags:\n  - 容器\n", "tags:\n  - 容器\n  - 边缘\n  - 社区\n")
+    add(root, english, "tags:\n  - 容器\n  - 边缘\n  - 社区\n", "tags:\n  - 容器\n  - Kubernetes\n  - 边缘\n")
+    mem = memory(root)
+    assert "front_matter_terms" not in mem.extra
+    assert mem.extra["front_matter_lists"] == {"tags": {"added": [["容器", "Kubernetes"]], "removed": ["社区"]}}
+    change_chinese(root, "最后一段总结了", "最后一段回顾了")
+    assert english_front(english)["tags"] == ["容器", "Kubernetes", "边缘"]
+
+
+def test_an_override_stays_when_a_later_edit_makes_the_lists_the_same_length(tmp_path: Path) -> None:
+    root = tmp_path / "site"
+    english, _ = setup(root)
+    add(root, english, "tags:\n  - 容器\n", "tags:\n  - 容器\n  - Kubernetes\n")
+    add(root, english, "tags:\n- 容器\n- Kubernetes\n", "tags:\n- Kubernetes\n")
+    mem = memory(root)
+    assert "front_matter_terms" not in mem.extra
+    assert mem.extra["front_matter_lists"] == {"tags": {"added": [["容器", "Kubernetes"]], "removed": ["容器"]}}
+    change_chinese(root, "tags:\n  - 容器\n", "tags:\n  - 容器\n  - 边缘\n")
+    assert english_front(english)["tags"] == ["Kubernetes", "边缘"]

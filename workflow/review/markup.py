@@ -65,20 +65,19 @@ def overrides(records: Sequence[Record], chinese_body: str, chinese: Sequence[Se
 
 
 def front_matter_terms(policy: FrontMatterPolicy, chinese: Mapping[str, Any], english: Mapping[str, Any],
-                       glossary: Glossary, old: Mapping[str, Mapping[str, str]]) -> dict[str, dict[str, str]]:
+                       glossary: Glossary, old: Mapping[str, Mapping[str, str]],
+                       old_lists: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, dict[str, str]]:
     """The editors' English for the values of glossary-mapped keys (`tags`, `categories`): per key, the
     Chinese value -> the English the editor wrote where it differs from the glossary's. A list is
-    compared item by item (same length: adding or removing a tag is a change of the Chinese), so an
-    override belongs to its Chinese term and survives other tags being added or removed."""
+    diffed against the English the tool wrote (`list_edit`), so an override belongs to its Chinese
+    term and survives other tags being added or removed."""
     terms = {key: dict(values) for key, values in old.items()}
     for key, zh_value in chinese.items():
         if policy.action(key) != "glossary" or key not in english:
             continue
         en_value = english[key]
-        if isinstance(zh_value, list) and isinstance(en_value, list) and len(zh_value) == len(en_value):
-            pairs = list(zip(zh_value, en_value))
-        elif isinstance(zh_value, list) and isinstance(en_value, list):
-            pairs = _list_pairs(zh_value, en_value, glossary, old.get(key, {}))  # items added or removed
+        if isinstance(zh_value, list) and isinstance(en_value, list):
+            pairs = list_edit(key, zh_value, en_value, glossary, old.get(key, {}), (old_lists or {}).get(key, {}))[0]
         elif isinstance(zh_value, str) and isinstance(en_value, str):
             pairs = [(zh_value, en_value)]
         else:
@@ -103,37 +102,62 @@ class ListEditUnclear(ValueError):
         self.key = key
 
 
-def _list_pairs(zh: list[Any], en: list[Any], glossary: Glossary, own: Mapping[str, str]) -> list[tuple[Any, Any]]:
-    """(Chinese, English) of the items kept or edited when the editor added or removed some."""
-    mapped = [through_glossary(v, glossary, own) for v in zh]
+def _written(zh: list[Any], mapped: list[Any], override: Mapping[str, Any]) -> list[tuple[Any, bool, Any]]:
+    """The English the tool wrote for a list (`apply_list`), each item as (English, from a Chinese value?,
+    that Chinese value, or the one an added item follows: "" at the start)."""
+    removed = override.get("removed", []) if isinstance(override.get("removed"), list) else []
+    added = [a for a in override.get("added", []) if isinstance(a, list) and len(a) == 2] \
+        if isinstance(override.get("added"), list) else []
+    out: list[tuple[Any, bool, Any]] = [(en, False, "") for after, en in added if after == ""]
+    for value, en in zip(zh, mapped):
+        if value not in removed:
+            out.append((en, True, value))
+        out += [(new, False, value) for after, new in added if after == value and after != ""]
+    return out + [(new, False, after) for after, new in added if after != "" and after not in zh]
+
+
+def list_edit(key: str, zh: list[Any], en: list[Any], glossary: Glossary, own: Mapping[str, str],
+              override: Mapping[str, Any]) -> tuple[list[tuple[Any, Any]], dict[str, Any] | None]:
+    """The editor's English of a glossary-mapped list diffed against what the tool wrote (the Chinese
+    through the glossary and `own`, with the old `override`): the (Chinese, English) pairs of the items
+    kept or edited in place, and the list's new override (None: no item added or removed). Positions
+    are never paired blindly: any insert or delete is an addition or removal, whatever the lengths.
+    Raises `ListEditUnclear` where items were edited and added or removed at one place."""
+    written = _written(zh, [through_glossary(v, glossary, own) for v in zh], override)
+    old_removed = override.get("removed", []) if isinstance(override.get("removed"), list) else []
+    removed: list[Any] = [v for v in zh if v in old_removed]
+    added: list[list[Any]] = []
     pairs: list[tuple[Any, Any]] = []
-    matcher = difflib.SequenceMatcher(None, [repr(v) for v in mapped], [repr(v) for v in en], autojunk=False)
+    matcher = difflib.SequenceMatcher(None, [repr(w[0]) for w in written], [repr(v) for v in en], autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag in ("equal", "replace") and i2 - i1 == j2 - j1:
-            pairs += list(zip(zh[i1:i2], en[j1:j2]))
-    return pairs
+        if tag == "replace" and i2 - i1 != j2 - j1:
+            raise ListEditUnclear(key)
+        if tag == "insert":
+            anchor = written[i1 - 1][2] if i1 > 0 else ""
+            added += [[anchor, value] for value in en[j1:j2]]
+        for (_, chinese, value), new in zip(written[i1:i2], en[j1:j2] if tag != "delete" else [None] * (i2 - i1)):
+            if tag == "delete":
+                removed += [value] if chinese else []
+            elif chinese:
+                pairs.append((value, new))
+            else:
+                added.append([value, new])
+    return pairs, ({"added": added, "removed": removed} if added or removed else None)
 
 
 def front_matter_lists(policy: FrontMatterPolicy, chinese: Mapping[str, Any], english: Mapping[str, Any],
-                       glossary: Glossary, terms: Mapping[str, Mapping[str, str]]) -> dict[str, dict[str, Any]]:
-    """Per glossary-mapped list key whose English adds or removes items: {"removed": [Chinese values],
-    "added": [[the Chinese value it follows, or "" at the start; its English]]}. Raises `ListEditUnclear`
+                       glossary: Glossary, terms: Mapping[str, Mapping[str, str]],
+                       old_lists: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, dict[str, Any]]:
+    """Per glossary-mapped list key whose English adds or removes items, against the Chinese list:
+    {"removed": [Chinese values], "added": [[the Chinese value it follows, or "" at the start; its
+    English]]}. `terms` and `old_lists` are memory's (what the tool wrote). Raises `ListEditUnclear`
     where items were edited and added or removed at one place (review that in two steps)."""
     lists: dict[str, dict[str, Any]] = {}
     for key, zh in chinese.items():
         en = english.get(key)
-        if policy.action(key) != "glossary" or not isinstance(zh, list) or not isinstance(en, list) or len(zh) == len(en):
+        if policy.action(key) != "glossary" or not isinstance(zh, list) or not isinstance(en, list):
             continue
-        mapped = [through_glossary(v, glossary, terms.get(key, {})) for v in zh]
-        removed: list[Any] = []
-        added: list[list[Any]] = []
-        matcher = difflib.SequenceMatcher(None, [repr(v) for v in mapped], [repr(v) for v in en], autojunk=False)
-        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-            if tag == "replace" and i2 - i1 != j2 - j1:
-                raise ListEditUnclear(key)
-            if tag == "delete":
-                removed += zh[i1:i2]
-            elif tag == "insert":
-                added += [[zh[i1 - 1] if i1 > 0 else "", value] for value in en[j1:j2]]
-        lists[key] = {"added": added, "removed": removed}
+        override = list_edit(key, zh, en, glossary, terms.get(key, {}), (old_lists or {}).get(key, {}))[1]
+        if override is not None:
+            lists[key] = override
     return lists

@@ -318,9 +318,9 @@ def _front_terms(settings: Settings, doc: Document, english: Post, glossary: Glo
     chinese = doc.plan.post.front.metadata if doc.plan.post.front else {}
     mine = english.front.metadata if english.front else {}
     raw = english.front.raw if english.front else ""
-    terms = front_matter_terms(settings.front_matter, chinese, mine, glossary, old)
     try:
-        lists = front_matter_lists(settings.front_matter, chinese, mine, glossary, terms)
+        terms = front_matter_terms(settings.front_matter, chinese, mine, glossary, old, old_lists)
+        lists = front_matter_lists(settings.front_matter, chinese, mine, glossary, old, old_lists)
     except ListEditUnclear as exc:
         raise UnalignedEdits(f"front matter: `{exc.key}` has values both changed and added or removed at one place; "
                              "cannot tell which value became which. Review in two steps (add or remove, review, then "
