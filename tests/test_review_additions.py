@@ -295,3 +295,29 @@ def test_an_override_stays_when_a_later_edit_makes_the_lists_the_same_length(tmp
     assert mem.extra["front_matter_lists"] == {"tags": {"added": [["容器", "Kubernetes"]], "removed": ["容器"]}}
     change_chinese(root, "tags:\n  - 容器\n", "tags:\n  - 容器\n  - 边缘\n")
     assert english_front(english)["tags"] == ["Kubernetes", "边缘"]
+
+
+def test_an_item_made_a_heading_in_place_leaves_its_added_items_in_the_list(tmp_path: Path) -> None:
+    """Review finding 2: the record kept its `after` as a heading, and the page got a list after the heading."""
+    root = tmp_path / "site"
+    english, records = setup(root)
+    add(root, english, f"- {records['L2'].machine}\n", f"- {records['L2'].machine}\n{ITEM}\n")
+    change_chinese(root, "- 第二项：边缘计算的部署\n", "\n## 第二项：边缘计算的部署\n")
+    heading = labelled_one(root, "第二项")
+    assert heading.kind.startswith("heading") and heading.after == ""
+    first = labelled_one(root, "第一项")
+    assert first.after == ITEM and MOVED_ADDITION in first.reasons
+    text = english.read_text(encoding="utf-8")
+    assert text.count(ITEM) == 1 and f"- {first.final}\n{ITEM}\n" in text
+
+
+def test_a_changed_item_made_a_heading_with_no_item_before_reports_its_added_items_lost(tmp_path: Path) -> None:
+    root = tmp_path / "site"
+    english, records = setup(root)
+    add(root, english, f"- {records['L1'].machine}\n", f"- {records['L1'].machine}\n{ITEM}\n")
+    change_chinese(root, "- 第一项：容器的安全隔离\n", "## 第一项：容器的隔离\n\n")
+    heading = labelled_one(root, "第一项")
+    assert heading.kind.startswith("heading") and heading.after == ""
+    assert ITEM not in english.read_text(encoding="utf-8")
+    assert [r.after for r in memory(root).lost()] == [ITEM]
+    assert cli_runner(root)("check").exit_code == 1

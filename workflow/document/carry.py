@@ -83,6 +83,10 @@ MOVED_ADDITION = ("an editor's addition moved here: the paragraph it was added t
                   "check it still belongs")
 
 
+STRANDED = ("its block became another kind (no longer a list item or table row) and nothing before it takes "
+            "the items or rows an editor added after it")
+
+
 def additions(record: Record) -> list[str]:
     """The paragraphs an editor added to a record's English (all but the one closest to its machine text)."""
     if "\n" not in record.final:
@@ -125,11 +129,23 @@ def move_additions(records: list[Record | None], kept: dict[int, int], retired: 
             break
 
 
-def _move_after(records: list[Record | None], kept: dict[int, int], old_index: int, record: Record) -> None:
+def _move_after(records: list[Record | None], kept: dict[int, int], old_index: int, record: Record) -> bool:
+    """`record`'s added items onto the nearest preceding kept list item (in place); False: nothing takes them."""
     near = next((kept[i] for i in range(old_index - 1, -1, -1) if i in kept), None)
     target = records[near] if near is not None else None
     if near is None or target is None or target.kind != record.kind or record.kind != "list-item":
-        return
+        return False
     after = f"{target.after}\n{record.after}" if target.after else record.after
     records[near] = dataclasses.replace(target, after=after, status="needs-review",
                                         reasons=tuple(dict.fromkeys(target.reasons + (MOVED_ADDITION,))))
+    return True
+
+
+def move_stranded_afters(records: list[Record | None], kept: dict[int, int], stranded: Sequence[tuple[int, Record]],
+                         retired: list[Record]) -> None:
+    """The added items of records that became another kind of block in place (a list item made a heading):
+    onto the item before (as for a deleted item), else into `retired` alone (final "": the English is
+    on the page), reported lost. A heading or paragraph never takes list items or rows after it."""
+    for old_index, record in stranded:
+        if not _move_after(records, kept, old_index, record):
+            retired.append(dataclasses.replace(record, final="", reasons=record.reasons + (STRANDED,)))

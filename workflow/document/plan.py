@@ -19,7 +19,7 @@ from typing import Any
 
 from workflow.config import Settings
 from workflow.document.assemble import plain_text
-from workflow.document.carry import move_additions
+from workflow.document.carry import move_additions, move_stranded_afters
 from workflow.document.pairing import pair
 from workflow.document.reuse import Reuse, neighbours
 from workflow.errors import InputError, UnrecordedEdits, WorkflowError
@@ -239,8 +239,12 @@ def _decide(plan: Plan, env: dict[str, Any], glossary: Glossary, info: EngineInf
     pairing = pair([r.source for r in old], sources)
     reuse = Reuse(settings, plan.shown, old, old_retired, tm, glossary, info)
     plan.records = [None] * len(plan.segments)
+    stranded: list[tuple[int, Record]] = []  # (old index, record) whose block changed kind in place
     for index, (segment, (old_index, relation)) in enumerate(zip(plan.segments, pairing.matches)):
         previous = old[old_index] if old_index is not None else None
+        if previous is not None and old_index is not None and previous.after.strip() and previous.kind != segment.kind:
+            stranded.append((old_index, previous))  # its added items follow an item, not a heading or paragraph
+            previous = dataclasses.replace(previous, after="")
         line = line_of(plan, segment)
         if relation == "same" and previous is not None:
             stale = glossary_stale(previous, glossary)  # same Chinese: previous.source is segment.source
@@ -272,6 +276,7 @@ def _decide(plan: Plan, env: dict[str, Any], glossary: Glossary, info: EngineInf
     # (nor are its additions: they moved with it, so they are not moved to a neighbour too)
     move_additions(plan.records, kept, [(i, old[i]) for i in pairing.retired if id(old[i]) not in back], len(old))
     plan.retired = [r for r in [old[i] for i in pairing.retired if old[i].human] + old_retired if id(r) not in back]
+    move_stranded_afters(plan.records, kept, stranded, plan.retired)
 
 
 def match_levels(plan: Plan, levels: tuple[str, ...]) -> dict[str, int]:
