@@ -321,3 +321,40 @@ def test_a_changed_item_made_a_heading_with_no_item_before_reports_its_added_ite
     assert ITEM not in english.read_text(encoding="utf-8")
     assert [r.after for r in memory(root).lost()] == [ITEM]
     assert cli_runner(root)("check").exit_code == 1
+
+
+SWAPPED = "| 星辰 | 边缘云平台 |\n| --- | --- |\n| 项目 | 说明 |\n"
+
+
+def test_an_added_row_never_lands_on_a_header_cell(tmp_path: Path) -> None:
+    """Review finding 3: the Chinese swapped header and body rows; the added row was written above the
+    delimiter row (the table destroyed) and check said current."""
+    root = tmp_path / "site"
+    english, records = setup(root)
+    add(root, english, f"| {records['T4'].machine} |\n", f"| {records['T4'].machine} |\n{ROW}\n")
+    change_chinese(root, "| 项目 | 说明 |\n| --- | --- |\n| 星辰 | 边缘云平台 |\n", SWAPPED)
+    assert {r.source: r.after for r in memory(root).segments if r.after} == {}
+    text = english.read_text(encoding="utf-8")
+    assert ROW not in text
+    assert ROW in [r.after for r in memory(root).lost()]
+    assert cli_runner(root)("check").exit_code == 1
+
+
+def test_restore_refuses_a_header_cell_and_puts_rows_after_a_body_row_without_replace(tmp_path: Path) -> None:
+    root = tmp_path / "site"
+    english, records = setup(root)
+    add(root, english, f"| {records['T4'].machine} |\n", f"| {records['T4'].machine} |\n{ROW}\n")
+    change_chinese(root, "| 项目 | 说明 |\n| --- | --- |\n| 星辰 | 边缘云平台 |\n", SWAPPED)
+    [lost] = [r for r in memory(root).lost() if r.after == ROW]
+    header = labelled_one(root, "边缘云平台")
+    body_cell = labelled_one(root, "说明")
+    written = english.read_bytes()
+    refused = cli_runner(root)("memory", "restore", f"source_zh/{NAME}", lost.key, "--onto", header.id, "--replace")
+    assert refused.exit_code == 2 and "header row" in refused.output and body_cell.id in refused.output
+    assert english.read_bytes() == written
+    result = cli_runner(root)("memory", "restore", f"source_zh/{NAME}", lost.key, "--onto", body_cell.id)
+    assert result.exit_code == 0, result.output
+    text = english.read_text(encoding="utf-8")
+    assert f"| {body_cell.final} |\n{ROW}\n" in text and text.count(header.final) == 1
+    assert labelled_one(root, "说明").final == body_cell.final  # the cell's English stays: only the rows came
+    assert memory(root).lost() == [] and cli_runner(root)("check").exit_code == 0

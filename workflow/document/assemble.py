@@ -48,6 +48,21 @@ def container_prefix(line_prefix: str) -> str:
 
 
 _CONTAINER = re.compile(r"[ \t>]*")
+_DELIMITER_ROW = re.compile(r"\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*")  # GFM's `| --- | :-: |`
+
+
+def header_cell(text: str, segment: Segment) -> bool:
+    """`segment` is a cell of a table's header row (the delimiter row follows its line): no row may be
+    added after it, it would stand above the delimiter and break the table."""
+    if segment.kind != "table-cell" or not segment.pieces:
+        return False
+    outer = container_prefix(line_prefix(text, segment.pieces[0].start))
+    newline = text.find("\n", segment.pieces[-1].end)
+    if newline < 0:
+        return False
+    end = text.find("\n", newline + 1)
+    following = text[newline + 1:len(text) if end < 0 else end]
+    return following.startswith(outer) and _DELIMITER_ROW.fullmatch(following[len(outer):]) is not None
 
 
 def _insertion(text: str, pieces: tuple[Piece, ...], after: str, whole: tuple[Piece, ...] | None) -> tuple[int, str]:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from workflow.config import Settings
-from workflow.document.assemble import plain_text
+from workflow.document.assemble import header_cell, plain_text
 from workflow.document.carry import move_additions, move_stranded_afters
 from workflow.document.pairing import pair
 from workflow.document.reuse import Reuse, neighbours
@@ -242,8 +242,9 @@ def _decide(plan: Plan, env: dict[str, Any], glossary: Glossary, info: EngineInf
     stranded: list[tuple[int, Record]] = []  # (old index, record) whose block changed kind in place
     for index, (segment, (old_index, relation)) in enumerate(zip(plan.segments, pairing.matches)):
         previous = old[old_index] if old_index is not None else None
-        if previous is not None and old_index is not None and previous.after.strip() and previous.kind != segment.kind:
-            stranded.append((old_index, previous))  # its added items follow an item, not a heading or paragraph
+        if previous is not None and old_index is not None and previous.after.strip() and (
+                previous.kind != segment.kind or header_cell(plan.post.body, segment)):
+            stranded.append((old_index, previous))  # added items follow an item (a row a body row), not a heading
             previous = dataclasses.replace(previous, after="")
         line = line_of(plan, segment)
         if relation == "same" and previous is not None:
@@ -263,7 +264,8 @@ def _decide(plan: Plan, env: dict[str, Any], glossary: Glossary, info: EngineInf
                 plan.records[index] = dataclasses.replace(previous, id=plan.ids[index], kind=segment.kind, line=line)
                 continue
         if relation == "new" or (relation == "changed" and previous is not None and not previous.human):
-            found = reuse.exact(segment.source, plan.ids[index], segment.kind, line)
+            found = reuse.exact(segment.source, plan.ids[index], segment.kind, line,
+                                header_cell(plan.post.body, segment))
             if found is not None:
                 plan.records[index], plan.levels[index] = found, "exact"
                 continue

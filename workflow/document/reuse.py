@@ -51,11 +51,13 @@ class Reuse:
         return bool(record.final.strip()) and not model_stale(record, self.info) and (
             record.human or not glossary_stale(record, self.glossary))
 
-    def exact(self, source: str, id_: str, kind: str, line: int) -> Record | None:
-        """The segment's record from an exact match, or None (then the engine translates it)."""
+    def exact(self, source: str, id_: str, kind: str, line: int, header: bool = False) -> Record | None:
+        """The segment's record from an exact match, or None (then the engine translates it). `header`: the
+        segment is a table's header cell, which takes no added rows (they would break the table)."""
         own = self.own.get(normalise(source))
         if own is not None:
-            keeps_after = not own.after or own.kind == kind  # added items follow an item, not another kind of block
+            # added items follow an item, not another kind of block; added rows a body row
+            keeps_after = not own.after or (own.kind == kind and not header)
             if keeps_after:
                 self.used.append(own)  # else it stays retired with its `after`, reported lost
             record = dataclasses.replace(own, id=id_, kind=kind, line=line, match="exact", matches=(),
@@ -102,5 +104,6 @@ def settle_moves(retired_lists: Sequence[list[Record]], records: Sequence[Record
         return
     for retired in retired_lists:
         for i, record in enumerate(retired):
-            if record.awaits_decision and (normalise(record.source), record.final) in placed:
+            if record.awaits_decision and not record.after.strip() and (normalise(record.source), record.final) in placed:
+                # (its added items or rows did not come along: they await a decision)
                 retired[i] = dataclasses.replace(record, decision="moved", decided_by=TOOL_REVIEWER, decided_at=now)

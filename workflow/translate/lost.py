@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from workflow.config import Settings
+from workflow.document.assemble import header_cell
 from workflow.document.output import lock_path, output_bytes, write_pair
 from workflow.document.plan import source_rel
 from workflow.errors import WorkflowError
@@ -95,13 +96,21 @@ def restore(settings: Settings, source: Path, key: str, *, onto: str | None = No
     who = Reviewer(settings, reviewer)()
     stamp = now or utc_now()
     records = list(doc.memory.segments)
-    index = _target(records, record, onto, replace, shown)
+    headers = {i for i, s in enumerate(doc.plan.segments) if header_cell(doc.plan.post.body, s)}
+    # its own English already on the page (or none): only its added items or rows come back
+    rows_only = not replace and (not record.final.strip() or record.final in {r.final for r in records})
+    index = _target(records, record, onto, rows_only or replace, shown, headers if record.after.strip() else set())
     target = records[index]
     if record.after.strip() and target.kind != record.kind:
         raise WorkflowError(f"the lost {record.kind} has list items or table rows an editor added after it; they can "
                             f"only follow another {record.kind}. Name one with --onto ID (`workflow review --show "
                             f"{shown}` lists the ids).", path=shown)
-    final = target.final if not record.final.strip() else record.final if replace else (
+    if record.after.strip() and index in headers:
+        rows = [records[i].id for i, s in enumerate(doc.plan.segments) if s.kind == "table-cell" and i not in headers]
+        raise WorkflowError(f"segment {target.id} is a cell of a table's header row: rows added after it would stand "
+                            "above the `| --- |` line and break the table. Name a cell of a body row with --onto "
+                            f"({', '.join(rows[-3:]) or 'none here'}).", path=shown)
+    final = target.final if rows_only or not record.final.strip() else record.final if replace else (
         f"{target.final}\n\n{record.final}" if target.final.strip() else record.final)
     after = "\n".join(part for part in (target.after, record.after) if part.strip())
     reason = f"restored English of a deleted or changed paragraph (its Chinese was: {record.source[:40]}); check it fits here"
@@ -120,18 +129,20 @@ def restore(settings: Settings, source: Path, key: str, *, onto: str | None = No
     return Decision(source=shown, key=key, action="restored", onto=target.id, line=target.line, reviewer=who)
 
 
-def _target(records: list[Record], lost: Record, onto: str | None, replace: bool, shown: str) -> int:
-    """The segment to restore onto: `onto`, else the nearest segment of the lost one's kind (by line)."""
+def _target(records: list[Record], lost: Record, onto: str | None, holds: bool, shown: str, headers: set[int]) -> int:
+    """The segment to restore onto: `onto`, else the nearest segment of the lost one's kind (by line), not
+    a header cell (`headers`) for added rows. `holds`: a one-line segment may take it (it replaces that
+    segment's English, or only added items or rows come back)."""
     if onto is not None:
         for i, r in enumerate(records):
             if r.id == onto:
-                if not replace and lost.final.strip() and r.kind.startswith(SINGLE_LINE):
+                if not holds and r.kind.startswith(SINGLE_LINE):
                     raise WorkflowError(f"segment {onto} is a {r.kind}: it holds one line. Use --replace, or "
                                         "choose a paragraph.", path=shown)
                 return i
         raise WorkflowError(f"no segment {onto!r} in this document's memory.", path=shown)
-    holds = replace or not lost.final.strip()  # a one-line segment can take the lost one's rows, not a paragraph
-    fits = [i for i, r in enumerate(records) if r.kind == lost.kind and (holds or not r.kind.startswith(SINGLE_LINE))]
+    fits = [i for i, r in enumerate(records) if r.kind == lost.kind and i not in headers
+            and (holds or not r.kind.startswith(SINGLE_LINE))]
     fits = fits or [i for i, r in enumerate(records) if not r.kind.startswith(SINGLE_LINE)]
     if not fits:
         raise WorkflowError("no paragraph to restore onto; name one with --onto ID.", path=shown)
