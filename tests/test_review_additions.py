@@ -358,3 +358,14 @@ def test_restore_refuses_a_header_cell_and_puts_rows_after_a_body_row_without_re
     assert f"| {body_cell.final} |\n{ROW}\n" in text and text.count(header.final) == 1
     assert labelled_one(root, "说明").final == body_cell.final  # the cell's English stays: only the rows came
     assert memory(root).lost() == [] and cli_runner(root)("check").exit_code == 0
+
+
+def test_a_lost_added_item_is_not_hidden_by_a_longer_item_elsewhere(tmp_path: Path) -> None:
+    """Review finding 4: `- Kata` counted as kept because `- Kata Containers` (another item's) contains it."""
+    root = tmp_path / "site"
+    english, records = setup(root)
+    add(root, english, f"- {records['L1'].machine}\n", f"- {records['L1'].machine}\n- Kata\n")
+    add(root, english, f"- {records['L2'].machine}\n", f"- {records['L2'].machine}\n- Kata Containers\n")
+    change_chinese(root, "- 第一项：容器的安全隔离\n", "## 第一项：容器的安全隔离\n\n")  # its English stays on the page
+    assert [r.after for r in memory(root).lost()] == ["- Kata"]
+    assert cli_runner(root)("check").exit_code == 1

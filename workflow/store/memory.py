@@ -170,7 +170,7 @@ class Memory:
         that replaced it, as a live segment's `previous_final`), awaiting a decision: restore or dismiss."""
         shown = {r.final for r in self.segments} | {r.previous_final for r in self.segments}
         def kept(r: Record) -> bool:  # an editor's added items or rows moved to a live record's `after`
-            return not r.after.strip() or any(r.after in s.after for s in self.segments)
+            return not r.after.strip() or any(f"\n{r.after}\n" in f"\n{s.after}\n" for s in self.segments)  # whole lines
         return [r for r in self.retired if r.awaits_decision
                 and not ((not r.final.strip() or r.final in shown) and kept(r))]
 
