@@ -369,3 +369,16 @@ def test_a_lost_added_item_is_not_hidden_by_a_longer_item_elsewhere(tmp_path: Pa
     change_chinese(root, "- 第一项：容器的安全隔离\n", "## 第一项：容器的安全隔离\n\n")  # its English stays on the page
     assert [r.after for r in memory(root).lost()] == ["- Kata"]
     assert cli_runner(root)("check").exit_code == 1
+
+
+def test_adding_an_item_does_not_approve_the_item_above_it(tmp_path: Path) -> None:
+    """Review finding 5: the item's untouched machine English became `reviewed` (by the editor), counted for
+    --require-reviewed and entered the translation memory as reviewed."""
+    root = tmp_path / "site"
+    english, records = setup(root)
+    add(root, english, f"- {records['L2'].machine}\n", f"- {records['L2'].machine}\n{ITEM}\n")
+    item = labelled(memory(root))["L2"]
+    assert item.after == ITEM and (item.status, item.reviewer) == (records["L2"].status, records["L2"].reviewer)
+    assert item.status != "reviewed" and item.human
+    change_chinese(root, "第二项：边缘计算的部署", "第二项：边缘计算的大规模部署")  # the addition is still kept
+    assert labelled_one(root, "大规模").after == ITEM

@@ -298,7 +298,7 @@ def edits(doc: Document, english: Post, who: Reviewer, now: str) -> tuple[list[R
         changes.append(Change(record.id, lines.get(index, 0), record.kind, action))
     for index, after in sorted(after_edits(records, english, doc.cut).items()):
         record = records[index]
-        records[index] = dataclasses.replace(record, after=after, status="reviewed", reviewer=who(), reviewed_at=now)
+        records[index] = dataclasses.replace(record, after=after)  # the item's own English is not approved by it
         if index not in new:
             changes.append(Change(record.id, lines.get(index, 0), record.kind, "added"))
     if doc.current:
@@ -518,6 +518,6 @@ def adopt(settings: Settings, plan: Plan, glossary: Glossary, now: str) -> None:
     changed = {present[i].id: final for i, final in finals.items()}
     added = {present[i].id: after for i, after in after_edits(present, english, cut, trust_position=True).items()}
     plan.records = [record_edit(r, changed[r.id], who(), now) if r.id in changed else r for r in records]
-    plan.records = [dataclasses.replace(r, after=added[r.id], status="reviewed", reviewer=who(), reviewed_at=now)
-                    if r is not None and r.id in added else r for r in plan.records]
+    plan.records = [dataclasses.replace(r, after=added[r.id]) if r is not None and r.id in added else r
+                    for r in plan.records]
     verify(settings, english, parse(output_bytes(settings, plan, glossary), shown), shown, adopting=True)

@@ -87,12 +87,13 @@ class Record:
     @property
     def human(self) -> bool:
         """Holds an editor's work: reviewed by a person, an edit carried over to new Chinese,
-        or an earlier final kept in `previous_final` that nobody has looked at yet.
+        an earlier final kept in `previous_final` that nobody has looked at yet, or list items or
+        table rows an editor added after it (`after`; adding them approves nothing).
 
         Segments the tool itself marked reviewed (nothing to translate) are not an editor's work.
         """
         reviewed = self.status == "reviewed" and self.reviewer != TOOL_REVIEWER
-        return reviewed or bool(self.patch) or bool(self.previous_source)
+        return reviewed or bool(self.patch) or bool(self.previous_source) or bool(self.after.strip())
 
     @property
     def awaits_decision(self) -> bool:
