@@ -50,13 +50,13 @@ def test_an_added_item_stays_after_its_item_when_that_items_chinese_changes(tmp_
 def test_an_added_item_moves_to_the_item_before_when_its_items_chinese_is_deleted(tmp_path: Path) -> None:
     root = tmp_path / "site"
     english, records = setup(root)
-    add(root, english, f"- {records['L2'].machine}\n", f"- {records['L2'].machine}\n{ITEM}\n")
+    add(root, english, f"- {records['L2'].machine}\n", f"- {records['L2'].machine}, edited\n{ITEM}\n")
     change_chinese(root, "- 第二项：边缘计算的部署\n", "")
     first = labelled_one(root, "第一项")
     assert first.after == ITEM and MOVED_ADDITION in first.reasons
     assert f"- {first.final}\n{ITEM}\n\n> " in english.read_text(encoding="utf-8")
     # the item is on the page; what awaits a decision is the reviewed English of the deleted item itself
-    assert [(r.source, r.final) for r in memory(root).lost()] == [(records["L2"].source, records["L2"].final)]
+    assert [(r.source, r.final) for r in memory(root).lost()] == [(records["L2"].source, f"{records['L2'].machine}, edited")]
 
 
 def test_an_added_item_with_no_item_before_it_is_reported_lost(tmp_path: Path) -> None:
@@ -258,7 +258,7 @@ def test_force_adopts_a_hand_translation_with_an_added_item(tmp_path: Path) -> N
 def test_memory_restore_puts_a_lost_records_added_items_back_after_an_item(tmp_path: Path) -> None:
     root = tmp_path / "site"
     english, records = setup(root)
-    add(root, english, f"- {records['L1'].machine}\n", f"- {records['L1'].machine}\n{ITEM}\n")
+    add(root, english, f"- {records['L1'].machine}\n", f"- {records['L1'].machine}, edited\n{ITEM}\n")
     change_chinese(root, "- 第一项：容器的安全隔离\n", "")
     [lost] = memory(root).lost()
     key = lost.key
@@ -382,3 +382,24 @@ def test_adding_an_item_does_not_approve_the_item_above_it(tmp_path: Path) -> No
     assert item.status != "reviewed" and item.human
     change_chinese(root, "第二项：边缘计算的部署", "第二项：边缘计算的大规模部署")  # the addition is still kept
     assert labelled_one(root, "大规模").after == ITEM
+
+
+def nested_site(tmp_path: Path) -> tuple[Path, Path]:
+    root = tmp_path / "site"
+    (root / "source_zh").mkdir(parents=True)
+    (root / "pyproject.toml").write_text('[tool.workflow]\nengine = "copy"\nreviewer = "Ada"\n', encoding="utf-8")
+    (root / "source_zh" / NAME).write_text(NESTED, encoding="utf-8")
+    assert translate(load_settings(root)).documents[0].state == "translated"
+    return root, root / "output_en" / NAME
+
+
+def test_a_moved_added_item_keeps_its_depth_or_is_reported_lost(tmp_path: Path) -> None:
+    """Review finding 6: a deleted outer item's added item went onto the nested item before it, written nested."""
+    root, english = nested_site(tmp_path)
+    add(root, english, "- 外层二\n", "- 外层二\n- New outer\n")
+    add(root, english, "  - 内层二\n", "  - 内层二\n  - New inner\n")
+    change_chinese(root, "  - 内层二\n- 外层二\n", "")
+    text = english.read_text(encoding="utf-8")
+    assert "  - 内层一\n  - New inner\n" in text  # an inner item's addition goes to the inner item before it
+    assert "New outer" not in text and [r.after for r in memory(root).lost()] == ["- New outer"]
+    assert {r.source: r.after for r in memory(root).segments if r.after} == {"内层一": "- New inner"}

@@ -12,7 +12,7 @@ Chinese and English are kept in `previous_source` / `previous_final` for the vie
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from workflow.document.pairing import similarity
 from workflow.glossary.qa import terms_in
@@ -79,6 +79,8 @@ def superseded(previous: Record, record: Record) -> bool:
 
 # -- an editor's additions whose paragraph went away -------------------------------------------
 
+Depth = Callable[[Record, int], bool]  # (record, new index) -> do its added items stand at that segment's depth?
+
 MOVED_ADDITION = ("an editor's addition moved here: the paragraph it was added to lost its Chinese; "
                   "check it still belongs")
 
@@ -99,19 +101,19 @@ def additions(record: Record) -> list[str]:
 
 
 def move_additions(records: list[Record | None], kept: dict[int, int], retired: Sequence[tuple[int, Record]],
-                   count: int) -> None:
+                   count: int, same_depth: Depth) -> None:
     """Each retired record's added paragraphs onto the nearest surviving record of its kind (in place).
 
     `kept`: old index -> new index of the records kept as they were; `retired`: (old index,
     record); `count`: old records. The preceding neighbour takes them (after its English),
     else the following one (before it); with neither, they stay in retired, reported lost.
-    Added list items (`after`) go to the preceding neighbour if it is a list item (they follow an
-    item); added table rows never move (the cell before may be the header's); otherwise they stay in
-    retired, reported lost.
+    Added list items (`after`) go to the preceding neighbour if it is a list item at their depth
+    (`same_depth`: they follow an item of their list, not a nested one); added table rows never move
+    (the cell before may be the header's); otherwise they stay in retired, reported lost.
     """
     for old_index, record in retired:
         if record.after.strip() and record.human:
-            _move_after(records, kept, old_index, record)
+            _move_after(records, kept, old_index, record, same_depth)
         added = additions(record) if record.human else []
         if not added:
             continue
@@ -129,11 +131,15 @@ def move_additions(records: list[Record | None], kept: dict[int, int], retired: 
             break
 
 
-def _move_after(records: list[Record | None], kept: dict[int, int], old_index: int, record: Record) -> bool:
-    """`record`'s added items onto the nearest preceding kept list item (in place); False: nothing takes them."""
+def _move_after(records: list[Record | None], kept: dict[int, int], old_index: int, record: Record,
+                same_depth: Depth) -> bool:
+    """`record`'s added items onto the nearest preceding kept list item, if it stands at their depth (in
+    place); False: nothing takes them."""
     near = next((kept[i] for i in range(old_index - 1, -1, -1) if i in kept), None)
     target = records[near] if near is not None else None
     if near is None or target is None or target.kind != record.kind or record.kind != "list-item":
+        return False
+    if not same_depth(record, near):
         return False
     after = f"{target.after}\n{record.after}" if target.after else record.after
     records[near] = dataclasses.replace(target, after=after, status="needs-review",
@@ -142,10 +148,10 @@ def _move_after(records: list[Record | None], kept: dict[int, int], old_index: i
 
 
 def move_stranded_afters(records: list[Record | None], kept: dict[int, int], stranded: Sequence[tuple[int, Record]],
-                         retired: list[Record]) -> None:
+                         retired: list[Record], same_depth: Depth) -> None:
     """The added items of records that became another kind of block in place (a list item made a heading):
     onto the item before (as for a deleted item), else into `retired` alone (final "": the English is
     on the page), reported lost. A heading or paragraph never takes list items or rows after it."""
     for old_index, record in stranded:
-        if not _move_after(records, kept, old_index, record):
+        if not _move_after(records, kept, old_index, record, same_depth):
             retired.append(dataclasses.replace(record, final="", reasons=record.reasons + (STRANDED,)))

@@ -15,10 +15,10 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from workflow.config import Settings
-from workflow.document.assemble import header_cell, plain_text
+from workflow.document.assemble import container_prefix, header_cell, line_prefix, plain_text
 from workflow.document.carry import move_additions, move_stranded_afters
 from workflow.document.pairing import pair
 from workflow.document.reuse import Reuse, neighbours
@@ -276,9 +276,34 @@ def _decide(plan: Plan, env: dict[str, Any], glossary: Glossary, info: EngineInf
     kept = {o: n for n, (o, rel) in enumerate(pairing.matches) if o is not None and plan.records[n] is not None}
     back = {id(r) for r in reuse.used}  # English put back on the page is no longer retired
     # (nor are its additions: they moved with it, so they are not moved to a neighbour too)
-    move_additions(plan.records, kept, [(i, old[i]) for i in pairing.retired if id(old[i]) not in back], len(old))
+    depth = _same_depth(plan)
+    move_additions(plan.records, kept, [(i, old[i]) for i in pairing.retired if id(old[i]) not in back], len(old), depth)
     plan.retired = [r for r in [old[i] for i in pairing.retired if old[i].human] + old_retired if id(r) not in back]
-    move_stranded_afters(plan.records, kept, stranded, plan.retired)
+    move_stranded_afters(plan.records, kept, stranded, plan.retired, depth)
+
+
+def _same_depth(plan: Plan) -> Callable[[Record, int], bool]:
+    """Do a record's added items stand, in the English on disk (what memory recorded), behind the container
+    prefix (quotes, indentation) of new segment `near`? Unknown (not found, or at two depths): no.
+    The English is read only when asked (an item with added items lost its Chinese)."""
+    english: list[str] = []
+    read = False
+
+    def same(record: Record, near: int) -> bool:
+        nonlocal english, read
+        if not read:
+            read, data = True, read_bytes(plan.output_path)
+            try:
+                english = parse(data, plan.shown_output).body.split("\n") if data is not None else []
+            except WorkflowError:
+                english = []
+        first = next((line for line in record.after.split("\n") if line.strip()), "")
+        outers = {line[:-len(first)] for line in english if first and line.endswith(first)
+                  and container_prefix(line[:-len(first)]) == line[:-len(first)]}
+        segment = plan.segments[near]
+        return bool(segment.pieces) and outers == {container_prefix(line_prefix(plan.post.body, segment.start))}
+
+    return same
 
 
 def match_levels(plan: Plan, levels: tuple[str, ...]) -> dict[str, int]:

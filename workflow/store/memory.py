@@ -92,8 +92,14 @@ class Record:
 
         Segments the tool itself marked reviewed (nothing to translate) are not an editor's work.
         """
+        return self.own_english or bool(self.after.strip())
+
+    @property
+    def own_english(self) -> bool:
+        """Its English is a person's: reviewed by a person, edited, or an edit carried over (`human`
+        without an `after` alone: adding items after an item approves nothing of its machine English)."""
         reviewed = self.status == "reviewed" and self.reviewer != TOOL_REVIEWER
-        return reviewed or bool(self.patch) or bool(self.previous_source) or bool(self.after.strip())
+        return reviewed or bool(self.patch) or bool(self.previous_source)
 
     @property
     def awaits_decision(self) -> bool:
@@ -173,7 +179,7 @@ class Memory:
         def kept(r: Record) -> bool:  # an editor's added items or rows moved to a live record's `after`
             return not r.after.strip() or any(f"\n{r.after}\n" in f"\n{s.after}\n" for s in self.segments)  # whole lines
         return [r for r in self.retired if r.awaits_decision
-                and not ((not r.final.strip() or r.final in shown) and kept(r))]
+                and ((r.own_english and r.final.strip() and r.final not in shown) or not kept(r))]
 
     def unsettled(self) -> list[Record]:
         """`lost()` and the retired English the tool itself marked `moved` (an exact match put it on
@@ -181,7 +187,7 @@ class Memory:
         some page, and reports the others. A move the tool recorded is not a person's decision: the
         page it went to may since have been refused, failed, or changed again."""
         shown = {r.final for r in self.segments} | {r.previous_final for r in self.segments}
-        moved = [r for r in self.retired if r.decision == "moved" and r.human and r.final.strip()
+        moved = [r for r in self.retired if r.decision == "moved" and r.own_english and r.final.strip()
                  and r.final not in shown]
         return self.lost() + moved
 

@@ -98,7 +98,8 @@ def restore(settings: Settings, source: Path, key: str, *, onto: str | None = No
     records = list(doc.memory.segments)
     headers = {i for i, s in enumerate(doc.plan.segments) if header_cell(doc.plan.post.body, s)}
     # its own English already on the page (or none): only its added items or rows come back
-    rows_only = not replace and (not record.final.strip() or record.final in {r.final for r in records})
+    rows_only = not replace and (not record.final.strip() or not record.own_english
+                                 or record.final in {r.final for r in records})
     index = _target(records, record, onto, rows_only or replace, shown, headers if record.after.strip() else set())
     target = records[index]
     if record.after.strip() and target.kind != record.kind:
