@@ -154,6 +154,8 @@ KINDS = [
       T4="Edge cloud", afters={"T4": "| Kata | Containers |"}),
     k("two table rows added", ("| {T3} | {T4} |\n", "| {T3} | {T4} |\n| Kata | Containers |\n| Zun | Containers too |\n"),
       afters={"T4": "| Kata | Containers |\n| Zun | Containers too |"}),
+    k("a table row added before the first row", ("| --- | --- |\n", "| --- | --- |\n| Kata | Containers |\n"),
+      refused="right below the header row"),
     k("a table column added", ("| {T3} | {T4} |", "| {T3} | {T4} | More |"), refused="outside the translatable text"),
     k("a code comment translated (issue 11: was refused)", ("# {K}", "# create a file system"), K="create a file system"),
     k("a code comment's text deleted", ("# {K}", "#"), K=""),

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from typing import Mapping, Sequence
 
-from workflow.document.assemble import container_prefix, line_prefix
+from workflow.document.assemble import container_prefix, header_cell, line_prefix
 from workflow.store.memory import Record
 from workflow.text.segment import Segment, segment_body
 
@@ -123,6 +123,10 @@ def new_afters(records: Sequence[Record], own: Mapping[int, list[Segment]], adde
     for index in sorted(set(added) | {i for i, r in enumerate(records) if r.after}):
         new = added.get(index, [])
         mine = own.get(index, [])
+        if new and mine and records[index].kind == "table-cell" and header_cell(body, mine[0]):
+            raise Unaligned("a new table row is recorded only after a row of the table's body (as that row's "
+                            "addition); this one comes right below the header row and its `| --- |` line. Move it "
+                            "below the first row of the body, or add the row to the Chinese source", new[0])
         text, bad = added_text(body, mine, new, outer_of(body, (mine or new)[0])) if new else ("", -1)
         if bad >= 0:
             raise Unaligned("this added item leaves the list or table it was added to; keep its indentation "
