@@ -231,7 +231,8 @@ def _lost_english(ctx: Context, doc: Doc, memory: Memory) -> list[Finding]:
     """Retired English of a person that no page holds: awaiting a decision, or marked moved by the tool
     to a page that does not hold it (a move settles only when the English really is on a page). A lost
     record's added items or rows (`after`) are on no page, whatever its own English is."""
-    return [kinds.lost_english(doc, r) for r in memory.unsettled() if r.after.strip() or not ctx.on_some_page(r.final)]
+    return [kinds.lost_english(doc, r) for r in memory.unsettled()
+            if not memory.holds_after(r) or not ctx.on_some_page(r.final)]
 
 
 def _orphan_lost(ctx: Context, doc: Doc, mem: MemoryFile | None) -> list[Finding]:

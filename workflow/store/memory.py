@@ -176,10 +176,12 @@ class Memory:
         """Retired English a person wrote or approved that is not on the page (nor kept beside the English
         that replaced it, as a live segment's `previous_final`), awaiting a decision: restore or dismiss."""
         shown = {r.final for r in self.segments} | {r.previous_final for r in self.segments}
-        def kept(r: Record) -> bool:  # an editor's added items or rows moved to a live record's `after`
-            return not r.after.strip() or any(f"\n{r.after}\n" in f"\n{s.after}\n" for s in self.segments)  # whole lines
         return [r for r in self.retired if r.awaits_decision
-                and ((r.own_english and r.final.strip() and r.final not in shown) or not kept(r))]
+                and ((r.own_english and r.final.strip() and r.final not in shown) or not self.holds_after(r))]
+
+    def holds_after(self, record: Record) -> bool:
+        """A record's added items or rows (none, or moved to a live record's `after`: whole lines) are on the page."""
+        return not record.after.strip() or any(f"\n{record.after}\n" in f"\n{s.after}\n" for s in self.segments)
 
     def unsettled(self) -> list[Record]:
         """`lost()` and the retired English the tool itself marked `moved` (an exact match put it on
