@@ -134,3 +134,14 @@ def test_a_store_named_by_an_earlier_version_is_replaced_not_doubled(tmp_path: P
     other.write_text(json.dumps({"origin": "glance.po", "schema": 1, "units": []}), encoding="utf-8")
     assert cli_runner(conf.root)("memory", "import", "nova.po").exit_code == 0
     assert sorted(p.name for p in (conf.memory_root / "tm").iterdir()) == ["glance.tm", "nova.po.tm"]
+
+
+def test_a_name_with_double_underscores_does_not_share_a_folders_store(tmp_path: Path) -> None:
+    conf = site(tmp_path, a=document("另一篇。"))
+    (conf.root / "a").mkdir()
+    (conf.root / "a" / "b.po").write_text(PO.format(en="Instance not found", zh="找不到实例"), encoding="utf-8")
+    (conf.root / "a__b.po").write_text(PO.format(en="Volume not found", zh="找不到卷"), encoding="utf-8")
+    for name in ("a/b.po", "a__b.po"):
+        assert cli_runner(conf.root)("memory", "import", name).exit_code == 0
+    origins = sorted(json.loads(p.read_text(encoding="utf-8"))["origin"] for p in (conf.memory_root / "tm").iterdir())
+    assert origins == ["a/b.po", "a__b.po"]

@@ -73,15 +73,17 @@ def test_a_build_from_the_cache_answers_what_a_build_from_the_memory_answers(mem
 
 
 def test_an_edit_that_keeps_size_and_time_stamp_is_seen(memory_root: Path) -> None:
-    answers(memory_root)
-    path = memory_root / "b.md.json"
+    only_b = "只在乙的记忆中出现的一句话。"
+    path = write_memory(memory_root, "b", [(TEXTS[1], "B one"), (TEXTS[3], "B three"), (only_b, "Only in b")])
+    found = tm.LazyIndex(memory_root, ".workflow").get().exact(only_b)
+    assert found is not None and found.target == "Only in b"  # and now in the cache
     before = path.stat()
-    path.write_bytes(path.read_bytes().replace(b"B three", b"B THREE"))
+    path.write_bytes(path.read_bytes().replace(b"B three", b"B THREE").replace(b"Only in b", b"ONLY IN B"))
     os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
     assert path.stat().st_size == before.st_size and path.stat().st_mtime_ns == before.st_mtime_ns
     index = tm.LazyIndex(memory_root, ".workflow").get()
-    found = index.exact(TEXTS[3])
-    assert found is not None and {found.target} <= {"A 3", "B THREE"}
+    found = index.exact(only_b)
+    assert found is not None and found.target == "ONLY IN B"  # a stale cache entry would answer "Only in b"
     assert [u.target for u in tm.memory_units(memory_root, ".workflow") if u.source == TEXTS[3]] == ["A 3", "B THREE"]
     assert "B three" not in repr(answers(memory_root))
     assert len(entries(memory_root)) == 2  # the old entry of b is gone

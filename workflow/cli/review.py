@@ -234,9 +234,9 @@ def _walk(ctx: click.Context, conf: Any, paths: tuple[Path, ...], reviewer: str 
 
 
 def _decide(segment: Any) -> tuple[str | None, str]:
+    """One key per decision, no Enter: (the new final or None, a | e | m | s | q)."""
     from workflow.review.finals import final_problem
 
-    """One key per decision, no Enter: (the new final or None, a | e | m | s | q)."""
     offered = "".join(str(k) for k in range(1, min(9, len(segment.matches)) + 1))
     prompt = "  [a]ccept [e]dit [s]kip [q]uit" + (f" [1-{offered[-1]}] take a match" if offered else "") + " "
     while True:

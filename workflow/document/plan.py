@@ -15,7 +15,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from workflow.config import Settings
 from workflow.document.assemble import container_prefix, header_cell, line_prefix, plain_text
@@ -30,12 +30,14 @@ from workflow.store.documents import fast_rel
 from workflow.store.files import read_bytes, sha256
 from workflow.store.memory import EngineInfo, Memory, Record, model_stale
 from workflow.store.post import Post, parse
-from workflow.store.tm import LazyIndex
 from workflow.text.chars import has_han
 from workflow.text.code import CODE_KINDS, CodeOptions
 from workflow.text.protect import Masked, mask
 from workflow.text.segment import Segment, segment_body
 from workflow.text.sentences import Unit, needs_engine, split
+
+if TYPE_CHECKING:  # the index (numpy, rapidfuzz) is imported where a lookup needs it
+    from workflow.store.tm import LazyIndex
 
 
 @dataclass

@@ -14,14 +14,17 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from workflow.config import Settings
 from workflow.glossary.terms import Glossary
 from workflow.glossary.terms import stale as glossary_stale
 from workflow.store.files import sha256
 from workflow.store.memory import TOOL_REVIEWER, EngineInfo, Record, model_stale
-from workflow.store.tm import LazyIndex, Unit, normalise
+from workflow.store.tm_key import normalise
+
+if TYPE_CHECKING:  # the index (numpy, rapidfuzz) is imported where a lookup needs it
+    from workflow.store.tm import LazyIndex, Unit
 from workflow.text.diff import make_patch
 
 MOVED = "moved within the document: the English it had is kept; check it fits here"

@@ -45,6 +45,7 @@ from workflow.store.documents import fast_rel, inside, rel_to, shown, sources
 from workflow.store.files import read_bytes, sha256
 from workflow.store.memory import Memory, Record
 from workflow.store.post import Post, encode_text, key_line, parse, render_front_matter
+from workflow.store.spread import processes, spread
 from workflow.text.diff import make_patch
 from workflow.text.segment import Segment, code_keys, segment_body
 from workflow.text.skeleton import code_difference
@@ -207,10 +208,17 @@ def review(
     report = Report()
     stamp = now or utc_now()
     named = bool(list(paths))
-    for source in sources(settings, paths):
+    todo = sources(settings, paths)
+    # nothing edited: known from hashes, a large run's over several processes (as `check` does)
+    quick = [None] * len(todo) if approve else spread(functools.partial(_untouched_or_none, settings, glossary=glossary),
+                                                      todo, processes(None, len(todo)))
+    for source, done in zip(todo, quick):
+        if done is not None:
+            report.documents.append(done)
+            continue
         try:
             try:
-                report.documents.append(review_document(settings, source, glossary, who, approve, stamp))
+                report.documents.append(review_document(settings, source, glossary, who, approve, stamp, checked=True))
             except UnalignedEdits as exc:
                 raise way_out(exc) from None
         except WorkflowError as exc:
@@ -234,8 +242,9 @@ def record_or_raise(settings: Settings, source: Path) -> DocumentReview:
 
 
 def review_document(settings: Settings, source: Path, glossary: Glossary, who: Reviewer, approve: bool,
-                    now: str) -> DocumentReview:
-    done = None if approve else untouched(settings, source, glossary)
+                    now: str, *, checked: bool = False) -> DocumentReview:
+    """Record one document's edits (`checked`: `untouched` already said None)."""
+    done = None if approve or checked else untouched(settings, source, glossary=glossary)
     if done is not None:
         return done
     doc = load(settings, source)
@@ -268,7 +277,14 @@ def review_document(settings: Settings, source: Path, glossary: Glossary, who: R
     return DocumentReview(source=doc.plan.shown, output=out, state=state, reviewed=reviewed, total=len(records), changes=tuple(changes))
 
 
-def untouched(settings: Settings, source: Path, glossary: Glossary) -> DocumentReview | None:
+def _untouched_or_none(settings: Settings, source: Path, *, glossary: Glossary) -> DocumentReview | None:
+    try:
+        return untouched(settings, source, glossary=glossary)
+    except WorkflowError:  # said when the document is reviewed in full
+        return None
+
+
+def untouched(settings: Settings, source: Path, *, glossary: Glossary) -> DocumentReview | None:
     """Nothing edited: the Chinese and the English are as memory's header records them (same glossary),
     known from hashes before anything is parsed. None: review the document."""
     rel = fast_rel(source, settings.source)

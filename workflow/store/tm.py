@@ -20,10 +20,8 @@ A unit's fields are turned into a `Unit` only when a lookup returns it.
 from __future__ import annotations
 
 import bisect
-import functools
 import itertools
 import json
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -35,6 +33,7 @@ from rapidfuzz import fuzz, process
 
 from workflow.store.memory import TOOL_REVIEWER
 from workflow.store.tm_cache import Cache, Fields, Part
+from workflow.store.tm_key import _normalise, normalise  # noqa: F401  (normalise: part of this module's interface)
 from workflow.store.tm_sketch import COMMON as COMMON
 from workflow.store.tm_sketch import SKETCH as SKETCH
 from workflow.store.tm_sketch import Postings, sketches
@@ -46,16 +45,6 @@ RANK = {"reviewed": 0, "imported": 1, "needs-review": 2}
 LIMIT = 3  # suggestions offered per segment
 
 
-def _normalise(text: str) -> str:
-    if not unicodedata.is_normalized("NFKC", text):
-        text = unicodedata.normalize("NFKC", text)
-    return " ".join(text.split())
-
-
-# A segment's source is normalised 3 times in a run (own index, exact, fuzzy); building the
-# index normalises each memory text once, through `_normalise` (a cache over them would only churn).
-normalise = functools.lru_cache(maxsize=4096)(_normalise)
-normalise.__doc__ = """The Chinese as the memory compares it: NFKC (full-width forms folded), spaces collapsed."""
 
 
 @dataclass(frozen=True, kw_only=True)

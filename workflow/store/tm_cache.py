@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import os
 import struct
+import unicodedata
 import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -83,6 +84,8 @@ class Part:
 
 def key_of(relative: str, data: bytes) -> str:
     digest = hashlib.sha256(FORMAT)
+    # the keys are NFKC-normalised: another Unicode version may normalise them otherwise
+    digest.update(unicodedata.unidata_version.encode() + b"\0")
     digest.update(relative.encode("utf-8", "surrogateescape") + b"\0")
     digest.update(data)
     return digest.hexdigest()

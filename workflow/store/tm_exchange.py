@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 import xml.etree.ElementTree as ET
+import zlib
 from pathlib import Path
 from typing import Iterable
 
@@ -132,7 +133,10 @@ def store_name(origin: str) -> str:
     """The store's file name for an imported file: its project-relative path (or, from outside the
     project, its name) with folders joined by `__`, so `v1/zh_CN.po` and `v2/zh_CN.po`, or `p.tmx` and
     `p.po`, are two stores, and importing the same file again replaces its own store only."""
-    return origin.replace("/", "__") + TM_SUFFIX
+    name = origin.replace("/", "__")
+    if "__" in origin:  # `a__b.po` is not `a/b.po`'s store
+        name += "-" + format(zlib.crc32(origin.encode("utf-8", "surrogateescape")), "08x")
+    return name + TM_SUFFIX
 
 
 def write_store(memory_root: Path, origin: str, pairs: Iterable[tuple[str, str]]) -> tuple[Path, int]:
@@ -148,7 +152,8 @@ def write_store(memory_root: Path, origin: str, pairs: Iterable[tuple[str, str]]
     path = folder / store_name(origin)
     atomic_write(path, (json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8"))
     old = folder / (Path(origin).stem + TM_SUFFIX)
-    if old != path and _origin_of(old) == Path(origin).name:
+    if old != path and "/" not in origin and _origin_of(old) == origin:
+        # only a file at the project's top: the old store named `zh_CN.po` whichever folder it came from
         old.unlink(missing_ok=True)
     return path, len(units)
 

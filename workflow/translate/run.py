@@ -17,6 +17,7 @@ stays here, and the windows are the same as with one process, so the files are t
 from __future__ import annotations
 
 import datetime
+import functools
 import os
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -151,7 +152,7 @@ def translate(
     stamp = now or datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
     job = Job(settings=settings, glossary=glossary, info=slot.info(), force=force and not dry_run, dry_run=dry_run,
               now=stamp, tm=None, hints=slot.uses_hints())
-    todo = _answer_unchanged(job, todo, report)
+    todo = _answer_unchanged(job, todo, report, jobs)
     if not todo:
         report.documents.sort(key=lambda d: d.source)
         return report
@@ -187,11 +188,13 @@ def translate(
     return report
 
 
-def _answer_unchanged(job: Job, todo: list[Path], report: RunReport) -> list[Path]:
-    """Documents nothing changed, answered from hashes; the others, to plan."""
+def _answer_unchanged(job: Job, todo: list[Path], report: RunReport, jobs: int | None) -> list[Path]:
+    """Documents nothing changed, answered from hashes (a large run's over several processes, as
+    `check` does); the others, to plan."""
+    from workflow.store.spread import processes, spread
+
     rest = []
-    for path in todo:
-        done = unchanged(job, path)
+    for path, done in zip(todo, spread(functools.partial(unchanged, job), todo, processes(jobs, len(todo)))):
         if done is None:
             rest.append(path)
         else:

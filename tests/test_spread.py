@@ -1,0 +1,33 @@
+"""`store.spread`: one function over many items in forked processes, answers in the items' order."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from workflow.store import spread as spread_mod
+from workflow.store.spread import processes, spread
+
+
+def test_answers_come_back_in_order_and_from_other_processes() -> None:
+    items = list(range(101))
+    answers = spread(lambda n: (n * n, os.getpid()), items, 3)
+    assert [a for a, _ in answers] == [n * n for n in items]
+    assert len({pid for _, pid in answers}) >= 2 and answers[0][1] == os.getpid()  # the pool may reuse one
+
+
+def test_a_process_that_dies_costs_only_time(tmp_path: Path) -> None:
+    parent = os.getpid()
+
+    def call(n: int) -> int:
+        if os.getpid() != parent and n == 60:
+            os._exit(9)  # killed mid-slice
+        return n + 1
+
+    assert spread(call, list(range(100)), 2) == list(range(1, 101))
+    assert spread_mod._CALL is None
+
+
+def test_small_runs_stay_in_this_process() -> None:
+    assert processes(None, spread_mod.MIN_ITEMS - 1) == 1
+    assert processes(4, 3) == 1 and processes(2, 10) == 2
