@@ -44,6 +44,7 @@ def test_an_added_item_stays_after_its_item_when_that_items_chinese_changes(tmp_
     change_chinese(root, "第二项：边缘计算的部署", "第二项：边缘计算的大规模部署")
     item = next(r for r in memory(root).segments if "大规模" in r.source)
     assert item.after == ITEM and item.status == "needs-review"
+    assert item.previous_final == "" and not item.own_english  # its old machine English was nobody's work
     assert f"- {item.final}\n{ITEM}\n" in english.read_text(encoding="utf-8")
 
 

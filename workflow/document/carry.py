@@ -25,6 +25,7 @@ from workflow.text.typography import han_left
 RE_APPLIED = "the Chinese changed; the earlier edit was re-applied to the new machine text"
 DELETED = "the Chinese changed; the editor had deleted this segment, its new machine text is in memory"
 APPROVED = "the Chinese changed since this segment was reviewed; the earlier English is kept in previous_final"
+ADDED_FOLLOW = "the Chinese changed; the list items or table rows an editor added after it follow it: check they still belong"
 KEPT = ("the Chinese changed and the earlier edit does not apply cleanly ({problem}); the editor's previous "
         "English is kept on the page and the new machine English is in memory: check it against the new Chinese")
 
@@ -38,6 +39,9 @@ def carry_over(record: Record, previous: Record | None, glossary: Glossary | Non
     """
     if previous is None or not previous.human:
         return record
+    if not previous.own_english:  # only items added after it: its machine English was nobody's
+        return dataclasses.replace(record, status="needs-review", markup=previous.markup, after=previous.after,
+                                   reasons=record.reasons + (ADDED_FOLLOW,))
     own = previous.status == "reviewed" or not previous.previous_source
     base = dataclasses.replace(
         record, status="needs-review", match="carried", markup=previous.markup, after=previous.after,
