@@ -343,7 +343,11 @@ def test_real_libretranslate_server(real_server: str, project: Path) -> None:
     with pytest.raises(EngineUnavailable, match="Invalid API key"):
         engine(real_server, project, **{"libretranslate.api-key": "wrong"}).translate(["你好"])
 
-    # One article: the random model never ends a sentence, and the server decodes 256 tokens for each.
+    # One article: the random model never ends a sentence, and the server decodes 256 tokens for each,
+    # so a batch can take a minute on a loaded machine: the timeout is generous (this is not a speed test).
+    config = project / "pyproject.toml"
+    config.write_text(config.read_text(encoding="utf-8") + "\n[tool.workflow.libretranslate]\ntimeout = 600\n",
+                      encoding="utf-8")
     article = project / "source_zh" / "2016-10-26-openstack-barcelona-summit-day-2.md"
     result = invoke(project, "translate", "--engine", "libretranslate", "--libretranslate-url", real_server, str(article))
     assert result.exit_code == 0, result.output
