@@ -27,7 +27,6 @@ Nothing here writes, prints, or imports click or a machine-translation library.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
@@ -43,9 +42,9 @@ from workflow.store.documents import documents, recorded_lines
 from workflow.store.files import sha256
 from workflow.store.memory import Memory, Record, model_stale
 from workflow.store.memory_scan import Header
+from workflow.store.spread import processes
 
 JSON_SCHEMA = 1  # of the `--format json` report; bump on any incompatible change
-PARALLEL_MIN = 2000  # documents; below this a second process costs more than it saves
 
 
 @dataclass(kw_only=True, slots=True)  # not frozen: a frozen init costs 4 us, one per document
@@ -103,12 +102,12 @@ def check(settings: Settings, paths: Iterable[Path] = (), *, require_reviewed: b
     """Every finding for the documents named by `paths` (all documents when none).
 
     `jobs`: processes to spread a large run over (default: one per CPU, from
-    `PARALLEL_MIN` documents on, where the platform can fork). Raises WorkflowError
+    `store.spread.MIN_ITEMS` documents on, where the platform can fork). Raises WorkflowError
     for a path outside the source and output folders, a named file that does not
     exist, or a glossary that cannot be read (exit code 2).
     """
     rels = documents(settings, list(paths))
-    jobs = _jobs(jobs, len(rels))
+    jobs = processes(jobs, len(rels))
     if jobs > 1:
         parts = _in_parallel(settings, rels, require_reviewed, jobs)
     else:
@@ -137,21 +136,6 @@ def _check_all(ctx: Context, rels: list[str]) -> Part:
         if status is not None:
             statuses.append(status)
     return findings, statuses, ctx.notes
-
-
-def _jobs(jobs: int | None, documents: int) -> int:
-    """Processes to use: 1 for small runs and where the platform cannot fork."""
-    if jobs is None:
-        if documents < PARALLEL_MIN:
-            return 1
-        jobs = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    jobs = max(1, min(jobs, documents // 2))
-    if jobs > 1:
-        import multiprocessing
-
-        if "fork" not in multiprocessing.get_all_start_methods():
-            return 1
-    return jobs
 
 
 _FORKED: Context | None = None  # the parent's context, inherited by the processes it forks
