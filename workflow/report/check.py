@@ -27,6 +27,7 @@ Nothing here writes, prints, or imports click or a machine-translation library.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
@@ -42,7 +43,7 @@ from workflow.store.documents import documents, recorded_lines
 from workflow.store.files import sha256
 from workflow.store.memory import Memory, Record, model_stale
 from workflow.store.memory_scan import Header
-from workflow.store.spread import processes
+from workflow.store.spread import processes, spread
 
 JSON_SCHEMA = 1  # of the `--format json` report; bump on any incompatible change
 
@@ -108,67 +109,25 @@ def check(settings: Settings, paths: Iterable[Path] = (), *, require_reviewed: b
     """
     rels = documents(settings, list(paths))
     jobs = processes(jobs, len(rels))
-    if jobs > 1:
-        parts = _in_parallel(settings, rels, require_reviewed, jobs)
-    else:
-        parts = [check_documents(settings, rels, require_reviewed)]
-    findings = sorted((f for part in parts for f in part[0]),
+    ctx = Context.load(settings, require_reviewed)
+    if jobs > 1:  # the forked processes inherit the context (engine identity, glossary read once)
+        try:
+            ctx.entries()  # read before the fork, not once per process
+        except WorkflowError:
+            pass  # raised again where a document needs the glossary, as in one process
+    answers = spread(functools.partial(_check_one, ctx), rels, jobs)
+    findings = sorted((f for found, _, _ in answers for f in found),
                       key=lambda f: (f.path, f.line, FINDING_KINDS.index(f.kind), f.detail))
-    statuses = [s for part in parts for s in part[1]]
-    notes = list(dict.fromkeys(n for part in parts for n in part[2]))
+    statuses = [status for _, status, _ in answers if status is not None]
+    notes = list(dict.fromkeys([*ctx.notes, *(n for _, _, new in answers for n in new)]))
     return Report(tuple(findings), tuple(statuses), tuple(notes), require_reviewed)
 
 
-Part = tuple[list[Finding], list[DocumentStatus], list[str]]
-
-
-def check_documents(settings: Settings, rels: list[str], require_reviewed: bool) -> Part:
-    """Findings, statuses and notes of the documents `rels` (source-relative paths), in one process."""
-    return _check_all(Context.load(settings, require_reviewed), rels)
-
-
-def _check_all(ctx: Context, rels: list[str]) -> Part:
-    findings: list[Finding] = []
-    statuses: list[DocumentStatus] = []
-    for rel in rels:
-        found, status = check_document(ctx, rel)
-        findings += found
-        if status is not None:
-            statuses.append(status)
-    return findings, statuses, ctx.notes
-
-
-_FORKED: Context | None = None  # the parent's context, inherited by the processes it forks
-
-
-def _in_parallel(settings: Settings, rels: list[str], require_reviewed: bool, jobs: int) -> list[Part]:
-    """Contiguous slices of the documents: this process checks the first, `jobs - 1` forked ones the
-    others. They inherit this process's context (engine identity, glossary read once, nothing
-    imported again); only their findings and status rows travel back."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    global _FORKED
-    ctx = Context.load(settings, require_reviewed)
-    try:
-        ctx.entries()  # read before the fork, not once per process
-    except WorkflowError:
-        pass  # raised again where a document needs the glossary, as in one process
-    size = -(-len(rels) // jobs)
-    slices = [rels[i:i + size] for i in range(0, len(rels), size)]
-    _FORKED = ctx
-    try:
-        with ProcessPoolExecutor(len(slices) - 1, mp_context=multiprocessing.get_context("fork")) as pool:
-            futures = [pool.submit(_check_forked, part) for part in slices[1:]]
-            first = _check_all(ctx, slices[0])
-            return [first] + [future.result() for future in futures]
-    finally:
-        _FORKED = None
-
-
-def _check_forked(rels: list[str]) -> Part:
-    assert _FORKED is not None, "runs only in a process forked by _in_parallel"
-    return _check_all(_FORKED, rels)
+def _check_one(ctx: Context, rel: str) -> tuple[list[Finding], DocumentStatus | None, list[str]]:
+    """`check_document` and the notes it added (a forked process's notes travel back this way)."""
+    before = len(ctx.notes)
+    found, status = check_document(ctx, rel)
+    return found, status, ctx.notes[before:]
 
 
 # -- one document ------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
-"""One function over many documents, spread over forked processes: `check`'s way, for the hash passes
-of `translate` (nothing changed) and `review` (nothing edited).
+"""One function over many documents, spread over forked processes: `check`, and the hash passes of
+`translate` (nothing changed) and `review` (nothing edited).
 
 This process takes the first slice; `count - 1` forked ones take the others. They inherit the
 caller's state (settings, glossary, job: read and imported once, nothing pickled but the items
