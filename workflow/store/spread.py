@@ -21,13 +21,14 @@ MIN_ITEMS = 2000  # below this a second process costs more than it saves (measur
 _CALL: Callable[[Any], Any] | None = None  # the function, inherited by the forked processes
 
 
-def processes(jobs: int | None, items: int) -> int:
-    """How many: `jobs` when given, else one per CPU from MIN_ITEMS items on; 1 where fork is missing."""
+def processes(jobs: int | None, items: int, *, least: int = MIN_ITEMS, per_process: int = 2) -> int:
+    """How many: `jobs` when given, else one per CPU from `least` items on; never more than one per
+    `per_process` items; 1 where fork is missing."""
     if jobs is None:
-        if items < MIN_ITEMS:
+        if items < least:
             return 1
         jobs = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    jobs = max(1, min(jobs, items // 2))
+    jobs = max(1, min(jobs, items // per_process))
     if jobs > 1:
         import multiprocessing
 

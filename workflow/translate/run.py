@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import datetime
 import functools
-import os
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -203,18 +202,10 @@ def _answer_unchanged(job: Job, todo: list[Path], report: RunReport, jobs: int |
 
 
 def worker_count(jobs: int | None, documents: int) -> int:
-    """Processes to use: 1 for small runs and where the platform cannot fork."""
-    if jobs is None:
-        if documents < PARALLEL_MIN:
-            return 1
-        jobs = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    jobs = max(1, min(jobs, documents))
-    if jobs > 1:
-        import multiprocessing
+    """Planning processes: 1 for small runs and where the platform cannot fork (up to one per document)."""
+    from workflow.store.spread import processes
 
-        if "fork" not in multiprocessing.get_all_start_methods():
-            return 1
-    return jobs
+    return processes(jobs, documents, least=PARALLEL_MIN, per_process=1)
 
 
 def _remove_stale_temp_files(settings: Settings) -> list[str]:
