@@ -31,3 +31,34 @@ def test_a_process_that_dies_costs_only_time(tmp_path: Path) -> None:
 def test_small_runs_stay_in_this_process() -> None:
     assert processes(None, spread_mod.MIN_ITEMS - 1) == 1
     assert processes(4, 3) == 1 and processes(2, 10) == 2
+
+
+def test_what_a_fork_inherits_is_frozen_out_of_collection_only_for_the_block() -> None:
+    import gc
+
+    from workflow.store.spread import frozen
+
+    before = gc.get_freeze_count()
+    with frozen():
+        count = gc.get_freeze_count()
+        assert count > before  # this process's objects, left out of collections while forked processes run
+        with frozen():  # a nested block (translate's pool, a hash pass inside it) keeps the outer freeze
+            pass
+        assert gc.get_freeze_count() == count
+    assert gc.get_freeze_count() == 0  # and afterwards collected again: a library caller leaks nothing
+
+
+def test_spread_inside_a_frozen_block_leaves_it_frozen() -> None:
+    import gc
+
+    from workflow.store.spread import frozen
+
+    with frozen():
+        count = gc.get_freeze_count()
+        assert spread(_square, list(range(10)), 2) == [n * n for n in range(10)]
+        assert gc.get_freeze_count() >= count
+    assert gc.get_freeze_count() == 0
+
+
+def _square(n: int) -> int:
+    return n * n

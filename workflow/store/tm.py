@@ -112,19 +112,22 @@ class Index:
         keys = list(itertools.chain.from_iterable(p.keys for p in self._parts))
         # each source's first unit (C loops: the reversed pairs leave the first number per key)
         self._first = dict(zip(reversed(keys), range(len(keys) - 1, -1, -1)))
-        self._sources = list(dict.fromkeys(keys))
         self._more: dict[str, list[int]] = {}  # the sources several units share: all their numbers
+        self._ranked: set[str] = set()  # shared sources whose units are in rank order
+        self._units: dict[int, Unit] = {}
+        matrix = np.concatenate([p.matrix for p in self._parts]) if self._parts else np.zeros((0, SKETCH), np.uint32)
+        counts = np.concatenate([p.counts for p in self._parts]) if self._parts else np.zeros(0, np.uint8)
         if len(self._first) < len(keys):
+            self._sources = list(dict.fromkeys(keys))
             for n, key in enumerate(keys):
                 if self._first[key] != n:
                     self._more.setdefault(key, [self._first[key]]).append(n)
-        self._ranked: set[str] = set()  # shared sources whose units are in rank order
-        self._units: dict[int, Unit] = {}
-        firsts = np.fromiter(map(self._first.__getitem__, self._sources), np.int64, len(self._sources))
-        matrix = np.concatenate([p.matrix for p in self._parts]) if self._parts else np.zeros((0, SKETCH), np.uint32)
-        counts = np.concatenate([p.counts for p in self._parts]) if self._parts else np.zeros(0, np.uint8)
+            firsts = np.fromiter(map(self._first.__getitem__, self._sources), np.int64, len(self._sources))
+            matrix, counts = matrix[firsts], counts[firsts]
+        else:  # every unit's source its own: the sources are the keys, in the same order
+            self._sources = keys
         lengths = np.fromiter(map(len, self._sources), np.int64, len(self._sources))
-        self._postings = Postings(matrix[firsts], counts[firsts], lengths)
+        self._postings = Postings(matrix, counts, lengths)
 
     def __len__(self) -> int:
         return self._starts[-1]

@@ -31,6 +31,7 @@ from workflow.glossary.terms import load as load_glossary
 from workflow.store.documents import sources
 from workflow.store.files import links_not_followed, stale_temp_files
 from workflow.store.memory import EngineInfo, Memory
+from workflow.store.spread import frozen
 from workflow.translate.stream import MATCH_LEVELS, DocumentResult, Job, Local, Pool, new_stats, unchanged
 
 if TYPE_CHECKING:
@@ -165,10 +166,19 @@ def translate(
     if len(todo) > CHUNK:
         tm.get()
     job = replace(job, tm=tm)
-    count = worker_count(jobs, len(todo))
+    with frozen():  # the state the workers inherit (and the index) out of their garbage collections
+        _plan_and_write(job, todo, slot, glossary, report, progress, worker_count(jobs, len(todo)))
+    report.memory_units = len(tm.get()) if tm.built else 0
+    report.documents.sort(key=lambda d: d.source)
+    return report
+
+
+def _plan_and_write(job: Job, todo: list[Path], slot: EngineSlot, glossary: Glossary, report: RunReport,
+                    progress: ProgressFactory | None, count: int) -> None:
+    """Plan the documents in chunks (over `count` processes), engine windows across documents, write."""
     pool: Local | Pool = Pool(job, count) if count > 1 else Local(job)
     window = Window(pool.size)
-    window.tm = tm
+    window.tm = job.tm
     try:
         for start in range(0, len(todo), CHUNK):
             for worker, planned in pool.plan(todo[start:start + CHUNK]):
@@ -182,9 +192,6 @@ def translate(
         window.flush(pool, slot, glossary, report, progress)
     finally:
         pool.close()
-    report.memory_units = len(tm.get()) if tm.built else 0
-    report.documents.sort(key=lambda d: d.source)
-    return report
 
 
 def _answer_unchanged(job: Job, todo: list[Path], report: RunReport, jobs: int | None) -> list[Path]:
