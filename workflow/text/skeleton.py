@@ -9,6 +9,7 @@ image sources, inline code, inline HTML, footnote references and hard breaks
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from typing import Any, Callable
 
@@ -16,7 +17,7 @@ from markdown_it.token import Token
 
 from workflow.text.chars import has_han
 from workflow.text.code import CODE_BLOCKS, DEFAULT, CodeOptions, masked
-from workflow.text.segment import parse_tokens
+from workflow.text.segment import blocks, markdown
 
 VERBATIM_BLOCKS = ("fence", "code_block", "html_block")
 INLINE_KEPT: dict[str, Callable[[Token], tuple[Any, ...]]] = {
@@ -29,8 +30,29 @@ INLINE_KEPT: dict[str, Callable[[Token], tuple[Any, ...]]] = {
 }
 
 
-def skeleton(body: str, code: CodeOptions = DEFAULT) -> list[Any]:
-    return [_shape(token, code) for token in parse_tokens(body)]
+# The only characters from which an inline pass makes a token `INLINE_KEPT` keeps: links, images,
+# footnote references (`[`), autolinks and inline HTML (`<`), code (`\``), hard breaks (a line end).
+INLINE_TRIGGERS = ("[", "<", "`", "\n")
+
+
+@functools.lru_cache(maxsize=16)  # a document's check compares its source's skeleton several times
+def skeleton(body: str, code: CodeOptions = DEFAULT) -> tuple[Any, ...]:
+    """The structure of `body`: its block tokens, and the inline tokens that must survive.
+
+    The blocks come from the block pass alone; the inline pass runs only on an inline block
+    whose text holds one of `INLINE_TRIGGERS` (in prose, few do), which gives the tokens of
+    the full parse at a fraction of its cost (a test holds the two equal). Footnotes need the
+    full parse: their tokens come from a pass after the inline one."""
+    env: dict[str, Any] = {}
+    tokens = blocks().parse(body, env)
+    md = markdown()
+    for token in tokens if not env.get("footnotes") else ():
+        if token.type == "inline" and any(c in token.content for c in INLINE_TRIGGERS):
+            token.children = []
+            md.inline.parse(token.content, md, env, token.children)
+    if env.get("footnotes"):  # definitions (block pass) or inline footnotes (`^[...]`, inline pass)
+        tokens = md.parse(body, {})
+    return tuple(_shape(token, code) for token in tokens)
 
 
 def _shape(token: Token, code: CodeOptions) -> Any:

@@ -47,18 +47,15 @@ def _run(text: str) -> str:
 
 
 def _convert(text: str) -> str:
-    text = "".join(_width(ch) for ch in text)
-    for zh, en in OTHER.items():
-        text = text.replace(zh, en)
-    for zh, en in SPACED.items():
-        text = text.replace(zh, en + " ")
-    for zh, en in PAIRED.items():
-        text = text.replace(zh, en)
-    text = re.sub(r"\.{3,}", "\u2026", text)  # an engine's `...` is an ellipsis too
-    text = re.sub(r"([.!?,;:])\1+", r"\1", text)  # 。。 -> .
-    text = re.sub(r"[ \t]+", " ", text)
-    text = re.sub(r" ([,.;:!?)\]\u2026])", r"\1", text)
-    text = re.sub(r"([(\[]) ", r"\1", text)
+    text = text.translate(_PUNCTUATION)
+    if "\u2026\u2026" in text or "\u2014\u2014" in text:
+        for zh in PAIRS:
+            text = text.replace(zh, OTHER[zh])
+    text = _ELLIPSIS.sub("\u2026", text)  # an engine's `...` is an ellipsis too
+    text = _REPEATED.sub(r"\1", text)  # 。。 -> .
+    text = _BLANKS.sub(" ", text)
+    text = _SPACE_BEFORE.sub(r"\1", text)
+    text = _SPACE_AFTER.sub(r"\1", text)
     return _inside_quotes(text).replace("\u2026", "...")
 
 
@@ -72,11 +69,26 @@ def _inside_quotes(text: str) -> str:
     return '"'.join(parts)
 
 
-def _width(ch: str) -> str:
-    """Full-width ASCII variants (Ａ１＃) -> ASCII; everything else unchanged."""
-    if "\uff01" <= ch <= "\uff5e" and ch not in SPACED and ch not in PAIRED and ch != "～":
-        return unicodedata.normalize("NFKC", ch)
-    return ch
+def _punctuation() -> dict[int, str]:
+    """One `str.translate` table: full-width ASCII variants (Ａ１＃) -> ASCII, then the marks above.
+
+    The marks are single characters none of whose replacements is another mark, so one pass
+    applies them all; the two-character marks of `OTHER` are replaced after (`PAIRS`)."""
+    table = {code: unicodedata.normalize("NFKC", chr(code)) for code in range(0xFF01, 0xFF5F)
+             if chr(code) not in SPACED and chr(code) not in PAIRED and chr(code) != "～"}
+    table.update({ord(zh): en + " " for zh, en in SPACED.items()})
+    table.update({ord(zh): en for zh, en in PAIRED.items()})
+    table.update({ord(zh): en for zh, en in OTHER.items() if len(zh) == 1})
+    return table
+
+
+_PUNCTUATION = _punctuation()
+PAIRS = tuple(zh for zh in OTHER if len(zh) > 1)
+_ELLIPSIS = re.compile(r"\.{3,}")
+_REPEATED = re.compile(r"([.!?,;:])\1+")
+_BLANKS = re.compile(r"[ \t]+")
+_SPACE_BEFORE = re.compile(r" ([,.;:!?)\]\u2026])")
+_SPACE_AFTER = re.compile(r"([(\[]) ")
 
 
 def han_left(text: str) -> list[str]:

@@ -1,0 +1,71 @@
+"""The pipeline's shortcuts give what the long way gives: each against a plain reference."""
+
+from __future__ import annotations
+
+import random
+import re
+import unicodedata
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from workflow.text import typography
+from workflow.text.code import CodeOptions
+from workflow.text.segment import markdown
+from workflow.text.skeleton import _shape, skeleton
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _reference_convert(text: str) -> str:
+    """`typography._convert` the long way: a character at a time, then every mark replaced in turn."""
+    text = "".join(unicodedata.normalize("NFKC", ch) if "\uff01" <= ch <= "\uff5e" and ch not in typography.SPACED
+                   and ch not in typography.PAIRED and ch != "～" else ch for ch in text)
+    for zh, en in typography.OTHER.items():
+        text = text.replace(zh, en)
+    for zh, en in typography.SPACED.items():
+        text = text.replace(zh, en + " ")
+    for zh, en in typography.PAIRED.items():
+        text = text.replace(zh, en)
+    text = re.sub(r"\.{3,}", "\u2026", text)
+    text = re.sub(r"([.!?,;:])\1+", r"\1", text)
+    text = re.sub(r"[ \t]+", " ", text)
+    text = re.sub(r" ([,.;:!?)\]\u2026])", r"\1", text)
+    text = re.sub(r"([(\[]) ", r"\1", text)
+    return typography._inside_quotes(text).replace("\u2026", "...")
+
+
+MARKS = "".join([*typography.SPACED, *typography.PAIRED, *"".join(typography.OTHER), *map(chr, range(0xFF01, 0xFF5F))])
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.text(alphabet=st.sampled_from(MARKS + " \t.!?,;:()[]\"'…—ab中文"), max_size=40))
+def test_typography_in_one_pass_is_the_mark_by_mark_conversion(text: str) -> None:
+    assert typography._convert(text) == _reference_convert(text)
+
+
+def _full_parse_skeleton(body: str, code: CodeOptions) -> tuple[object, ...]:
+    return tuple(_shape(token, code) for token in markdown().parse(body, {}))
+
+
+PIECES = ["[", "]", "(", ")", "<", ">", "`", "\n", "  \n", "\\\n", "*", "_", "![a](b)", "[^1]", "[^1]: note\n", "<b>",
+          "http://x.y", "[x]: http://r\n", "[x]", "|", "---\n", "> ", "- ", "1. ", "```\n", "&amp;", "\\", "    ",
+          "^[inline]", "# ", "<div>\n", "\n\n", "<!-- c -->", "<https://a.b>", "`` x ``"]
+
+
+def test_skeleton_from_the_block_pass_is_the_full_parse_s() -> None:
+    """Inline passes only where a trigger character is: the same tokens as a full parse, on the
+    articles and on thousands of them with Markdown pieces dropped in at random."""
+    rng = random.Random(7)
+    bodies = [p.read_text(encoding="utf-8") for p in sorted((REPO / "source_zh").glob("*.md"))]
+    bodies += [p.read_text(encoding="utf-8") for p in sorted((REPO / "output_en").glob("*.md"))]
+    for body in bodies:
+        for code in (CodeOptions(), CodeOptions(False, False), CodeOptions(True, True)):
+            assert skeleton(body, code) == _full_parse_skeleton(body, code)
+        for _ in range(150):
+            chars = list(body)
+            for _ in range(rng.randint(1, 8)):
+                chars.insert(rng.randint(0, len(chars)), rng.choice(PIECES))
+            mutated = "".join(chars)
+            assert skeleton(mutated) == _full_parse_skeleton(mutated, CodeOptions()), mutated[:300]
