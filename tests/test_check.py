@@ -561,3 +561,26 @@ def test_check_reads_only_the_header_of_a_current_document(translated: Path, mon
     path = memory_file(translated, BOSTON)
     path.write_bytes(path.read_bytes()[:-40])  # cut inside the segments
     assert [f.kind for f in check(settings).findings] == ["corrupt-memory"]
+
+
+def test_review_with_nothing_edited_imports_no_part_of_the_review_proper(translated: Path) -> None:
+    """Nothing edited is known from hashes: the parser, the attribution and the renderer stay unimported."""
+    runner = """
+import sys
+from workflow.cli import cli
+try:
+    cli(["-C", sys.argv[1], "review"], standalone_mode=False)
+except SystemExit:
+    pass
+print(sorted(m for m in sys.modules if m in ('workflow.review.record', 'workflow.document.output', 'markdown_it')))
+"""
+    out = subprocess.run([sys.executable, "-c", runner, str(translated)], capture_output=True, text=True,
+                         env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert out.returncode == 0, out.stderr
+    assert "5 documents: 5 unchanged." in out.stdout  # it really ran
+    assert out.stdout.splitlines()[-1] == "[]"
+    edited = translated / "output_en" / BOSTON
+    edited.write_text(edited.read_text(encoding="utf-8").replace("Boston", "Boston,", 1), encoding="utf-8")
+    out = subprocess.run([sys.executable, "-c", runner, str(translated)], capture_output=True, text=True,
+                         env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert "workflow.review.record" in out.stdout.splitlines()[-1]  # an edit takes the review proper

@@ -11,7 +11,7 @@ import pytest
 
 from workflow.config import load_settings
 from workflow.errors import ConfigError, WorkflowError
-from workflow.review.record import review
+from workflow.review.run import review
 from workflow.store.memory import Memory
 from workflow.store.memory import load as load_memory
 from workflow.text.chars import has_han

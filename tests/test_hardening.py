@@ -12,7 +12,7 @@ import pytest
 import workflow.store.files
 from workflow.config import Settings, load_settings
 from workflow.document.output import lock_path
-from workflow.review.record import review
+from workflow.review.run import review
 from workflow.store.files import locked
 from workflow.translate.run import translate
 

@@ -17,7 +17,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 from review_support import configure
 
 from workflow.report.check import check
-from workflow.review.record import review
+from workflow.review.run import review
 from workflow.store.memory import load as load_memory
 from workflow.translate.lost import dismiss
 from workflow.translate.run import translate

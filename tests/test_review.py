@@ -26,7 +26,7 @@ from review_support import (
     write,
 )
 
-from workflow.review.record import review
+from workflow.review.run import review
 from workflow.text.diff import apply_patch
 
 Run = Callable[..., Result]
@@ -103,11 +103,11 @@ def test_reviewer_flag_beats_config_beats_git(site: Path, run: Run, monkeypatch:
     assert run("review", "--reviewer", "Grace").exit_code == 0
     assert record(site, SCHEDULE).reviewer == "Grace"
     configure(site, reviewer="")
-    monkeypatch.setattr("workflow.review.record.git_user", lambda root: "Linus")
+    monkeypatch.setattr("workflow.review.results.git_user", lambda root: "Linus")
     replace(site, "One.", "Two.")
     assert run("review").exit_code == 0
     assert record(site, SCHEDULE).reviewer == "Linus"
-    monkeypatch.setattr("workflow.review.record.git_user", lambda root: "")
+    monkeypatch.setattr("workflow.review.results.git_user", lambda root: "")
     edited = replace(site, "Two.", "Three.")
     result = run("review")
     assert result.exit_code == 2

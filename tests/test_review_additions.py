@@ -14,7 +14,7 @@ from test_review_edit_kinds import NAME, labelled, memory, setup
 from workflow.config import load_settings
 from workflow.document.carry import MOVED_ADDITION
 from workflow.errors import MemoryCorrupt
-from workflow.review.record import review
+from workflow.review.run import review
 from workflow.store.memory import Record, parse
 from workflow.translate.run import translate
 

@@ -24,7 +24,7 @@ from review_support import (
 from workflow.config import Settings
 from workflow.engines import Progress
 from workflow.engines.pseudo import pseudo
-from workflow.review.record import review
+from workflow.review.run import review
 from workflow.store.memory import EngineInfo, Record
 from workflow.text.diff import apply_patch, make_patch
 from workflow.translate.run import carry_over, translate

@@ -11,7 +11,7 @@ import yaml
 from review_edit_kinds import CHINESE, KINDS, LABELS, Kind
 
 from workflow.config import load_settings
-from workflow.review.record import review
+from workflow.review.run import review
 from workflow.store.memory import Memory, Record
 from workflow.store.memory import load as load_memory
 from workflow.translate.run import translate

@@ -14,7 +14,7 @@ from review_support import BERLIN, SCHEDULE, configure, memory, read, record, re
 
 import workflow.store.files
 from workflow.config import Settings, load_settings
-from workflow.review.record import review
+from workflow.review.run import review
 from workflow.store.files import sha256
 from workflow.translate.run import translate
 

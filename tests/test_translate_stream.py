@@ -10,7 +10,7 @@ from review_support import configure
 
 import workflow.translate.run as run_mod
 from workflow.config import Settings
-from workflow.review.record import review
+from workflow.review.run import review
 from workflow.translate.run import translate
 
 NOW = "2026-01-01T00:00:00+00:00"

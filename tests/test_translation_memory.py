@@ -20,7 +20,7 @@ from workflow.engines import Progress
 from workflow.engines.pseudo import pseudo
 from workflow.glossary.terms import load as load_glossary
 from workflow.report.check import check
-from workflow.review.record import review
+from workflow.review.run import review
 from workflow.store.memory import EngineInfo, Memory, Record
 from workflow.store.memory import load as load_memory
 from workflow.text.diff import apply_patch, make_patch

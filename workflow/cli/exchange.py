@@ -65,7 +65,7 @@ def import_command(ctx: click.Context, file: Path, reviewer: str | None, fmt: st
     written atomically, as `review` writes them.
     """
     from workflow.review.exchange import import_file
-    from workflow.review.record import utc_now
+    from workflow.review.results import utc_now
 
     conf = settings(ctx)
     path = conf.resolve(file)

@@ -68,7 +68,7 @@ def review(ctx: click.Context, paths: tuple[Path, ...], reviewer: str | None, ap
     if show or html_file:
         _look(ctx, conf, paths, show, html_file, fmt)
         return
-    from workflow.review.record import review as run
+    from workflow.review.run import review as run
 
     with domain_errors():
         report = run(conf, paths, reviewer=reviewer, approve=approve)
@@ -108,7 +108,7 @@ def _print_report(report: Any) -> None:
 
 def _set_aside(ctx: click.Context, conf: Any, paths: tuple[Path, ...], fmt: str) -> None:
     from workflow.review.aside import set_aside
-    from workflow.review.record import utc_now
+    from workflow.review.results import utc_now
 
     with domain_errors():
         done = set_aside(conf, paths, utc_now())
@@ -206,7 +206,7 @@ COMMENT = "#|"  # never a Markdown heading (a heading needs a space after its #s
 
 
 def _walk(ctx: click.Context, conf: Any, paths: tuple[Path, ...], reviewer: str | None, everything: bool) -> None:
-    from workflow.review.record import Reviewer, utc_now
+    from workflow.review.results import Reviewer, utc_now
     from workflow.review.views import decide, views
 
     colour = use_colour(ctx)

@@ -36,7 +36,8 @@ from workflow.glossary.terms import Glossary
 from workflow.glossary.terms import load as load_glossary
 from workflow.review.edits import Unaligned, attribute
 from workflow.review.finals import UnfitFinal, validate_final
-from workflow.review.record import NotTranslated, Reviewer, load, record_edit, refuse_code_change
+from workflow.review.record import NotTranslated, load, record_edit, refuse_code_change
+from workflow.review.results import Reviewer
 from workflow.store.documents import sources
 from workflow.store.files import sha256
 from workflow.store.memory import Record

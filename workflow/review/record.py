@@ -22,30 +22,27 @@ it is (with the provenance updated) and `translate` then carries the edits over.
 from __future__ import annotations
 
 import dataclasses
-import datetime
 import functools
-import subprocess
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from workflow.config import Settings
 from workflow.document.output import LISTS_KEY, TERMS_KEY, output_bytes, provenance, write_pair
 from workflow.document.output import front_matter_lists as front_matter_lists_of
 from workflow.document.output import front_matter_terms as front_matter_terms_of
 from workflow.document.plan import Plan, code_options, meta_segments, open_plan, segment_ids
-from workflow.errors import ConfigError, WorkflowError
+from workflow.errors import WorkflowError
 from workflow.glossary.terms import Glossary
 from workflow.glossary.terms import load as load_glossary
 from workflow.review.edits import Attribution, Unaligned, attribute, split_final
 from workflow.review.markup import ListEditUnclear, front_matter_lists, front_matter_terms, overrides
+from workflow.review.results import Change, DocumentReview, Reviewer, untouched, utc_now
 from workflow.store import memory as memory_mod
-from workflow.store import memory_scan
-from workflow.store.documents import fast_rel, inside, rel_to, shown, sources
+from workflow.store.documents import rel_to
 from workflow.store.files import read_bytes, sha256
 from workflow.store.memory import Memory, Record
 from workflow.store.post import Post, encode_text, key_line, parse, render_front_matter
-from workflow.store.spread import processes, spread
 from workflow.text.diff import make_patch
 from workflow.text.segment import Segment, code_keys, segment_body
 from workflow.text.skeleton import code_difference
@@ -74,76 +71,6 @@ class NotTranslated(WorkflowError):
     def __init__(self, message: str, *, path: str, english: bool) -> None:
         super().__init__(message, path=path)
         self.english = english  # an English file exists (translated by hand before the tool?)
-
-
-@dataclass(frozen=True)
-class Change:
-    id: str
-    line: int  # in the English file
-    kind: str
-    action: str  # edited | deleted | approved | markup | added (list items, table rows: `after`)
-
-
-@dataclass(frozen=True, kw_only=True)
-class DocumentReview:
-    source: str
-    output: str
-    state: str  # recorded | approved | unchanged | refused | error
-    reviewed: int = 0
-    total: int = 0
-    changes: tuple[Change, ...] = ()
-    message: str = ""
-    exit_code: int = 0
-
-    @property
-    def edited(self) -> int:
-        return sum(1 for c in self.changes if c.action in ("edited", "deleted", "markup", "added"))
-
-    @property
-    def approved(self) -> int:
-        return sum(1 for c in self.changes if c.action == "approved")
-
-
-@dataclass
-class Report:
-    documents: list[DocumentReview] = field(default_factory=list)
-    reviewer: str = ""
-
-    @property
-    def exit_code(self) -> int:
-        return max((d.exit_code for d in self.documents), default=0)
-
-
-class Reviewer:
-    """The reviewer's name, looked up only when something is recorded: flag, config, git."""
-
-    def __init__(self, settings: Settings, given: str | None = None) -> None:
-        self.settings = settings
-        self.given = given
-        self.name = ""
-
-    def __call__(self) -> str:
-        if not self.name:
-            for name in (self.given, self.settings.reviewer, git_user(self.settings.root)):
-                if name and name.strip():
-                    self.name = name.strip()
-                    break
-            else:
-                raise ConfigError("no reviewer name. Pass --reviewer NAME, set `reviewer` in [tool.workflow], "
-                                  "or run `git config user.name NAME`.")
-        return self.name
-
-
-def git_user(root: Path) -> str:
-    try:
-        done = subprocess.run(["git", "config", "user.name"], cwd=root, capture_output=True, text=True, timeout=10)
-    except (OSError, subprocess.SubprocessError):
-        return ""
-    return done.stdout.strip() if done.returncode == 0 else ""
-
-
-def utc_now() -> str:
-    return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
 
 
 def has_memory(settings: Settings, source: Path) -> bool:
@@ -198,40 +125,6 @@ def english_cutter(settings: Settings, chinese_body: str) -> Cutter:
     return functools.partial(segment_body, code=code, keys=keys)
 
 
-def review(
-    settings: Settings, paths: Iterable[Path] = (), *, reviewer: str | None = None, approve: bool = False,
-    now: str | None = None,
-) -> Report:
-    """Record the edits in the English files of `paths` (default: all); `approve` accepts machine segments."""
-    who = Reviewer(settings, reviewer)
-    glossary = load_glossary(settings.glossary, settings.root)
-    report = Report()
-    stamp = now or utc_now()
-    named = bool(list(paths))
-    todo = sources(settings, paths)
-    # nothing edited: known from hashes, a large run's over several processes (as `check` does)
-    quick = [None] * len(todo) if approve else spread(functools.partial(_untouched_or_none, settings, glossary=glossary),
-                                                      todo, processes(None, len(todo)))
-    for source, done in zip(todo, quick):
-        if done is not None:
-            report.documents.append(done)
-            continue
-        try:
-            try:
-                report.documents.append(review_document(settings, source, glossary, who, approve, stamp, checked=True))
-            except UnalignedEdits as exc:
-                raise way_out(exc) from None
-        except WorkflowError as exc:
-            if isinstance(exc, NotTranslated) and not named and not exc.english:
-                continue  # nothing to review yet
-            state = "refused" if exc.exit_code == 1 else "error"
-            output = settings.rel(settings.output / rel_to(source, settings.source)) if inside(source, settings.source) else ""
-            report.documents.append(DocumentReview(source=settings.rel(source), output=output, state=state, message=str(exc),
-                                                   exit_code=exc.exit_code))
-    report.reviewer = who.name
-    return report
-
-
 def record_or_raise(settings: Settings, source: Path) -> DocumentReview:
     """`translate --force`: record the English file's edits, or raise why not."""
     glossary = load_glossary(settings.glossary, settings.root)
@@ -275,30 +168,6 @@ def review_document(settings: Settings, source: Path, glossary: Glossary, who: R
         write_pair(doc.plan.memory_path, memory, doc.plan.output_path, data, doc.plan.output_hash)
     reviewed = sum(1 for r in records if r.status == "reviewed")
     return DocumentReview(source=doc.plan.shown, output=out, state=state, reviewed=reviewed, total=len(records), changes=tuple(changes))
-
-
-def _untouched_or_none(settings: Settings, source: Path, *, glossary: Glossary) -> DocumentReview | None:
-    try:
-        return untouched(settings, source, glossary=glossary)
-    except WorkflowError:  # said when the document is reviewed in full
-        return None
-
-
-def untouched(settings: Settings, source: Path, *, glossary: Glossary) -> DocumentReview | None:
-    """Nothing edited: the Chinese and the English are as memory's header records them (same glossary),
-    known from hashes before anything is parsed. None: review the document."""
-    rel = fast_rel(source, settings.source)
-    if rel is None:
-        return None
-    head = memory_scan.read_head(str(memory_mod.memory_path(settings.memory_root, rel)))
-    header = memory_scan.scan_head(head[0], head[2], None) if head is not None else None
-    if header is None or header.output_hash_previous or header.glossary_hash != glossary.identity:
-        return None
-    data, english = read_bytes(source), read_bytes(settings.output / rel)
-    if data is None or english is None or sha256(data) != header.source_hash or sha256(english) != header.output_hash:
-        return None
-    return DocumentReview(source=shown(settings, source), output=shown(settings, settings.output / rel), state="unchanged",
-                          reviewed=header.counts["reviewed"], total=header.counts["total"])
 
 
 def edits(doc: Document, english: Post, who: Reviewer, now: str) -> tuple[list[Record], list[Change]]:

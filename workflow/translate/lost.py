@@ -21,7 +21,8 @@ from workflow.document.output import lock_path, output_bytes, write_pair
 from workflow.document.plan import source_rel
 from workflow.errors import WorkflowError
 from workflow.glossary.terms import load as load_glossary
-from workflow.review.record import Reviewer, load, utc_now
+from workflow.review.record import load
+from workflow.review.results import Reviewer, utc_now
 from workflow.store import files
 from workflow.store import memory as memory_mod
 from workflow.store.documents import inside, rel_to
