@@ -184,3 +184,59 @@ def test_texts_too_long_to_reach_the_threshold_do_not_crowd_out_a_match() -> Non
     near = query[:5] + "云" + query[6:15] + "云" + query[16:25] + "云" + query[26:]  # 3 characters changed
     index = tm.Index([*decoys, tm.Unit(source=near, target="the match", origin="b.md", status="reviewed")])
     assert [(score, unit.target) for score, unit in index.fuzzy(query, 75)] == [(90, "the match")]
+
+
+# -- the header's unit count: a memory of machine English only is never read past its header -------
+
+
+def test_the_header_counts_the_units_the_index_takes_from_the_file(tmp_path: Path) -> None:
+    """`summary["units"]` (Record.holds_unit) and the index's reading of the JSON (tm.unit_fields)
+    agree on every kind of record: live and retired, every status, reviewer, patch, empty texts."""
+    import itertools
+    import json
+
+    from workflow.store import memory_scan
+    from workflow.store.memory import TOOL_REVIEWER
+
+    records = []
+    for n, (status, reviewer, patch, final, source) in enumerate(itertools.product(
+            ("machine", "needs-review", "reviewed"), ("Editor", TOOL_REVIEWER, ""), ("", "@@ -1 +1 @@"),
+            ("English", " ", ""), ("中文", " "))):
+        records.append(Record(id=f"s{n}", kind="paragraph", line=n + 1, source_hash="h", source=source, machine="m",
+                              final=final, status=status, reviewer=reviewer, patch=patch))
+    half = len(records) // 2
+    memory = Memory(source="source_zh/x.md", output="output_en/x.md", source_hash="h", output_hash="h",
+                    segments=tuple(records[:half]), retired=tuple(records[half:]))
+    data = memory.to_bytes()
+    raw = json.loads(data)
+    taken = tm._memory_fields(tmp_path / "x.md.json", raw, ".workflow")
+    assert raw["summary"]["units"] == len(taken) > 0
+    path = tmp_path / "x.md.json"
+    path.write_bytes(data)
+    head = memory_scan.read_head(str(path))
+    assert head is not None and memory_scan.scan_head(head[0], head[2], None).units == len(taken)  # type: ignore[union-attr]
+
+
+def test_a_memory_whose_header_says_no_units_is_not_read(memory_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    machine_only = Memory(source="source_zh/c.md", output="output_en/c.md", source_hash="h", output_hash="h", segments=(
+        Record(id="s1", kind="paragraph", line=1, source_hash="h", source=TEXTS[0], machine="m", final="m"),))
+    (memory_root / "c.md.json").write_bytes(machine_only.to_bytes())
+    before = answers(memory_root)
+    parsed: list[str] = []
+    real = tm._parsed
+    monkeypatch.setattr(tm, "_parsed", lambda data: parsed.append("x") or real(data))
+    shutil_rmtree(memory_root / CACHE_DIR)
+    assert answers(memory_root) == before
+    assert len(parsed) == 2  # a and b; c is known from its header to hold nothing
+    # an older file without the count is read, as before
+    old = (memory_root / "c.md.json").read_text(encoding="utf-8").replace(',\n  "units": 0', "")
+    (memory_root / "c.md.json").write_text(old, encoding="utf-8")
+    parsed.clear()
+    shutil_rmtree(memory_root / CACHE_DIR)
+    assert answers(memory_root) == before and len(parsed) == 3
+
+
+def shutil_rmtree(path: Path) -> None:
+    import shutil
+
+    shutil.rmtree(path, ignore_errors=True)

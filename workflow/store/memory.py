@@ -102,6 +102,14 @@ class Record:
         return reviewed or bool(self.patch) or bool(self.previous_source)
 
     @property
+    def holds_unit(self) -> bool:
+        """A translation-memory unit: English a person wrote or approved, with its Chinese (the rule of
+        `tm.unit_fields`, which reads it from a record's JSON; a test holds the two equal)."""
+        if not self.final.strip() or not self.source.strip():
+            return False
+        return (self.status == "reviewed" and self.reviewer != TOOL_REVIEWER) or bool(self.patch)
+
+    @property
     def awaits_decision(self) -> bool:
         """A retired record holding English a person wrote or approved, that nobody has decided on."""
         return self.human and bool(self.final.strip() or self.after.strip()) and not self.decision
@@ -164,9 +172,11 @@ class Memory:
 
     def summary(self) -> dict[str, Any]:
         """Derived, written with every save so `check` need not walk the segments:
-        segments per status, and the engines of the machine segments."""
+        segments per status, the engines of the machine segments, and the translation-memory
+        units of the file (`units`: the index skips a file with none without parsing it)."""
         engines = sorted({(r.engine, r.model, r.model_hash) for r in self.segments if r.engine and not r.human})
-        summary = {**self.counts(), "engines": [list(e) for e in engines], "lost": len(self.lost())}
+        summary = {**self.counts(), "engines": [list(e) for e in engines], "lost": len(self.lost()),
+                   "units": sum(r.holds_unit for r in (*self.segments, *self.retired))}
         unsettled = len(self.unsettled())
         if unsettled != summary["lost"]:  # written only when some English was moved (older files stay as they are)
             summary["unsettled"] = unsettled

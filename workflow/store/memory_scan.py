@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from workflow.store.memory import HEADER_TYPES, READABLE, SCHEMA, STATUSES, EngineInfo, Memory, model_stale
@@ -49,6 +49,8 @@ class Header:
     model_current: bool  # True: no machine segment comes from another engine or model than the configured one
     lost: int = 0  # retired English of a person awaiting a decision (summary["lost"]; schema 1 has none)
     unsettled: int = 0  # lost, plus English the tool moved to another page (summary["unsettled"], else lost)
+    # translation-memory units (summary["units"]; None: not recorded, read the file); a hint, not compared
+    units: int | None = field(default=None, compare=False)
 
     def records_output(self, output_hash: str) -> bool:
         return output_hash in (self.output_hash, self.output_hash_previous)
@@ -59,7 +61,7 @@ class Header:
                    output_hash_previous=memory.output_hash_previous, engine=memory.engine,
                    translated_at=memory.translated_at, glossary_hash=memory.glossary_hash, counts=memory.counts(),
                    model_current=not any(model_stale(r, info) for r in memory.segments), lost=len(memory.lost()),
-                   unsettled=len(memory.unsettled()))
+                   unsettled=len(memory.unsettled()), units=sum(r.holds_unit for r in (*memory.segments, *memory.retired)))
 
 
 def scan(data: bytes, info: EngineInfo | None) -> Header | None:
@@ -161,7 +163,13 @@ def _header(top: dict[str, Any], info: EngineInfo | None) -> Header | None:
     source_hash, output_hash, previous, engine, translated_at, glossary_hash = strings
     return Header(schema=SCHEMA, source_hash=source_hash, output_hash=output_hash, output_hash_previous=previous,
                   engine=engine, translated_at=translated_at, glossary_hash=glossary_hash, counts=counts,
-                  model_current=current, lost=_lost(summary), unsettled=_lost(summary, "unsettled"))
+                  model_current=current, lost=_lost(summary), unsettled=_lost(summary, "unsettled"),
+                  units=_units(summary))
+
+
+def _units(summary: Any) -> int | None:
+    units = summary.get("units") if type(summary) is dict else None
+    return units if type(units) is int and units >= 0 else None
 
 
 def _types_ok(top: dict[str, Any]) -> bool:

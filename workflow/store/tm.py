@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 from rapidfuzz import fuzz, process
 
+from workflow.store import memory_scan
 from workflow.store.memory import TOOL_REVIEWER
 from workflow.store.tm_cache import Cache, Fields, Part
 from workflow.store.tm_key import _normalise, normalise  # noqa: F401  (normalise: part of this module's interface)
@@ -257,6 +258,8 @@ def index_parts(memory_root: Path, shown: str, cache: Cache) -> list[Part]:
     """The index's parts, one per memory file then per imported file: from the cache where it has them."""
     parts = []
     for path in memory_paths(memory_root):
+        if _no_units(path):
+            continue
         def build(data: bytes, path: Path = path) -> Part:
             raw = _parsed(data)
             return part_of(_memory_fields(path, raw, shown) if raw is not None else [])
@@ -267,6 +270,14 @@ def index_parts(memory_root: Path, shown: str, cache: Cache) -> list[Part]:
         parts += [part] if part is not None else []
     cache.prune()
     return parts
+
+
+def _no_units(path: Path) -> bool:
+    """The memory's header says it holds no unit (machine English only): its segments need not be read.
+    A header that cannot be read, or an older one without the count, says nothing: read the file."""
+    head = memory_scan.read_head(str(path))
+    header = memory_scan.scan_head(head[0], head[2], None) if head is not None else None
+    return header is not None and header.units == 0
 
 
 class LazyIndex:
