@@ -168,7 +168,7 @@ def upgrade_memory(root: Path) -> None:
     from workflow.glossary.terms import load
     from workflow.store.memory import parse
 
-    marker = root / "memory-v3"  # bump when the writer changes
+    marker = root / "memory-v4"  # bump when the writer changes (v4: schema 3, summary.units)
     if marker.is_file():
         return
     identity = load(root / "glossary").identity

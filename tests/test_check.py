@@ -328,7 +328,7 @@ def test_published_bilingual_pages_are_not_orphans(translated: Path, run: Run) -
 
 def test_memory_that_does_not_parse_is_corrupt(translated: Path, run: Run) -> None:
     path = memory_file(translated, BOSTON)
-    path.write_text(path.read_text(encoding="utf-8").replace('"schema": 2,', '"schema": 2', 1), encoding="utf-8")
+    path.write_text(path.read_text(encoding="utf-8").replace('"schema": 3,', '"schema": 3', 1), encoding="utf-8")
     result = run("check")
     assert result.exit_code == 1
     (line,) = [n for n, text in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
@@ -349,12 +349,12 @@ def test_a_merge_conflict_in_memory_is_corrupt(translated: Path, run: Run) -> No
 
 def test_an_unknown_schema_is_corrupt(translated: Path, run: Run) -> None:
     path = memory_file(translated, BOSTON)
-    path.write_text(path.read_text(encoding="utf-8").replace('"schema": 2,', '"schema": 3,'), encoding="utf-8")
+    path.write_text(path.read_text(encoding="utf-8").replace('"schema": 3,', '"schema": 4,'), encoding="utf-8")
     result = run("check", "--format", "json")
     assert result.exit_code == 1
     assert json.loads(result.stdout)["findings"] == [{
         "path": f"output_en/.workflow/{BOSTON}.json", "line": 1, "kind": "corrupt-memory", "severity": "error",
-        "detail": "unknown memory schema 3; this workflow reads schema 1, 2. Upgrade workflow or restore the file from git."}]
+        "detail": "unknown memory schema 4; this workflow reads schema 1, 2, 3. Upgrade workflow or restore the file from git."}]
 
 
 def test_memory_in_another_layout_is_parsed_in_full(translated: Path, run: Run) -> None:

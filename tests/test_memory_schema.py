@@ -1,10 +1,12 @@
-"""Memory schema 2: migration from schema 1 without loss, validation on read, stable serialisation."""
+"""Memory schema 3: migration from schemas 1 and 2 without loss, validation on read, stable serialisation."""
 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import REPO
@@ -18,9 +20,15 @@ from workflow.translate.run import translate
 MEMORIES = sorted((REPO / "output_en" / ".workflow").glob("*.json"))
 
 
+def as_schema_2(data: bytes) -> bytes:
+    """A current file as the previous version wrote it: schema 2, no `units` count."""
+    text = data.decode("utf-8").replace(f'"schema": {SCHEMA},', '"schema": 2,', 1)
+    return re.sub(r',\n  "units": \d+', "", text, count=1).encode("utf-8")
+
+
 def as_schema_1(data: bytes) -> bytes:
-    """A schema 2 file as this workflow's previous version wrote it: schema 1, no `lost` count."""
-    text = data.decode("utf-8").replace('"schema": 2,', '"schema": 1,', 1)
+    """A current file as the version before wrote it: schema 1, no `lost` count."""
+    text = as_schema_2(data).decode("utf-8").replace('"schema": 2,', '"schema": 1,', 1)
     return text.replace('\n  "lost": 0,', "", 1).encode("utf-8")
 
 
@@ -32,18 +40,20 @@ def published(tmp_path: Path) -> Path:
     return root
 
 
-def test_the_published_articles_migrate_with_their_english_byte_for_byte(tmp_path: Path) -> None:
+@pytest.mark.parametrize("older", [as_schema_1, as_schema_2])
+def test_the_published_articles_migrate_with_their_english_byte_for_byte(tmp_path: Path, older: Any) -> None:
     root = published(tmp_path)
     assert len(MEMORIES) == 5
     for path in MEMORIES:
-        (root / "output_en" / ".workflow" / path.name).write_bytes(as_schema_1(path.read_bytes()))
+        (root / "output_en" / ".workflow" / path.name).write_bytes(older(path.read_bytes()))
+        assert (root / "output_en" / ".workflow" / path.name).read_bytes() != path.read_bytes()
     english = {p.name: p.read_bytes() for p in (REPO / "output_en").glob("*.md")}
     conf = load_settings(root)
-    assert check(conf).exit_code == 0  # schema 1 is read as it is
+    assert check(conf).exit_code == 0  # an older schema is read as it is
     report = translate(conf)
     assert report.exit_code == 0 and {d.state for d in report.documents} == {"unchanged"}
     assert {p.name: p.read_bytes() for p in (root / "output_en").glob("*.md")} == english
-    for path in MEMORIES:  # migrated: exactly the repository's schema 2 files
+    for path in MEMORIES:  # migrated on this first run: exactly the repository's files, current schema
         migrated = (root / "output_en" / ".workflow" / path.name).read_bytes()
         assert json.loads(migrated)["schema"] == SCHEMA
         assert migrated == path.read_bytes()

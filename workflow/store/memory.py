@@ -10,8 +10,11 @@ Schema 2 (docs/memory.md) adds per segment `match` (how its text was obtained: c
 exact, fuzzy, engine, carried) and `matches` (fuzzy suggestions from the project's
 translation memory), and per retired record a `decision` (restored or dismissed, by
 whom, when); the header's `summary` counts the `lost` English nobody decided on yet.
-Schema 1 files are read as schema 2 and rewritten on the next write (no field changes
-meaning). Every file is validated on read (`_check_types`): a wrong type is a
+Schema 3 adds per segment `markup` (an editor's heading level or list marker) and `after`
+(list items or table rows an editor added), the header's `front_matter_lists`, and the
+summary's `units`; a build that knows only schema 2 refuses these files instead of rewriting
+them without what it does not know. Schema 1 and 2 files are read as schema 3 and rewritten
+on the next `translate` (no field changes meaning). Every file is validated on read (`_check_types`): a wrong type is a
 `MemoryCorrupt` naming the file and line.
 """
 
@@ -26,8 +29,8 @@ from typing import Any
 
 from workflow.errors import MemoryCorrupt
 
-SCHEMA = 2
-READABLE = (1, 2)  # schema 1 is migrated on read: it lacks only fields that default to empty
+SCHEMA = 3
+READABLE = (1, 2, 3)  # 1 and 2 are migrated on read: they lack only fields that default to empty
 STATUSES = ("machine", "needs-review", "reviewed")
 TOOL_REVIEWER = "workflow"  # the reviewer of segments with nothing to translate
 # Written even when empty: a final "" is a segment the editor deleted.

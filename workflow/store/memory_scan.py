@@ -24,7 +24,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from workflow.store.memory import HEADER_TYPES, READABLE, SCHEMA, STATUSES, EngineInfo, Memory, model_stale
+from workflow.store.memory import HEADER_TYPES, READABLE, STATUSES, EngineInfo, Memory, model_stale
 
 SEGMENTS = b'\n "segments": ['
 STATUS = b'\n   "status": "'  # a segment's status line (segment keys are indented by three)
@@ -57,7 +57,7 @@ class Header:
 
     @classmethod
     def of(cls, memory: Memory, info: EngineInfo | None) -> Header:
-        return cls(schema=SCHEMA, source_hash=memory.source_hash, output_hash=memory.output_hash,
+        return cls(schema=memory.schema, source_hash=memory.source_hash, output_hash=memory.output_hash,
                    output_hash_previous=memory.output_hash_previous, engine=memory.engine,
                    translated_at=memory.translated_at, glossary_hash=memory.glossary_hash, counts=memory.counts(),
                    model_current=not any(model_stale(r, info) for r in memory.segments), lost=len(memory.lost()),
@@ -90,7 +90,7 @@ def scan(data: bytes, info: EngineInfo | None) -> Header | None:
             return None
         counts, current = scanned, _model_current(data, seg, info)
     source_hash, output_hash, previous, engine, translated_at, glossary_hash = strings
-    return Header(schema=SCHEMA, source_hash=source_hash, output_hash=output_hash, output_hash_previous=previous, engine=engine, translated_at=translated_at, glossary_hash=glossary_hash, counts=counts, model_current=current, lost=_lost(top.get("summary")), unsettled=_lost(top.get("summary"), "unsettled"))
+    return Header(schema=top["schema"], source_hash=source_hash, output_hash=output_hash, output_hash_previous=previous, engine=engine, translated_at=translated_at, glossary_hash=glossary_hash, counts=counts, model_current=current, lost=_lost(top.get("summary")), unsettled=_lost(top.get("summary"), "unsettled"), units=_units(top.get("summary")))
 
 
 HEAD = 2048  # bytes: a header (paths, hashes, glossary identity, summary) takes about 700
@@ -161,7 +161,7 @@ def _header(top: dict[str, Any], info: EngineInfo | None) -> Header | None:
     counts, engines = found
     current = info is None or all(e == (info.name, info.model, info.model_hash) for e in engines)
     source_hash, output_hash, previous, engine, translated_at, glossary_hash = strings
-    return Header(schema=SCHEMA, source_hash=source_hash, output_hash=output_hash, output_hash_previous=previous,
+    return Header(schema=schema, source_hash=source_hash, output_hash=output_hash, output_hash_previous=previous,
                   engine=engine, translated_at=translated_at, glossary_hash=glossary_hash, counts=counts,
                   model_current=current, lost=_lost(summary), unsettled=_lost(summary, "unsettled"),
                   units=_units(summary))

@@ -29,7 +29,7 @@ from workflow.glossary.terms import Glossary
 from workflow.store import memory_scan
 from workflow.store.documents import fast_rel, shown
 from workflow.store.files import atomic_write, read_bytes, sha256, write_error
-from workflow.store.memory import EngineInfo, Memory, memory_path
+from workflow.store.memory import SCHEMA, EngineInfo, Memory, memory_path
 
 if TYPE_CHECKING:  # imported when a document needs planning: an unchanged run never loads them
     from workflow.document.plan import Plan
@@ -185,8 +185,8 @@ def unchanged(job: Job, path: Path) -> DocumentResult | None:
     # its source being read here too.
     head = memory_scan.read_head(str(memory_path(settings.memory_root, rel)))
     header = memory_scan.scan_head(head[0], head[2], job.info) if head is not None else None
-    if header is None or header.output_hash_previous or not header.model_current:
-        return None
+    if header is None or header.output_hash_previous or not header.model_current or header.schema != SCHEMA:
+        return None  # (an older schema: planned, and rewritten as the current one)
     data = read_bytes(path)
     if data is None or not quiet_source(data):
         return None
