@@ -24,7 +24,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from workflow.config import load_settings  # noqa: E402
-from workflow.review.record import review  # noqa: E402
+from workflow.review.run import review  # noqa: E402
 from workflow.translate.run import translate  # noqa: E402
 
 

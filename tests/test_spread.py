@@ -62,3 +62,18 @@ def test_spread_inside_a_frozen_block_leaves_it_frozen() -> None:
 
 def _square(n: int) -> int:
     return n * n
+
+
+def test_a_freeze_of_the_caller_s_own_is_left_as_it_was() -> None:
+    import gc
+
+    from workflow.store.spread import frozen
+
+    gc.freeze()
+    try:
+        count = gc.get_freeze_count()
+        with frozen():
+            pass
+        assert gc.get_freeze_count() == count
+    finally:
+        gc.unfreeze()

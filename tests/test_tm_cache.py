@@ -240,3 +240,10 @@ def shutil_rmtree(path: Path) -> None:
     import shutil
 
     shutil.rmtree(path, ignore_errors=True)
+
+
+def test_an_unreadable_memory_file_is_skipped_not_fatal(memory_root: Path) -> None:
+    before = answers(memory_root)
+    (memory_root / "loop.md.json").symlink_to("loop.md.json")  # reading it: too many levels of links
+    shutil_rmtree(memory_root / CACHE_DIR)
+    assert answers(memory_root) == before

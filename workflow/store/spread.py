@@ -28,21 +28,25 @@ R = TypeVar("R")
 MIN_ITEMS = 2000  # below this a second process costs more than it saves (measured on check's pass)
 _CALL: Callable[[Any], Any] | None = None  # the function, inherited by the forked processes
 _FROZEN = 0  # how many `frozen` blocks are open
+_OURS = False  # whether the outermost block froze (not when the caller had frozen already)
 
 
 @contextlib.contextmanager
 def frozen() -> Iterator[None]:
     """Inside the block, the objects alive when it began are left out of garbage collection
-    (they stay subject to reference counting); nested blocks share the outermost's freeze."""
-    global _FROZEN
+    (they stay subject to reference counting); nested blocks share the outermost's freeze, and
+    a freeze of the caller's own is left as it was."""
+    global _FROZEN, _OURS
     if _FROZEN == 0:
-        gc.freeze()
+        _OURS = gc.get_freeze_count() == 0
+        if _OURS:
+            gc.freeze()
     _FROZEN += 1
     try:
         yield
     finally:
         _FROZEN -= 1
-        if _FROZEN == 0:
+        if _FROZEN == 0 and _OURS:
             gc.unfreeze()
 
 

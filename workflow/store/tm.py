@@ -275,7 +275,10 @@ def index_parts(memory_root: Path, shown: str, cache: Cache) -> list[Part]:
 def _no_units(path: Path) -> bool:
     """The memory's header says it holds no unit (machine English only): its segments need not be read.
     A header that cannot be read, or an older one without the count, says nothing: read the file."""
-    head = memory_scan.read_head(str(path))
+    try:
+        head = memory_scan.read_head(str(path))
+    except OSError:  # unreadable (a link loop, no permission): the full read skips it, as before
+        return False
     header = memory_scan.scan_head(head[0], head[2], None) if head is not None else None
     return header is not None and header.units == 0
 

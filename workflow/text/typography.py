@@ -48,8 +48,8 @@ def _run(text: str) -> str:
 
 def _convert(text: str) -> str:
     text = text.translate(_PUNCTUATION)
-    if "\u2026\u2026" in text or "\u2014\u2014" in text:
-        for zh in PAIRS:
+    for zh in _PAIRS:
+        if zh in text:
             text = text.replace(zh, OTHER[zh])
     text = _ELLIPSIS.sub("\u2026", text)  # an engine's `...` is an ellipsis too
     text = _REPEATED.sub(r"\1", text)  # 。。 -> .
@@ -73,7 +73,7 @@ def _punctuation() -> dict[int, str]:
     """One `str.translate` table: full-width ASCII variants (Ａ１＃) -> ASCII, then the marks above.
 
     The marks are single characters none of whose replacements is another mark, so one pass
-    applies them all; the two-character marks of `OTHER` are replaced after (`PAIRS`)."""
+    applies them all; the two-character marks of `OTHER` are replaced after (`_PAIRS`)."""
     table = {code: unicodedata.normalize("NFKC", chr(code)) for code in range(0xFF01, 0xFF5F)
              if chr(code) not in SPACED and chr(code) not in PAIRED and chr(code) != "～"}
     table.update({ord(zh): en + " " for zh, en in SPACED.items()})
@@ -83,7 +83,7 @@ def _punctuation() -> dict[int, str]:
 
 
 _PUNCTUATION = _punctuation()
-PAIRS = tuple(zh for zh in OTHER if len(zh) > 1)
+_PAIRS = tuple(zh for zh in OTHER if len(zh) > 1)
 _ELLIPSIS = re.compile(r"\.{3,}")
 _REPEATED = re.compile(r"([.!?,;:])\1+")
 _BLANKS = re.compile(r"[ \t]+")
