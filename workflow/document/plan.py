@@ -70,6 +70,7 @@ class Plan:
     levels: dict[int, str] = field(default_factory=dict)  # match level of each segment kept or reused this run
     unchanged: bool = False
     refresh: bool = False  # unchanged, but memory should record the current glossary's identity
+    output_rel: str = ""  # project-relative English path, resolved when the plan is opened (not while files are written)
 
     @property
     def shown_output(self) -> str:
@@ -113,7 +114,7 @@ def open_plan(settings: Settings, path: Path) -> tuple[Plan, bytes | None]:
     old = memory_mod.load(memory_path, settings.rel(memory_path))
     english = read_bytes(output_path)
     plan = Plan(source_path=path, source_rel=rel, shown=shown, output_path=output_path, memory_path=memory_path, source_hash=sha256(data), post=post,
-                output_hash=sha256(english) if english is not None else None, old=old)
+                output_hash=sha256(english) if english is not None else None, old=old, output_rel=settings.rel(output_path))
     return plan, english
 
 

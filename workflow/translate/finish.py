@@ -155,7 +155,8 @@ def _write(settings: Settings, plan: Plan, glossary: Glossary, now: str, engine:
     data = output_bytes(settings, plan, glossary)
     new_hash = sha256(data)
     memory = Memory(
-        source=plan.shown, output=settings.rel(plan.output_path), source_hash=plan.source_hash, output_hash=new_hash,
+        source=plan.shown, output=plan.output_rel or settings.rel(plan.output_path), source_hash=plan.source_hash,
+        output_hash=new_hash,
         engine=engine.info.label if engine else (plan.old.engine if plan.old else ""),
         translated_at=now if plan.work else (plan.old.translated_at if plan.old else now),
         segments=tuple(records), retired=tuple(plan.retired), glossary_hash=glossary.identity,

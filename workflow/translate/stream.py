@@ -221,7 +221,7 @@ def result(settings: Settings, plan: Plan, state: str, exc: WorkflowError | None
     records = [r for r in plan.records if r is not None] if not plan.unchanged else list(plan.old.segments if plan.old else [])
     return DocumentResult(
         source=plan.shown,
-        output=settings.rel(plan.output_path),
+        output=plan.output_rel or settings.rel(plan.output_path),
         state=state,
         segments=len(plan.segments) if not plan.unchanged else len(records),
         translated=len(plan.work) if state != "unchanged" else 0,
