@@ -579,6 +579,13 @@ print(sorted(m for m in sys.modules if m in ('workflow.review.record', 'workflow
     assert out.returncode == 0, out.stderr
     assert "5 documents: 5 unchanged." in out.stdout  # it really ran
     assert out.stdout.splitlines()[-1] == "[]"
+    # translate with nothing changed: neither the parser nor the glossary enforcer
+    out = subprocess.run([sys.executable, "-c", runner.replace('"review"', '"translate"').replace(
+        "'workflow.document.output'", "'workflow.glossary.enforce'"), str(translated)], capture_output=True, text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert out.returncode == 0, out.stderr
+    assert "5 documents: 5 unchanged." in out.stdout
+    assert out.stdout.splitlines()[-1] == "[]"
     edited = translated / "output_en" / BOSTON
     edited.write_text(edited.read_text(encoding="utf-8").replace("Boston", "Boston,", 1), encoding="utf-8")
     out = subprocess.run([sys.executable, "-c", runner, str(translated)], capture_output=True, text=True,

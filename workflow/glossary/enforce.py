@@ -28,8 +28,9 @@ A flagged segment is `needs-review` with a reason that names the term.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
+from workflow.glossary.tally import Stats as Stats
 from workflow.glossary.terms import Entry, Glossary, renders
 from workflow.text.protect import PLACEHOLDER, canonical
 
@@ -66,24 +67,6 @@ class Term:
 class Prepared:
     text: str  # what the engine sees
     terms: tuple[Term, ...] = ()
-
-
-@dataclass
-class Stats:
-    """Per run: terms sent through enforcement that came out as the glossary says
-    (`enforced`, repairs included), of those the ones fixed after the engine
-    (`repaired`), and the ones missing from the English (`missed`)."""
-
-    enforced: int = 0
-    repaired: int = 0
-    missed: int = 0
-    missed_terms: list[str] = field(default_factory=list)
-
-    def add(self, other: Stats) -> None:
-        self.enforced += other.enforced
-        self.repaired += other.repaired
-        self.missed += other.missed
-        self.missed_terms += other.missed_terms
 
 
 @dataclass(frozen=True)

@@ -139,9 +139,10 @@ def stale_temp_files(root: Path, age: float = 600.0) -> list[Path]:
     return sorted(found)
 
 
-def read_bytes(path: Path) -> bytes | None:
+def read_bytes(path: Path | str) -> bytes | None:
     try:
-        return path.read_bytes()
+        with open(path, "rb") as handle:
+            return handle.read()
     except FileNotFoundError:
         return None
     except OSError as exc:  # a folder, a link loop, no permission: a message naming the file, not a traceback

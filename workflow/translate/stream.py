@@ -16,6 +16,8 @@ counts and the engines of the machine segments.
 
 from __future__ import annotations
 
+import functools
+import os
 import traceback
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -29,11 +31,11 @@ from workflow.glossary.terms import Glossary
 from workflow.store import memory_scan
 from workflow.store.documents import fast_rel, shown
 from workflow.store.files import atomic_write, read_bytes, sha256, write_error
-from workflow.store.memory import SCHEMA, EngineInfo, Memory, memory_path
+from workflow.store.memory import SCHEMA, EngineInfo, Memory
 
 if TYPE_CHECKING:  # imported when a document needs planning: an unchanged run never loads them
     from workflow.document.plan import Plan
-    from workflow.glossary.enforce import Stats
+    from workflow.glossary.tally import Stats
     from workflow.store.tm import LazyIndex
     from workflow.translate.finish import EngineUse, Outputs
 
@@ -68,6 +70,20 @@ class Job:
     tm: LazyIndex | None  # the project's translation memory, built before the run writes
     hints: bool = False  # the engine reads hints (llm): planned documents send their memory along
 
+    @functools.cached_property
+    def folders(self) -> Folders:
+        """The folders' paths as strings, for the nothing-changed pass (computed once per run)."""
+        settings = self.settings
+        source = fast_rel(settings.source, settings.root)
+        return Folders(os.fspath(settings.memory_root), os.fspath(settings.output), None if source is None else source + "/")
+
+
+@dataclass(frozen=True)
+class Folders:
+    memory_root: str
+    output: str
+    source_shown: str | None  # the source folder as shown (project-relative, "/"-ended); None: outside the project
+
 
 @dataclass
 class Planned:
@@ -87,7 +103,7 @@ class Finished:
 
 
 def new_stats() -> Stats:
-    from workflow.glossary.enforce import Stats
+    from workflow.glossary.tally import Stats
 
     return Stats()
 
@@ -183,21 +199,24 @@ def unchanged(job: Job, path: Path) -> DocumentResult | None:
         return None
     # The memory's header first: a document without memory (a first run) is planned without
     # its source being read here too.
-    head = memory_scan.read_head(str(memory_path(settings.memory_root, rel)))
+    folders = job.folders  # paths as strings: this runs for every document of the project
+    head = memory_scan.read_head(os.path.join(folders.memory_root, rel + ".json"))
     header = memory_scan.scan_head(head[0], head[2], job.info) if head is not None else None
     if header is None or header.output_hash_previous or not header.model_current or header.schema != SCHEMA:
         return None  # (an older schema: planned, and rewritten as the current one)
     data = read_bytes(path)
     if data is None or not quiet_source(data):
         return None
-    output_path = settings.output / rel
     if header.glossary_hash != job.glossary.identity or header.source_hash != sha256(data):
         return None
-    english = read_bytes(output_path)
+    english = read_bytes(os.path.join(folders.output, rel))
     if english is None or sha256(english) != header.output_hash:
         return None
-    return DocumentResult(source=shown(settings, path), output=shown(settings, output_path), state="unchanged",
-                          segments=header.counts["total"], needs_review=header.counts["needs-review"])
+    # shown as `shown()` shows them: `rel` is the real path's, inside the real source folder
+    source = folders.source_shown + rel if folders.source_shown is not None else shown(settings, path)
+    output = shown(settings, settings.output / rel)  # (an English file may be a link: shown resolved, as ever)
+    return DocumentResult(source=source, output=output, state="unchanged", segments=header.counts["total"],
+                          needs_review=header.counts["needs-review"])
 
 
 def quiet_source(data: bytes) -> bool:
