@@ -357,3 +357,19 @@ def test_a_full_disk_under_any_command_is_a_message_not_a_traceback(tmp_path: Pa
     code, output = cli(tmp_path, "glossary", "add", "边缘", "edge")
     assert code == 2 and "terms.tsv" in output and os.strerror(28) in output
     assert (tmp_path / "glossary" / "terms.tsv").read_text(encoding="utf-8") == "zh\ten\n云\tcloud\n"
+
+
+def test_an_english_file_linked_inside_the_output_is_reported_as_the_file_written(tmp_path: Path) -> None:
+    """`output_en/a.md` a link to another file of the output: the write replaces the link, and the
+    report names `a.md`, the file written (not the link's old target)."""
+    conf = small_project(tmp_path / "site", **{"a.md": ARTICLE})
+    assert translate(conf).exit_code == 0
+    english = conf.output / "a.md"
+    (conf.output / "a_real.md").write_bytes(english.read_bytes())
+    english.unlink()
+    english.symlink_to("a_real.md")
+    source = conf.source / "a.md"
+    source.write_text(source.read_text(encoding="utf-8") + "\n新的一段。\n", encoding="utf-8")
+    report = translate(conf, force=True)
+    assert [(d.output, d.state) for d in report.documents] == [("output_en/a.md", "translated")]
+    assert not english.is_symlink()

@@ -70,7 +70,7 @@ class Plan:
     levels: dict[int, str] = field(default_factory=dict)  # match level of each segment kept or reused this run
     unchanged: bool = False
     refresh: bool = False  # unchanged, but memory should record the current glossary's identity
-    output_rel: str = ""  # project-relative English path, resolved when the plan is opened (not while files are written)
+    output_rel: str = ""  # project-relative English path as memory records it, resolved when the plan is opened (not while files are written)
 
     @property
     def shown_output(self) -> str:

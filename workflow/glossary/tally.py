@@ -1,5 +1,6 @@
 """A run's glossary counts: a module of its own, so that a run in which nothing changed (which
-reports them, all zero) does not import the enforcer and, through it, the Markdown parser."""
+reports them, all zero) does not import the enforcer (and, with the copy and argos engines,
+the Markdown parser it uses; the pseudo and llm engines import the parser themselves)."""
 
 from __future__ import annotations
 

@@ -240,7 +240,7 @@ def result(settings: Settings, plan: Plan, state: str, exc: WorkflowError | None
     records = [r for r in plan.records if r is not None] if not plan.unchanged else list(plan.old.segments if plan.old else [])
     return DocumentResult(
         source=plan.shown,
-        output=plan.output_rel or settings.rel(plan.output_path),
+        output=settings.rel(plan.output_path),  # after the write: a link the write replaced is the file itself now
         state=state,
         segments=len(plan.segments) if not plan.unchanged else len(records),
         translated=len(plan.work) if state != "unchanged" else 0,
