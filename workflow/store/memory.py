@@ -14,8 +14,8 @@ Schema 3 adds per segment `markup` (an editor's heading level or list marker) an
 (list items or table rows an editor added), the header's `front_matter_lists`, and the
 summary's `units`; a build that knows only schema 2 refuses these files instead of rewriting
 them without what it does not know. Schema 1 and 2 files are read as schema 3 and rewritten
-on the next `translate` (no field changes meaning). Every file is validated on read (`_check_types`): a wrong type is a
-`MemoryCorrupt` naming the file and line.
+on the next `translate` (no field changes meaning). Every file is validated on read
+(`_check_types`): a wrong type is a `MemoryCorrupt` naming the file and line.
 """
 
 from __future__ import annotations
@@ -179,11 +179,15 @@ class Memory:
         units of the file (`units`: the index skips a file with none without parsing it)."""
         engines = sorted({(r.engine, r.model, r.model_hash) for r in self.segments if r.engine and not r.human})
         summary = {**self.counts(), "engines": [list(e) for e in engines], "lost": len(self.lost()),
-                   "units": sum(r.holds_unit for r in (*self.segments, *self.retired))}
+                   "units": self.units()}
         unsettled = len(self.unsettled())
         if unsettled != summary["lost"]:  # written only when some English was moved (older files stay as they are)
             summary["unsettled"] = unsettled
         return summary
+
+    def units(self) -> int:
+        """The translation-memory units the file holds, live and retired (`Record.holds_unit`)."""
+        return sum(r.holds_unit for r in (*self.segments, *self.retired))
 
     def lost(self) -> list[Record]:
         """Retired English a person wrote or approved that is not on the page (nor kept beside the English

@@ -61,7 +61,7 @@ class Header:
                    output_hash_previous=memory.output_hash_previous, engine=memory.engine,
                    translated_at=memory.translated_at, glossary_hash=memory.glossary_hash, counts=memory.counts(),
                    model_current=not any(model_stale(r, info) for r in memory.segments), lost=len(memory.lost()),
-                   unsettled=len(memory.unsettled()), units=sum(r.holds_unit for r in (*memory.segments, *memory.retired)))
+                   unsettled=len(memory.unsettled()), units=memory.units())
 
 
 def scan(data: bytes, info: EngineInfo | None) -> Header | None:
