@@ -69,3 +69,62 @@ def test_skeleton_from_the_block_pass_is_the_full_parse_s() -> None:
                 chars.insert(rng.randint(0, len(chars)), rng.choice(PIECES))
             mutated = "".join(chars)
             assert skeleton(mutated) == _full_parse_skeleton(mutated, CodeOptions()), mutated[:300]
+
+
+# -- the translation memory's pre-filter: a batch of lookups at once, as one at a time -----------
+
+
+def _reference_candidates(postings: object, query: list[int], length: int, threshold: int) -> set[int]:
+    """`Postings.candidates` of one query, the long way: count each text's votes over the query's
+    sketch bigrams (a bigram in more than COMMON texts skipped), drop texts whose length alone keeps
+    them under the threshold, keep the CANDIDATES of most votes (ties: the earlier text)."""
+    from collections import Counter
+
+    from workflow.store import tm_sketch
+
+    CANDIDATES, COMMON = tm_sketch.CANDIDATES, tm_sketch.COMMON
+    grams, bounds, texts, lengths = postings.data()  # type: ignore[attr-defined]
+    where = {int(g): i for i, g in enumerate(grams.tolist())}
+    votes: Counter[int] = Counter()
+    for gram in query:
+        i = where.get(gram)
+        if i is not None and bounds[i + 1] - bounds[i] <= COMMON:
+            votes.update(texts[bounds[i]:bounds[i + 1]].tolist())
+    possible = [t for t in votes if 200 * min(int(lengths[t]), length) >= threshold * (int(lengths[t]) + length)]
+    return set(sorted(possible, key=lambda t: (-votes[t], t))[:CANDIDATES])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 12), st.sampled_from([0, 40, 75, 95]), st.sampled_from([1000, 30]))
+def test_batched_candidates_are_each_query_s_own(seed: int, batch: int, threshold: int, common: int) -> None:
+    from workflow.store import tm_sketch
+
+    real = tm_sketch.COMMON
+    tm_sketch.COMMON = common  # 30: many bigrams skipped as too common
+    try:
+        _compare_candidates(seed, batch, threshold)
+    finally:
+        tm_sketch.COMMON = real
+
+
+def _compare_candidates(seed: int, batch: int, threshold: int) -> None:
+    import numpy as np
+
+    from workflow.store.tm_sketch import Postings, sketch, sketches
+
+    rng = random.Random(seed)
+    alphabet = "云计算网络存储服务社区峰会容器虚拟机"[:rng.randint(3, 18)]  # few letters: long postings, many ties
+
+    def text() -> str:
+        return "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30)))
+
+    texts = [text() for _ in range(rng.randint(1, 1500))]
+    matrix, counts = sketches(texts)
+    postings = Postings(matrix, counts, np.fromiter(map(len, texts), np.int64, len(texts)))
+    queries = [text() for _ in range(batch)]
+    qm, qc = sketches(queries)
+    found = postings.candidates(qm, qc, np.fromiter(map(len, queries), np.int64, len(queries)), threshold)
+    assert len(found) == len(queries)
+    for query, numbers in zip(queries, found):
+        assert len(numbers) == len(set(numbers))
+        assert set(numbers) == _reference_candidates(postings, sketch(query), len(query), threshold)

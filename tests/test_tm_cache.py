@@ -14,9 +14,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from workflow.store import tm
+from workflow.store import tm, tm_cache
 from workflow.store.memory import Memory, Record
-from workflow.store.tm_cache import CACHE_DIR, decode
+from workflow.store.tm_cache import CACHE_DIR, SNAPSHOT, decode
 from workflow.store.tm_sketch import sketch, sketches
 from workflow.translate.run import translate
 
@@ -102,17 +102,90 @@ def test_removed_and_added_memory_files_are_seen(memory_root: Path) -> None:
     assert len(entries(memory_root)) == 2
 
 
-@pytest.mark.parametrize("damage", ["truncated", "flipped", "foreign", "empty", "garbage"])
+def broken(data: bytes, damage: str) -> bytes:
+    return {"truncated": data[:len(data) // 2], "flipped": data[:-5] + bytes([data[-5] ^ 0x20]) + data[-4:],
+            "foreign": b"workflow tm-cache 1\n" + data[20:], "empty": b"", "garbage": os.urandom(300)}[damage]
+
+
+DAMAGES = ["truncated", "flipped", "foreign", "empty", "garbage"]
+
+
+@pytest.mark.parametrize("damage", DAMAGES)
 def test_a_broken_entry_is_ignored_and_rebuilt(memory_root: Path, damage: str) -> None:
     cold = answers(memory_root)
+    (memory_root / CACHE_DIR / SNAPSHOT).unlink()  # else the snapshot answers and no entry is read
     for entry in entries(memory_root):
-        data = entry.read_bytes()
-        broken = {"truncated": data[:len(data) // 2], "flipped": data[:-5] + bytes([data[-5] ^ 0x20]) + data[-4:],
-                  "foreign": b"workflow tm-cache 1\n" + data[20:], "empty": b"", "garbage": os.urandom(300)}[damage]
-        entry.write_bytes(broken)
-        assert decode(broken) is None
+        entry.write_bytes(broken(entry.read_bytes(), damage))
+        assert decode(entry.read_bytes()) is None
     assert answers(memory_root) == cold
     assert all(decode(entry.read_bytes()) is not None for entry in entries(memory_root))
+
+
+# -- the snapshot: the whole index of an unchanged memory, in one read -------------------------------
+
+
+def snapshot_of(root: Path) -> Path:
+    return root / CACHE_DIR / SNAPSHOT
+
+
+def test_an_unchanged_memory_is_answered_from_the_snapshot_alone(memory_root: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    cold = answers(memory_root)
+    assert snapshot_of(memory_root).is_file()
+    refuse_building(monkeypatch)
+    monkeypatch.setattr(tm_cache, "decode", lambda data: pytest.fail("an entry was read"))
+    monkeypatch.setattr(tm, "Postings", type("NoBuild", (tm.Postings,), {
+        "__init__": lambda self, *args: pytest.fail("the postings were built anew")}))
+    assert answers(memory_root) == cold
+
+
+@pytest.mark.parametrize("change", ["edited", "added", "removed", "imported"])
+def test_a_changed_memory_is_not_answered_from_the_snapshot(memory_root: Path, change: str) -> None:
+    only_b = "只在乙的记忆中出现的一句话。"
+    write_memory(memory_root, "b", [(TEXTS[1], "B one"), (TEXTS[3], "B three"), (only_b, "Only in b")])
+    answers(memory_root)
+    query, target = {"edited": (only_b, "ONLY IN B"), "added": ("全新的句子出现在这里。", "Brand new"),
+                     "removed": (TEXTS[0], None), "imported": ("导入的句子。", "Imported")}[change]
+    if change == "edited":  # the same size and time stamp: only the bytes tell
+        path = memory_root / "b.md.json"
+        before = path.stat()
+        path.write_bytes(path.read_bytes().replace(b"Only in b", b"ONLY IN B"))
+        os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    elif change == "added":
+        write_memory(memory_root / "sub", "c", [(query, "Brand new")])
+    elif change == "removed":
+        (memory_root / "a.md.json").unlink()
+    else:
+        (memory_root / tm.TM_DIR).mkdir()
+        (memory_root / tm.TM_DIR / f"x{tm.TM_SUFFIX}").write_text(
+            '{"origin": "x.tmx", "units": [{"source": "导入的句子。", "target": "Imported"}]}', encoding="utf-8")
+    old = snapshot_of(memory_root).read_bytes()
+    found = tm.LazyIndex(memory_root, ".workflow").get().exact(query)
+    assert (found.target if found else None) == target
+    rebuilt = snapshot_of(memory_root).read_bytes()
+    assert rebuilt != old  # kept anew: the next run reads the new one
+    shown = answers(memory_root)
+    snapshot_of(memory_root).unlink()
+    for entry in entries(memory_root):
+        entry.unlink()
+    assert answers(memory_root) == shown  # what a build from the memory files alone answers
+    assert snapshot_of(memory_root).read_bytes() == rebuilt  # the same index, the same bytes
+
+
+@pytest.mark.parametrize("damage", DAMAGES)
+def test_a_broken_snapshot_is_ignored_and_rebuilt(memory_root: Path, damage: str) -> None:
+    cold = answers(memory_root)
+    good = snapshot_of(memory_root).read_bytes()
+    snapshot_of(memory_root).write_bytes(broken(good, damage))
+    assert answers(memory_root) == cold
+    assert snapshot_of(memory_root).read_bytes() == good
+
+
+def test_a_snapshot_of_no_unit_is_not_written(tmp_path: Path) -> None:
+    root = tmp_path / "output_en" / ".workflow"
+    write_memory(root, "a", [])
+    assert len(tm.LazyIndex(root, ".workflow").get()) == 0
+    assert not snapshot_of(root).exists()
 
 
 def test_retired_records_and_ranking_survive_the_cache(memory_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -247,3 +320,27 @@ def test_an_unreadable_memory_file_is_skipped_not_fatal(memory_root: Path) -> No
     (memory_root / "loop.md.json").symlink_to("loop.md.json")  # reading it: too many levels of links
     shutil_rmtree(memory_root / CACHE_DIR)
     assert answers(memory_root) == before
+
+
+def test_the_snapshot_answers_a_large_memory_as_its_files_do(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """More units share each query's bigrams than a lookup scores (CANDIDATES): the snapshot's postings
+    must pick the same ones."""
+    from workflow.store.tm_sketch import CANDIDATES
+
+    root = tmp_path / "output_en" / ".workflow"
+    topics = ["计算服务", "网络服务", "块存储", "对象存储", "身份认证", "镜像服务", "编排服务", "裸机服务"]
+    for doc in range(6):
+        write_memory(root, f"d{doc}", [(f"OpenStack峰会第{n}天的主题演讲介绍了{topics[n % 8]}和{topics[(n * 3 + doc) % 8]}的新功能{n % 7}",
+                                        f"day {n} of {doc}") for n in range(doc * 60, doc * 60 + 60)])
+    queries = [f"OpenStack峰会第{n}天的主题演讲介绍了{topics[n % 8]}和{topics[(n + 1) % 8]}的新功能" for n in range(0, 400, 7)]
+
+    def ask() -> list[object]:
+        index = tm.LazyIndex(root, ".workflow").get()
+        return [[(score, unit.target) for score, unit in found] for found in index.fuzzy_many(queries, 60)]
+
+    cold = ask()
+    assert sum(map(len, cold)) > len(queries) and 6 * 60 > CANDIDATES
+    in_memory = tm.Index(list(tm.memory_units(root, ".workflow")))
+    assert [[(s, u.target) for s, u in in_memory.fuzzy(q, 60)] for q in queries] == cold  # one query at a time
+    refuse_building(monkeypatch)
+    assert ask() == cold  # from the snapshot

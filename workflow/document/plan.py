@@ -274,8 +274,10 @@ def _decide(plan: Plan, env: dict[str, Any], glossary: Glossary, info: EngineInf
                 continue
         masked = mask(segment.source, env, markdown_inline=bool(segment.pieces))
         units = split(masked)
-        suggestions = reuse.suggestions(segment.source) if needs_engine_any(units, settings) else ()
-        plan.work[index] = Work(masked, units, previous, relation, suggestions)
+        plan.work[index] = Work(masked, units, previous, relation)
+    asked = [i for i, work in plan.work.items() if needs_engine_any(work.units, settings)]
+    for index, suggestions in zip(asked, reuse.suggestions([plan.segments[i].source for i in asked])):
+        plan.work[index].matches = suggestions  # the document's lookups at once: one pre-filter pass
     kept = {o: n for n, (o, rel) in enumerate(pairing.matches) if o is not None and plan.records[n] is not None}
     back = {id(r) for r in reuse.used}  # English put back on the page is no longer retired
     # (nor are its additions: they moved with it, so they are not moved to a neighbour too)

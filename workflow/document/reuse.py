@@ -84,12 +84,12 @@ class Reuse:
         return _flag(dataclasses.replace(record, reviewer="", reviewed_at=""),
                      f"exact match from {unit.origin} ({unit.status}): check it fits here")
 
-    def suggestions(self, source: str) -> tuple[dict[str, Any], ...]:
-        """Fuzzy matches for a segment the engine translates (building the project's index if needed)."""
-        if self.tm is None:
-            return ()
-        found = self.tm.get().fuzzy(source, self.settings.fuzzy_threshold)
-        return tuple(unit.suggestion(score) for score, unit in found)
+    def suggestions(self, sources: Sequence[str]) -> list[tuple[dict[str, Any], ...]]:
+        """Fuzzy matches for each segment the engine translates (building the project's index if needed)."""
+        if self.tm is None or not sources:
+            return [() for _ in sources]
+        found = self.tm.get().fuzzy_many(sources, self.settings.fuzzy_threshold)
+        return [tuple(unit.suggestion(score) for score, unit in matches) for matches in found]
 
 
 def _flag(record: Record, reason: str) -> Record:

@@ -96,10 +96,10 @@ class Nearest:
         with self._lock:
             index = self.tm.get()
         scored: dict[tuple[str, str], int] = {}
-        for text in texts:
-            query = PLACEHOLDER.sub("", text)
+        queries = [PLACEHOLDER.sub("", text) for text in texts]
+        for query, fuzzy in zip(queries, index.fuzzy_many(queries, self.threshold)):
             exact = index.exact(query)
-            for score, unit in [(100, exact)] * (exact is not None) + index.fuzzy(query, self.threshold):
+            for score, unit in [(100, exact)] * (exact is not None) + fuzzy:
                 if unit is not None and unit.status == "reviewed" and len(unit.source) <= 400:
                     pair = (unit.source.strip(), unit.target.strip())
                     scored[pair] = max(score, scored.get(pair, 0))

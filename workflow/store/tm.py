@@ -8,12 +8,14 @@ files (`output_en/.workflow/tm/*.tm`). It answers:
 - `fuzzy(zh)`: the closest units by rapidfuzz's normalised Indel similarity (0..100),
   at least the threshold, best first. Candidates are pre-filtered by shared bigrams of
   bottom-k sketches (`tm_sketch`): building costs SKETCH entries per unit, a lookup at most
-  SKETCH x COMMON votes and CANDIDATES comparisons, however large the memory.
+  SKETCH x COMMON votes and CANDIDATES comparisons, however large the memory;
+  `fuzzy_many(sources)`: the same for several at once, pre-filtered in one numpy pass.
 
 `LazyIndex` builds the index once per run, on first use: a run in which nothing needs
 new text never reads another document's memory. Each memory file's share of the build
 (normalised Chinese, sketches, fields) comes from the index cache (`tm_cache`) when the
-file's bytes are those the cache saw, so a run pays only for the files that changed.
+file's bytes are those the cache saw, so a run pays only for the files that changed; when
+none changed, the whole index comes from the cache's snapshot, postings included.
 A unit's fields are turned into a `Unit` only when a lookup returns it.
 """
 
@@ -44,6 +46,7 @@ TM_DIR = "tm"  # inside the memory folder: the imported translation memories
 TM_SUFFIX = ".tm"  # JSON; not `.json`, so nothing takes it for a document's memory
 RANK = {"reviewed": 0, "imported": 1, "needs-review": 2}
 LIMIT = 3  # suggestions offered per segment
+BATCH = 256  # fuzzy lookups pre-filtered together (a bound on the pass's arrays: ~16,000 postings each)
 
 
 
@@ -107,7 +110,10 @@ def part_of(fields: Sequence[Fields], normalise_: Any = _normalise) -> Part:
 
 
 class Index:
-    def __init__(self, units: Iterable[Unit] = (), *, parts: Sequence[Part] | None = None) -> None:
+    def __init__(self, units: Iterable[Unit] = (), *, parts: Sequence[Part] | None = None,
+                 postings: Postings | None = None) -> None:
+        """From units, or from parts (memory files' shares); `postings`: those built over these parts
+        before (the cache's snapshot), so the parts' sketches are not needed."""
         self._parts = list(parts) if parts is not None else [part_of([u.fields for u in units], normalise)]
         self._starts = [0, *itertools.accumulate(len(p.keys) for p in self._parts)]
         keys = list(itertools.chain.from_iterable(p.keys for p in self._parts))
@@ -116,19 +122,36 @@ class Index:
         self._more: dict[str, list[int]] = {}  # the sources several units share: all their numbers
         self._ranked: set[str] = set()  # shared sources whose units are in rank order
         self._units: dict[int, Unit] = {}
-        matrix = np.concatenate([p.matrix for p in self._parts]) if self._parts else np.zeros((0, SKETCH), np.uint32)
-        counts = np.concatenate([p.counts for p in self._parts]) if self._parts else np.zeros(0, np.uint8)
         if len(self._first) < len(keys):
             self._sources = list(dict.fromkeys(keys))
             for n, key in enumerate(keys):
                 if self._first[key] != n:
                     self._more.setdefault(key, [self._first[key]]).append(n)
-            firsts = np.fromiter(map(self._first.__getitem__, self._sources), np.int64, len(self._sources))
-            matrix, counts = matrix[firsts], counts[firsts]
         else:  # every unit's source its own: the sources are the keys, in the same order
             self._sources = keys
+        if postings is not None:
+            self._postings = postings
+            return
+        matrix = np.concatenate([p.matrix for p in self._parts]) if self._parts else np.zeros((0, SKETCH), np.uint32)
+        counts = np.concatenate([p.counts for p in self._parts]) if self._parts else np.zeros(0, np.uint8)
+        if self._sources is not keys:
+            firsts = np.fromiter(map(self._first.__getitem__, self._sources), np.int64, len(self._sources))
+            matrix, counts = matrix[firsts], counts[firsts]
         lengths = np.fromiter(map(len, self._sources), np.int64, len(self._sources))
         self._postings = Postings(matrix, counts, lengths)
+
+    @property
+    def sources(self) -> int:
+        """How many distinct normalised sources the units have."""
+        return len(self._sources)
+
+    @property
+    def postings(self) -> Postings:
+        return self._postings
+
+    @property
+    def parts(self) -> Sequence[Part]:
+        return self._parts
 
     def __len__(self) -> int:
         return self._starts[-1]
@@ -161,15 +184,27 @@ class Index:
 
     def fuzzy(self, source: str, threshold: int, limit: int = LIMIT) -> list[tuple[int, Unit]]:
         """(score, best unit) of the closest other sources, >= threshold, best first."""
-        if not self._sources:  # a project's first run: nothing to compare with, no sketch to make
-            return []
-        query = normalise(source)
-        candidates = [c for c in map(self._sources.__getitem__, self._postings.candidates(sketch(query), len(query), threshold)) if c != query]
-        # one call: rapidfuzz prepares the query once for all candidates
-        scored = process.extract(query, candidates, scorer=fuzz.ratio, score_cutoff=threshold, limit=None)
-        found = sorted(((int(score), candidate) for candidate, score, _ in scored if int(score)),
-                       key=lambda f: (-f[0], f[1]))
-        return [(score, next(self._best(candidate))) for score, candidate in found[:limit]]
+        return self.fuzzy_many([source], threshold, limit)[0]
+
+    def fuzzy_many(self, sources: Sequence[str], threshold: int, limit: int = LIMIT) -> list[list[tuple[int, Unit]]]:
+        """`fuzzy` of each source, the candidates of all of them found at once."""
+        if not self._sources or not sources:  # a project's first run: nothing to compare with, no sketch to make
+            return [[] for _ in sources]
+        queries = [normalise(source) for source in sources]
+        candidates_of: list[list[int]] = []
+        for start in range(0, len(queries), BATCH):
+            batch = queries[start:start + BATCH]
+            matrix, counts = sketches(batch)
+            lengths = np.fromiter(map(len, batch), np.int64, len(batch))
+            candidates_of += self._postings.candidates(matrix, counts, lengths, threshold)
+        found = []
+        for query, numbers in zip(queries, candidates_of):
+            candidates = [c for c in map(self._sources.__getitem__, numbers) if c != query]
+            # one call: rapidfuzz prepares the query once for all candidates
+            scored = process.extract(query, candidates, scorer=fuzz.ratio, score_cutoff=threshold, limit=None)
+            best = sorted((-int(score), candidate) for candidate, score, _ in scored if score >= 1)[:limit]
+            found.append([(-score, next(self._best(candidate))) for score, candidate in best])
+        return found
 
 
 def _rank(unit: Unit) -> tuple[Any, ...]:
@@ -254,22 +289,40 @@ def imported_units(memory_root: Path) -> Iterable[Unit]:
         yield from map(_unit, _imported_fields(path, _parsed(data)))
 
 
-def index_parts(memory_root: Path, shown: str, cache: Cache) -> list[Part]:
-    """The index's parts, one per memory file then per imported file: from the cache where it has them."""
+def index_files(memory_root: Path) -> list[Path]:
+    """The files the index takes units from: the memory files that may hold one, then the imported files."""
+    return [path for path in memory_paths(memory_root) if not _no_units(path)] + imported_paths(memory_root)
+
+
+def index_parts(memory_root: Path, shown: str, cache: Cache, files: Sequence[Path] | None = None) -> list[Part]:
+    """The index's parts, one per memory file then per imported file (`files`, default `index_files`):
+    from the cache where it has them."""
     parts = []
-    for path in memory_paths(memory_root):
-        if _no_units(path):
-            continue
+    imported = set(imported_paths(memory_root))
+    for path in index_files(memory_root) if files is None else files:
         def build(data: bytes, path: Path = path) -> Part:
             raw = _parsed(data)
+            if path in imported:
+                return part_of(_imported_fields(path, raw))
             return part_of(_memory_fields(path, raw, shown) if raw is not None else [])
         part = cache.part(path, build)
         parts += [part] if part is not None else []
-    for path in imported_paths(memory_root):
-        part = cache.part(path, lambda data, path=path: part_of(_imported_fields(path, _parsed(data))))  # type: ignore[misc]
-        parts += [part] if part is not None else []
     cache.prune()
     return parts
+
+
+def build_index(memory_root: Path, shown: str, cache: Cache) -> Index:
+    """The index of the memory as it is: the cache's snapshot when the files are those it was built from
+    (one read, no sort), else from each file's entry (or the file), then kept as the new snapshot."""
+    files = index_files(memory_root)
+    found = cache.snapshot([key for key in map(cache.key, files) if key is not None])
+    if found is not None:
+        index = Index(parts=found[0], postings=Postings.of(found[1]))
+        if index.sources == len(found[1][3]):  # the postings' texts are the index's sources
+            return index
+    index = Index(parts=index_parts(memory_root, shown, cache, files))
+    cache.keep_snapshot(index.parts, index.postings.data())
+    return index
 
 
 def _no_units(path: Path) -> bool:
@@ -299,6 +352,5 @@ class LazyIndex:
 
     def get(self) -> Index:
         if self._index is None:
-            cache = Cache(self.memory_root, write=self.cache)
-            self._index = Index(parts=index_parts(self.memory_root, self.shown, cache))
+            self._index = build_index(self.memory_root, self.shown, Cache(self.memory_root, write=self.cache))
         return self._index

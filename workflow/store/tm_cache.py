@@ -14,6 +14,11 @@ atomically (`files.atomic_write`), inside the memory folder only, never by a dry
 git-ignored by the `.gitignore` it holds. Two runs writing the same entry write the same
 bytes (the name is the content's key), so no lock is needed.
 
+The last index built is kept whole too (`SNAPSHOT`: every part's keys and fields and the
+postings already sorted, with the list of files and content keys it was built from): a run
+whose memory files are exactly those reads one file instead of one entry per file and sorts
+nothing; any other run builds from the entries and replaces it.
+
 An entry is binary, read without unpickling anything: a header (with the length and a CRC-32
 of the rest), the units' sketches (numpy arrays), their normalised Chinese joined by newlines
 (normalised text has none), and their other fields as one UTF-8 text with each field's
@@ -24,6 +29,8 @@ without fsync: a crash can leave one torn, and a torn one fails the checks and i
 from __future__ import annotations
 
 import hashlib
+import itertools
+import json
 import os
 import struct
 import unicodedata
@@ -38,12 +45,17 @@ import numpy.typing as npt
 
 from workflow.errors import WorkflowError
 from workflow.store.files import atomic_write, confined
-from workflow.store.tm_sketch import SKETCH, Matrix
+from workflow.store.tm_sketch import SKETCH, Matrix, PostingsData
 
 FORMAT = b"workflow tm-cache 2\n"  # change it whenever normalise, sketch or the fields change
+SNAPSHOT_FORMAT = b"workflow tm-index 1\n"  # and this one whenever the postings change too
+SNAPSHOT = "tm.index"  # in CACHE_DIR: the last index built, whole
 CACHE_DIR = ".cache"
 SUFFIX = ".bin"
 _HEADER = struct.Struct("<QQQI")  # units, bytes of the Chinese, bytes of the fields, CRC-32 of what follows
+# manifest bytes, parts, units, postings' bigrams, postings' texts, sources, bytes of the Chinese, bytes of
+# the fields, CRC-32 of what follows
+_SNAPSHOT_HEADER = struct.Struct("<QQQQQQQQI")
 Fields = tuple[Any, ...]  # a unit's fields, in `Unit`'s order
 
 
@@ -54,7 +66,7 @@ RETIRED, SOURCE_IS_KEY = 1, 2  # flags: retired; its source is its normalised ke
 class Rows(Sequence[Fields]):
     """The units' fields of an entry, cut from its text when first asked for."""
 
-    def __init__(self, blob: bytes, lengths: npt.NDArray[np.uint32], flags: npt.NDArray[np.uint8]) -> None:
+    def __init__(self, blob: bytes | memoryview, lengths: npt.NDArray[np.uint32], flags: npt.NDArray[np.uint8]) -> None:
         self._blob, self._lengths, self._flags = blob, lengths, flags
         self._text: str | None = None
         self._starts: list[int] = []
@@ -64,7 +76,7 @@ class Rows(Sequence[Fields]):
 
     def __getitem__(self, i: int) -> Fields:  # type: ignore[override]
         if self._text is None:
-            self._text = self._blob.decode("utf-8", "surrogatepass")
+            self._text = str(self._blob, "utf-8", "surrogatepass")
             self._starts = [0, *np.cumsum(self._lengths, dtype=np.int64).tolist()]
         text, at = self._text, self._starts[STRINGS * i:STRINGS * (i + 1) + 1]
         flags = int(self._flags[i])
@@ -82,6 +94,10 @@ class Part:
     counts: npt.NDArray[np.uint8]
 
 
+_NO_MATRIX: Matrix = np.zeros((0, SKETCH), np.uint32)  # a snapshot's parts: their postings are built already
+_NO_COUNTS: npt.NDArray[np.uint8] = np.zeros(0, np.uint8)
+
+
 def key_of(relative: str, data: bytes) -> str:
     digest = hashlib.sha256(FORMAT)
     # the keys are NFKC-normalised: another Unicode version may normalise them otherwise
@@ -91,13 +107,20 @@ def key_of(relative: str, data: bytes) -> str:
     return digest.hexdigest()
 
 
-def encode(part: Part) -> bytes:
-    keys = "\n".join(part.keys).encode("utf-8", "surrogatepass")
+def _row_data(part: Part) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.uint32], bytes]:
+    """A part's fields as stored: each unit's flags, each field's length (code points), their UTF-8 text."""
+    if isinstance(part.rows, Rows):  # read from an entry: stored as they are
+        return part.rows._flags, part.rows._lengths, bytes(part.rows._blob)
     strings = [field or "" for row in part.rows for field in row[:STRINGS]]
     flags = np.fromiter(((RETIRED if row[STRINGS] else 0) | (SOURCE_IS_KEY if row[0] is None else 0)
                          for row in part.rows), np.uint8, len(part.rows))
-    text = "".join(strings).encode("utf-8", "surrogatepass")
     lengths = np.fromiter(map(len, strings), np.uint32, len(strings))
+    return flags, lengths, "".join(strings).encode("utf-8", "surrogatepass")
+
+
+def encode(part: Part) -> bytes:
+    keys = "\n".join(part.keys).encode("utf-8", "surrogatepass")
+    flags, lengths, text = _row_data(part)
     body = b"".join((part.matrix.astype("<u4").tobytes(), part.counts.astype(np.uint8).tobytes(), flags.tobytes(),
                      lengths.astype("<u4").tobytes(), keys, text))
     return FORMAT + _HEADER.pack(len(part.keys), len(keys), len(text), zlib.crc32(body)) + body
@@ -125,6 +148,67 @@ def decode(data: bytes) -> Part | None:
                 counts)
 
 
+Manifest = list[tuple[str, str]]  # (path in the memory folder, key of its bytes) of the files an index holds
+
+
+def snapshot_encode(manifest: Manifest, parts: Sequence[Part], postings: PostingsData) -> bytes:
+    """The whole index of the files `manifest` names: each part's keys and fields, and the postings
+    built over them (`tm_sketch.Postings.data`), so that a run whose memory is unchanged reads one
+    file instead of an entry per memory file, and sorts nothing."""
+    names = json.dumps(manifest, ensure_ascii=False).encode("utf-8", "surrogatepass")
+    rows = [_row_data(part) for part in parts]
+    keys = "\n".join(itertools.chain.from_iterable(part.keys for part in parts)).encode("utf-8", "surrogatepass")
+    sizes = np.fromiter((len(part.keys) for part in parts), np.uint64, len(parts))
+    text_sizes = np.fromiter((len(text) for _, _, text in rows), np.uint64, len(rows))
+    grams, bounds, texts, lengths = postings
+    body = b"".join((names, sizes.astype("<u8").tobytes(), text_sizes.astype("<u8").tobytes(),
+                     *(flags.tobytes() for flags, _, _ in rows), *(lengths_.astype("<u4").tobytes() for _, lengths_, _ in rows),
+                     grams.astype("<u4").tobytes(), bounds.astype("<i8").tobytes(), texts.astype("<i4").tobytes(),
+                     lengths.astype("<i8").tobytes(), keys, *(text for _, _, text in rows)))
+    header = _SNAPSHOT_HEADER.pack(len(names), len(parts), int(sizes.sum()), len(grams), len(texts), len(lengths),
+                                   len(keys), int(text_sizes.sum()), zlib.crc32(body))
+    return SNAPSHOT_FORMAT + header + body
+
+
+def snapshot_decode(data: bytes, manifest: Manifest) -> tuple[list[Part], PostingsData] | None:
+    """The parts and postings of a snapshot of exactly the files (and bytes) `manifest` names, else None."""
+    if not data.startswith(SNAPSHOT_FORMAT) or len(data) < len(SNAPSHOT_FORMAT) + _SNAPSHOT_HEADER.size:
+        return None
+    at = len(SNAPSHOT_FORMAT)
+    names, n_parts, units, n_grams, n_texts, sources, key_bytes, text_bytes, crc = _SNAPSHOT_HEADER.unpack_from(data, at)
+    at += _SNAPSHOT_HEADER.size
+    layout = ((None, names), ("<u8", n_parts), ("<u8", n_parts), ("u1", units), ("<u4", units * STRINGS),
+              ("<u4", n_grams), ("<i8", n_grams + 1), ("<i4", n_texts), ("<i8", sources), (None, key_bytes),
+              (None, text_bytes))
+    sizes = [count * (np.dtype(dtype).itemsize if dtype else 1) for dtype, count in layout]
+    if len(data) != at + sum(sizes) or zlib.crc32(memoryview(data)[at:]) != crc:
+        return None
+    try:
+        if [tuple(entry) for entry in json.loads(data[at:at + names])] != manifest:
+            return None
+    except (ValueError, TypeError):
+        return None
+    at += names
+    arrays = []
+    for (dtype, count), size in zip(layout[1:9], sizes[1:9]):
+        arrays.append(np.frombuffer(data, dtype, count, at))
+        at += size
+    part_sizes, part_text, flags, lengths, grams, bounds, texts, source_lengths = arrays
+    keys = data[at:at + key_bytes].decode("utf-8", "surrogatepass").split("\n") if units else []
+    at += key_bytes
+    if len(keys) != units or int(part_sizes.sum()) != units or int(part_text.sum()) != text_bytes:
+        return None
+    parts = []
+    unit, view = 0, memoryview(data)  # each part's fields a view of the one read, not a copy
+    for size, text_size in zip(part_sizes.tolist(), part_text.tolist()):
+        rows = Rows(view[at:at + text_size], lengths[unit * STRINGS:(unit + size) * STRINGS].astype(np.uint32),
+                    flags[unit:unit + size])
+        parts.append(Part(keys[unit:unit + size], rows, _NO_MATRIX, _NO_COUNTS))
+        unit, at = unit + size, at + text_size
+    return parts, (grams.astype(np.uint32), bounds.astype(np.int64), texts.astype(np.int32),
+                   source_lengths.astype(np.int64))
+
+
 class Cache:
     """The entries of one memory folder; `write`: False on a dry run (nothing is written then)."""
 
@@ -133,6 +217,30 @@ class Cache:
         self.folder = memory_root / CACHE_DIR / "tm"
         self.write = write
         self.used: set[str] = set()
+        self.manifest: Manifest = []  # the files `part` gave a part of, and their keys: what a snapshot holds
+
+    def key(self, path: Path) -> tuple[str, str] | None:
+        """A file's path in the memory folder and the key of its bytes (None: it cannot be read)."""
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return None
+        relative = path.relative_to(self.root).as_posix()
+        return relative, key_of(relative, data)
+
+    def snapshot(self, manifest: Manifest) -> tuple[list[Part], PostingsData] | None:
+        """The last index built, when it was built from exactly these files' bytes."""
+        if not manifest:
+            return None
+        try:
+            return snapshot_decode((self.root / CACHE_DIR / SNAPSHOT).read_bytes(), manifest)
+        except (OSError, ValueError):
+            return None
+
+    def keep_snapshot(self, parts: Sequence[Part], postings: PostingsData) -> None:
+        """The index just built from `part`'s files, whole (not when it is empty: nothing to save)."""
+        if self.write and self.manifest:
+            self._keep(self.root / CACHE_DIR / SNAPSHOT, snapshot_encode(self.manifest, parts, postings))
 
     def part(self, path: Path, build: Callable[[bytes], Part]) -> Part | None:
         """The part of one file: from its entry when there is a whole one, else built (and kept)."""
@@ -140,8 +248,10 @@ class Cache:
             data = path.read_bytes()
         except OSError:
             return None
-        key = key_of(path.relative_to(self.root).as_posix(), data)
+        relative = path.relative_to(self.root).as_posix()
+        key = key_of(relative, data)
         self.used.add(key)
+        self.manifest.append((relative, key))
         entry = self.folder / (key + SUFFIX)
         try:
             found = decode(entry.read_bytes())
@@ -150,15 +260,15 @@ class Cache:
         if found is not None:
             return found
         part = build(data)
-        self._keep(entry, part)
+        self._keep(entry, encode(part))
         return part
 
-    def _keep(self, entry: Path, part: Part) -> None:
+    def _keep(self, entry: Path, data: bytes) -> None:
         if not self.write:
             return
         try:
             self._prepare()
-            atomic_write(entry, encode(part), durable=False)
+            atomic_write(entry, data, durable=False)
         except (OSError, WorkflowError):  # a read-only or full disk, a link out of the tree: only time is lost
             self.write = False
 

@@ -26,6 +26,7 @@ CANDIDATES = 40  # texts scored per fuzzy lookup, at most
 ALONE = 0x1FFFFF  # the "second code point" of a one-character text (above any code point)
 _M64 = 0xFFFFFFFFFFFFFFFF
 Matrix = npt.NDArray[np.uint32]
+PostingsData = tuple[npt.NDArray[np.uint32], npt.NDArray[np.int64], npt.NDArray[np.int32], npt.NDArray[np.int64]]
 
 
 def _mix(code: int) -> int:
@@ -85,34 +86,80 @@ class Postings:
         owners = np.repeat(np.arange(len(counts), dtype=np.uint64), counts)
         keys = grams << np.uint64(32) | owners
         keys.sort()  # by bigram, then text: one sort of integers, cheaper than an argsort
-        grams, self._texts = (keys >> np.uint64(32)).astype(np.uint32), (keys & np.uint64(0xFFFFFFFF)).astype(np.int32)
-        starts = _starts(grams)
-        self._grams = grams[starts]
-        self._bounds = np.append(starts, len(grams))
+        ordered: Matrix = (keys >> np.uint64(32)).astype(np.uint32)
+        self._texts: npt.NDArray[np.int32] = (keys & np.uint64(0xFFFFFFFF)).astype(np.int32)
+        starts = _starts(ordered)
+        self._grams: Matrix = ordered[starts]
+        self._bounds: npt.NDArray[np.int64] = np.append(starts, len(ordered)).astype(np.int64)
 
-    def candidates(self, query: list[int], length: int, threshold: int) -> list[int]:
-        """The texts sharing most sketch bigrams with the query's sketch, at most CANDIDATES, leaving out
+    @classmethod
+    def of(cls, data: PostingsData) -> Postings:
+        """Postings as `data` gave them (read from the index cache's snapshot)."""
+        postings = cls.__new__(cls)
+        postings._grams, postings._bounds, postings._texts, postings._lengths = data
+        return postings
+
+    def data(self) -> PostingsData:
+        """The arrays: each bigram once, ascending; where its texts begin in `texts`; the texts; their lengths."""
+        return self._grams, self._bounds, self._texts, self._lengths
+
+    def candidates(self, matrix: Matrix, counts: npt.NDArray[np.uint8], lengths: npt.NDArray[np.int64],
+                   threshold: int) -> list[list[int]]:
+        """For each query (rows of `sketches`, and lengths in code points): the texts sharing most
+        sketch bigrams with its sketch, at most CANDIDATES (ties: the earlier text), leaving out
         those whose length alone keeps them under `threshold` (an Indel similarity is at most
-        2 min(a, b) / (a + b), in percent)."""
-        if not query or not len(self._grams):
-            return []
-        where = np.searchsorted(self._grams, query)
+        2 min(a, b) / (a + b), in percent). The whole batch in a few numpy calls: their overhead,
+        not the data, is most of a lookup's cost, so a document's segments are asked together."""
+        n = len(counts)
+        found: list[list[int]] = [[] for _ in range(n)]
+        if not n or not len(self._grams):
+            return found
+        grams = matrix[np.arange(SKETCH) < counts[:, None]]  # row by row
+        asked = np.repeat(np.arange(n, dtype=np.int64), counts)
+        where = np.searchsorted(self._grams, grams)
         where[where >= len(self._grams)] = 0
-        found = where[self._grams[where] == query]
-        lengths = self._bounds[found + 1] - self._bounds[found]
-        found = found[lengths <= COMMON]
-        if not len(found):
-            return []
-        texts = np.concatenate([self._texts[self._bounds[i]:self._bounds[i + 1]] for i in found.tolist()])
-        texts.sort(kind="stable")
-        starts = _starts(texts)
-        numbers, votes = texts[starts], np.diff(np.append(starts, len(texts)))
-        other = self._lengths[numbers]
+        hit = self._grams[where] == grams
+        where, asked = where[hit], asked[hit]
+        sizes = self._bounds[where + 1] - self._bounds[where]
+        useful = sizes <= COMMON
+        where, asked, sizes = where[useful], asked[useful], sizes[useful]
+        if not len(where):
+            return found
+        # every posting's texts, one after another: position k of posting j is bounds[j] + k
+        ends = np.cumsum(sizes)
+        offsets = np.repeat(self._bounds[where] - (ends - sizes), sizes) + np.arange(ends[-1])
+        pairs = np.repeat(asked, sizes) << np.int64(32) | self._texts[offsets].astype(np.int64)
+        pairs.sort(kind="stable")  # runs already sorted (each posting's texts): a merge, not a quicksort
+        starts = _starts(pairs)
+        votes = np.diff(np.append(starts, len(pairs)))
+        pairs = pairs[starts]
+        owner, numbers = pairs >> np.int64(32), pairs & np.int64(0xFFFFFFFF)
+        other, length = self._lengths[numbers], lengths[owner]
         possible = 200 * np.minimum(other, length) >= threshold * (other + length)
-        numbers, votes = numbers[possible], votes[possible]
-        if len(numbers) > CANDIDATES:
-            numbers = numbers[np.lexsort((numbers, -votes))[:CANDIDATES]]
-        return [int(n) for n in numbers.tolist()]
+        owner, numbers, votes = owner[possible], numbers[possible], votes[possible]
+        chosen = _most_voted(owner, votes, n)
+        owner, numbers = owner[chosen], numbers[chosen]
+        cuts = np.searchsorted(owner, np.arange(1, n))
+        return [part.tolist() for part in np.split(numbers, cuts)]
+
+
+def _most_voted(owner: npt.NDArray[np.int64], votes: npt.NDArray[np.intp], n: int) -> npt.NDArray[np.bool_]:
+    """Which texts each query keeps: its CANDIDATES of most votes, ties going to the earlier text.
+    `owner` ascending and, within a query, the texts ascending. A vote count is at most SKETCH, so
+    the cut-off count of each query comes from a histogram, with no sort."""
+    levels = SKETCH + 1
+    counts = np.bincount(owner * levels + votes, minlength=n * levels).reshape(n, levels)
+    at_least = np.cumsum(counts[:, ::-1], axis=1)[:, ::-1]  # [q, v]: texts of query q with >= v votes
+    cut = (at_least >= CANDIDATES).sum(axis=1) - 1  # the fewest votes kept (0 or less: every text is kept)
+    above = np.where(cut + 1 < levels, at_least[np.arange(n), np.minimum(cut + 1, levels - 1)], 0)
+    room = CANDIDATES - above  # how many texts with exactly `cut` votes still fit
+    level = cut[owner]
+    tie = votes == level
+    tied_before = np.cumsum(tie) - tie  # texts of `cut` votes before this one, all queries
+    first = np.searchsorted(owner, np.arange(n))  # where each query's texts begin
+    tied_before -= np.append(0, np.cumsum(tie))[first][owner]
+    kept: npt.NDArray[np.bool_] = (votes > level) | (tie & (tied_before < room[owner]))
+    return kept
 
 
 def _starts(ordered: npt.NDArray[np.generic]) -> npt.NDArray[np.intp]:
