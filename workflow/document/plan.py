@@ -13,6 +13,7 @@ import dataclasses
 import hashlib
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
@@ -68,6 +69,7 @@ class Plan:
     work: dict[int, Work] = field(default_factory=dict)
     retired: list[Record] = field(default_factory=list)
     levels: dict[int, str] = field(default_factory=dict)  # match level of each segment kept or reused this run
+    asked: list[int] = field(default_factory=list)  # segments whose fuzzy matches `suggest` looks up
     unchanged: bool = False
     refresh: bool = False  # unchanged, but memory should record the current glossary's identity
     output_rel: str = ""  # project-relative English path as memory records it, resolved when the plan is opened (not while files are written)
@@ -275,9 +277,8 @@ def _decide(plan: Plan, env: dict[str, Any], glossary: Glossary, info: EngineInf
         masked = mask(segment.source, env, markdown_inline=bool(segment.pieces))
         units = split(masked)
         plan.work[index] = Work(masked, units, previous, relation)
-    asked = [i for i, work in plan.work.items() if needs_engine_any(work.units, settings)]
-    for index, suggestions in zip(asked, reuse.suggestions([plan.segments[i].source for i in asked])):
-        plan.work[index].matches = suggestions  # the document's lookups at once: one pre-filter pass
+    # looked up by `suggest`, with other documents' (one pre-filter pass for many)
+    plan.asked = [i for i, work in plan.work.items() if needs_engine_any(work.units, settings)] if tm else []
     kept = {o: n for n, (o, rel) in enumerate(pairing.matches) if o is not None and plan.records[n] is not None}
     back = {id(r) for r in reuse.used}  # English put back on the page is no longer retired
     # (nor are its additions: they moved with it, so they are not moved to a neighbour too)
@@ -309,6 +310,20 @@ def _same_depth(plan: Plan) -> Callable[[Record, int], bool]:
         return bool(segment.pieces) and outers == {container_prefix(line_prefix(plan.post.body, segment.start))}
 
     return same
+
+
+def suggest(plans: Sequence[Plan], tm: LazyIndex | None, threshold: int) -> None:
+    """The translation memory's fuzzy matches of every segment the plans send to the engine (`asked`),
+    looked up together: the index pre-filters a batch in one numpy pass, whose fixed cost would
+    otherwise be paid per segment. Each goes into its `Work.matches`."""
+    asked = [(plan, index) for plan in plans for index in plan.asked]
+    if tm is None or not asked:
+        return
+    found = tm.get().fuzzy_many([plan.segments[index].source for plan, index in asked], threshold)
+    for (plan, index), matches in zip(asked, found):
+        plan.work[index].matches = tuple(unit.suggestion(score) for score, unit in matches)
+    for plan in plans:
+        plan.asked = []
 
 
 def match_levels(plan: Plan, levels: tuple[str, ...]) -> dict[str, int]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from workflow.config import Settings
 from workflow.glossary.terms import Glossary
@@ -83,13 +83,6 @@ class Reuse:
             return record
         return _flag(dataclasses.replace(record, reviewer="", reviewed_at=""),
                      f"exact match from {unit.origin} ({unit.status}): check it fits here")
-
-    def suggestions(self, sources: Sequence[str]) -> list[tuple[dict[str, Any], ...]]:
-        """Fuzzy matches for each segment the engine translates (building the project's index if needed)."""
-        if self.tm is None or not sources:
-            return [() for _ in sources]
-        found = self.tm.get().fuzzy_many(sources, self.settings.fuzzy_threshold)
-        return [tuple(unit.suggestion(score) for score, unit in matches) for matches in found]
 
 
 def _flag(record: Record, reason: str) -> Record:

@@ -114,7 +114,13 @@ class Planner:
         self.pending: list[Plan] = []
 
     def plan(self, paths: Sequence[Path]) -> list[Planned]:
-        return [self._plan_one(path) for path in paths]
+        start = len(self.pending)
+        planned = [self._plan_one(path) for path in paths]
+        if self.job.tm is not None and len(self.pending) > start:
+            from workflow.document.plan import suggest
+
+            suggest(self.pending[start:], self.job.tm, self.job.settings.fuzzy_threshold)
+        return planned
 
     def finish(self, outputs: Outputs, engine: EngineUse | None, placed: Sequence[tuple[str, str]] = ()) -> Finished:
         from workflow.document.reuse import settle_moves
