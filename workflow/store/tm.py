@@ -315,7 +315,7 @@ def build_index(memory_root: Path, shown: str, cache: Cache) -> Index:
     """The index of the memory as it is: the cache's snapshot when the files are those it was built from
     (one read, no sort), else from each file's entry (or the file), then kept as the new snapshot."""
     files = index_files(memory_root)
-    found = cache.snapshot([key for key in map(cache.key, files) if key is not None])
+    found = cache.snapshot(files)
     if found is not None:
         index = Index(parts=found[0], postings=Postings.of(found[1]))
         if index.sources == len(found[1][3]):  # the postings' texts are the index's sources

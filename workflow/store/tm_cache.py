@@ -118,9 +118,9 @@ def _row_data(part: Part) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.uint32]
     return flags, lengths, "".join(strings).encode("utf-8", "surrogatepass")
 
 
-def encode(part: Part) -> bytes:
+def encode(part: Part, rows: tuple[npt.NDArray[np.uint8], npt.NDArray[np.uint32], bytes] | None = None) -> bytes:
     keys = "\n".join(part.keys).encode("utf-8", "surrogatepass")
-    flags, lengths, text = _row_data(part)
+    flags, lengths, text = _row_data(part) if rows is None else rows
     body = b"".join((part.matrix.astype("<u4").tobytes(), part.counts.astype(np.uint8).tobytes(), flags.tobytes(),
                      lengths.astype("<u4").tobytes(), keys, text))
     return FORMAT + _HEADER.pack(len(part.keys), len(keys), len(text), zlib.crc32(body)) + body
@@ -228,13 +228,17 @@ class Cache:
         relative = path.relative_to(self.root).as_posix()
         return relative, key_of(relative, data)
 
-    def snapshot(self, manifest: Manifest) -> tuple[list[Part], PostingsData] | None:
-        """The last index built, when it was built from exactly these files' bytes."""
-        if not manifest:
-            return None
+    def snapshot(self, files: Sequence[Path]) -> tuple[list[Part], PostingsData] | None:
+        """The last index built, when it was built from exactly these files' bytes (read and hashed
+        only when there is a snapshot to compare them with)."""
         try:
-            return snapshot_decode((self.root / CACHE_DIR / SNAPSHOT).read_bytes(), manifest)
-        except (OSError, ValueError):
+            data = (self.root / CACHE_DIR / SNAPSHOT).read_bytes()
+        except OSError:
+            return None
+        manifest = [key for key in map(self.key, files) if key is not None]
+        try:
+            return snapshot_decode(data, manifest) if manifest else None
+        except ValueError:
             return None
 
     def keep_snapshot(self, parts: Sequence[Part], postings: PostingsData) -> None:
@@ -259,9 +263,11 @@ class Cache:
             found = None
         if found is not None:
             return found
-        part = build(data)
-        self._keep(entry, encode(part))
-        return part
+        built = build(data)
+        rows = _row_data(built)
+        self._keep(entry, encode(built, rows))
+        # its fields as an entry holds them: what a snapshot of this build stores, without cutting them again
+        return Part(built.keys, Rows(rows[2], rows[1], rows[0]), built.matrix, built.counts)
 
     def _keep(self, entry: Path, data: bytes) -> None:
         if not self.write:
