@@ -7,7 +7,7 @@ import re
 import unicodedata
 from pathlib import Path
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from workflow.text import typography
@@ -128,3 +128,62 @@ def _compare_candidates(seed: int, batch: int, threshold: int) -> None:
     for query, numbers in zip(queries, found):
         assert len(numbers) == len(set(numbers))
         assert set(numbers) == _reference_candidates(postings, sketch(query), len(query), threshold)
+
+
+# -- front matter: the YAML written and the YAML read by the faster way, as PyYAML's own ---------
+
+_YAML_TEXT = st.lists(st.sampled_from(list("aZ09 _-.:#,'\"?!&*|>%@`~=<()[]{}/\t\n\\") + [
+    "云", "é", "\u00a0", "😀", "\ufeff", "\u2028", "\x85", "---", "...", "yes", "null", "1.5", "2016-10-26", "0x1F",
+    " #", ": ", "- ", "? ", " '", "' ", "Day 2"]),
+    max_size=8).map("".join)
+_YAML_VALUE = st.recursive(st.one_of(_YAML_TEXT, st.integers(-10**12, 10**12), st.booleans(), st.none(),
+                                     st.floats(allow_nan=False), st.lists(_YAML_TEXT, max_size=2)),
+                           lambda inner: st.dictionaries(_YAML_TEXT, inner, max_size=3), max_leaves=8)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.dictionaries(_YAML_TEXT, _YAML_VALUE, min_size=1, max_size=4))
+@example({"k": "a #b", "k2": "a#b", "k3": "x: y", "k4": "x:y", "k5": "a:", "k6": "- x", "k7": "-x", "k8": "? x"})
+@example({"k": "yes", "k2": "1:30", "k3": "2016-10-26", "k4": "~", "k5": "", "k6": " lead", "k7": "trail ", "k8": "O'Reilly"})
+@example({"k": "---x", "k2": "...", "k3": "@at", "k4": "%", "k5": "`", "k6": "a\u2028b", "k7": "\ufeff", "k8": "😀"})
+def test_the_simple_yaml_writer_writes_what_pyyaml_writes(mapping: dict[str, object]) -> None:
+    import yaml
+
+    from workflow.store.post import _simple_yaml, _yaml_dump
+
+    fast = _simple_yaml(mapping, "")
+    slow = yaml.safe_dump(mapping, allow_unicode=True, sort_keys=False, default_flow_style=False, width=10**6)
+    assert fast is None or fast == slow
+    assert _yaml_dump(mapping) == slow
+
+
+def test_the_simple_yaml_writer_takes_the_front_matter_translate_writes() -> None:
+    from workflow.store.post import _simple_yaml
+
+    provenance = {"source": "source_zh/2016-10-26-openstack-barcelona-summit-day-2.md", "source_hash": "sha256:75c0",
+                  "engine": "argos", "model": "translate-zh_en-1_9", "reviewed": "21/21"}
+    for mapping in ({"title": "OpenStack Barcelona Summit: Day 2"}, {"description": "It's day 2, #2"},
+                    {"lang": "en", "translation": provenance}):
+        assert _simple_yaml(mapping, "") is not None  # else the shortcut is never taken
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(_YAML_TEXT, _YAML_VALUE, min_size=1, max_size=4), st.sampled_from([False, True, None]),
+       st.sampled_from(["", "  # 注释", "  # \ufeff😀"]), st.sampled_from(["", "\ufeff", "# 开头\n"]))
+def test_libyaml_composes_front_matter_with_pyyaml_s_marks(mapping: dict[str, object], flow: bool | None,
+                                                           comment: str, start: str) -> None:
+    import yaml
+
+    from workflow.store.post import _composer
+
+    text = start + yaml.safe_dump(mapping, allow_unicode=True, default_flow_style=flow, width=40).replace("\n", comment + "\n", 1)
+
+    def marks(loader: type) -> object:
+        try:
+            node = yaml.compose(text, Loader=loader)
+        except yaml.YAMLError:
+            return "error"
+        return [(k.start_mark.index, k.end_mark.index, v.start_mark.index, v.end_mark.index, v.start_mark.line)
+                for k, v in node.value] if isinstance(node, yaml.MappingNode) else repr(node)
+
+    assert marks(_composer(text)) == marks(yaml.SafeLoader)

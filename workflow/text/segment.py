@@ -11,6 +11,7 @@ touched, so replacing every piece with itself gives back the body byte for byte.
 from __future__ import annotations
 
 import functools
+import itertools
 from dataclasses import dataclass
 from typing import Any, Iterator
 
@@ -94,12 +95,8 @@ def parse_tokens(body: str) -> list[Token]:
 
 def line_offsets(body: str) -> list[int]:
     """Offset of the first character of every line (plus one past the end)."""
-    offsets = [0]
-    for i, ch in enumerate(body):
-        if ch == "\n":
-            offsets.append(i + 1)
-    offsets.append(len(body) + 1)
-    return offsets
+    # each line begins one past the end of the one before it; the last "line" ends at len(body) + 1
+    return [0, *itertools.accumulate(len(line) + 1 for line in body.split("\n"))]
 
 
 def segment_body(body: str, env: dict[str, Any] | None = None, *, code: CodeOptions = DEFAULT,
