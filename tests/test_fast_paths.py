@@ -146,6 +146,10 @@ _YAML_VALUE = st.recursive(st.one_of(_YAML_TEXT, st.integers(-10**12, 10**12), s
 @example({"k": "a #b", "k2": "a#b", "k3": "x: y", "k4": "x:y", "k5": "a:", "k6": "- x", "k7": "-x", "k8": "? x"})
 @example({"k": "yes", "k2": "1:30", "k3": "2016-10-26", "k4": "~", "k5": "", "k6": " lead", "k7": "trail ", "k8": "O'Reilly"})
 @example({"k": "---x", "k2": "...", "k3": "@at", "k4": "%", "k5": "`", "k6": "a\u2028b", "k7": "\ufeff", "k8": "😀"})
+@example({"k" * 122: "v", "中" * 122: {"a": 1}})  # PyYAML writes `? key` from 123 characters (128 with `!!str`)
+@example({"k" * 123: "v"})
+@example({"中" * 127: {"a": 1}})
+@example({"k": "ab " * 340_000})  # past PyYAML's line width: folded
 def test_the_simple_yaml_writer_writes_what_pyyaml_writes(mapping: dict[str, object]) -> None:
     import yaml
 
@@ -155,6 +159,27 @@ def test_the_simple_yaml_writer_writes_what_pyyaml_writes(mapping: dict[str, obj
     slow = yaml.safe_dump(mapping, allow_unicode=True, sort_keys=False, default_flow_style=False, width=10**6)
     assert fast is None or fast == slow
     assert _yaml_dump(mapping) == slow
+
+
+def test_the_simple_yaml_writer_leaves_subclasses_to_pyyaml() -> None:
+    """PyYAML's safe dumper refuses an OrderedDict or an IntEnum: so does the shortcut (it hands them on)."""
+    import enum
+    from collections import OrderedDict
+
+    import pytest
+    import yaml
+
+    from workflow.store.post import _yaml_dump
+
+    class Level(enum.IntEnum):
+        ONE = 1
+
+    class Text(str):
+        pass
+
+    for mapping in ({"k": OrderedDict(a="b")}, {"k": Level.ONE}, {"k": Text("v")}, {Text("k"): "v"}):
+        with pytest.raises(yaml.representer.RepresenterError):
+            _yaml_dump(mapping)
 
 
 def test_the_simple_yaml_writer_takes_the_front_matter_translate_writes() -> None:

@@ -312,7 +312,9 @@ _INDICATOR = frozenset("#,[]{}&*!|>'\"%@`")
 
 def _scalar(text: str, key: bool) -> str | None:
     """`text` as PyYAML writes a block-context scalar: plain, single-quoted, or None (not handled here)."""
-    if not _QUOTABLE.fullmatch(text) or (key and (len(text) >= 128 or not text)):
+    # a key PyYAML writes as `? key` (its length with the `!!str` tag 128 or more), or a line long
+    # enough for PyYAML to fold at its width: not handled here
+    if len(text) >= 500_000 or not _QUOTABLE.fullmatch(text) or (key and (len(text) + 5 >= 128 or not text)):
         return None
     plain = bool(text) and text[0] not in _INDICATOR and text[0] != " " and text[-1] != " " and not (
         text[0] in "-?:" and (len(text) == 1 or text[1] == " ")) and not text.startswith(("---", "...")) and (
@@ -325,14 +327,14 @@ def _scalar(text: str, key: bool) -> str | None:
 def _simple_yaml(mapping: Mapping[Any, Any], indent: str) -> str | None:
     lines = []
     for key, value in mapping.items():
-        name = _scalar(key, True) if isinstance(key, str) else None
+        name = _scalar(key, True) if type(key) is str else None  # a subclass: PyYAML's safe dumper refuses it
         if name is None:
             return None
-        if isinstance(value, str):
+        if type(value) is str:
             shown = _scalar(value, False)
-        elif isinstance(value, int) and not isinstance(value, bool):
+        elif type(value) is int:
             shown = str(value)
-        elif isinstance(value, dict) and value:
+        elif type(value) is dict and value:
             inner = _simple_yaml(value, indent + "  ")
             if inner is None:
                 return None

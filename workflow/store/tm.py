@@ -46,7 +46,8 @@ TM_DIR = "tm"  # inside the memory folder: the imported translation memories
 TM_SUFFIX = ".tm"  # JSON; not `.json`, so nothing takes it for a document's memory
 RANK = {"reviewed": 0, "imported": 1, "needs-review": 2}
 LIMIT = 3  # suggestions offered per segment
-BATCH = 256  # fuzzy lookups pre-filtered together (a bound on the pass's arrays: ~16,000 postings each)
+BATCH = 256  # fuzzy lookups pre-filtered together: a bound on the pass's arrays (each query brings at
+# most SKETCH x COMMON = 16,000 postings: 4 million pairs, ~150 MB of temporary arrays at worst)
 
 
 

@@ -181,12 +181,14 @@ def snapshot_decode(data: bytes, manifest: Manifest) -> tuple[list[Part], Postin
               ("<u4", n_grams), ("<i8", n_grams + 1), ("<i4", n_texts), ("<i8", sources), (None, key_bytes),
               (None, text_bytes))
     sizes = [count * (np.dtype(dtype).itemsize if dtype else 1) for dtype, count in layout]
-    if len(data) != at + sum(sizes) or zlib.crc32(memoryview(data)[at:]) != crc:
+    if len(data) != at + sum(sizes):
         return None
-    try:
+    try:  # the files first (a stale snapshot is the common miss), then the checksum of the whole
         if [tuple(entry) for entry in json.loads(data[at:at + names])] != manifest:
             return None
     except (ValueError, TypeError):
+        return None
+    if zlib.crc32(memoryview(data)[at:]) != crc:
         return None
     at += names
     arrays = []
@@ -205,8 +207,8 @@ def snapshot_decode(data: bytes, manifest: Manifest) -> tuple[list[Part], Postin
                     flags[unit:unit + size])
         parts.append(Part(keys[unit:unit + size], rows, _NO_MATRIX, _NO_COUNTS))
         unit, at = unit + size, at + text_size
-    return parts, (grams.astype(np.uint32), bounds.astype(np.int64), texts.astype(np.int32),
-                   source_lengths.astype(np.int64))
+    return parts, (grams.astype(np.uint32, copy=False), bounds.astype(np.int64, copy=False),
+                   texts.astype(np.int32, copy=False), source_lengths.astype(np.int64, copy=False))
 
 
 class Cache:
@@ -242,7 +244,7 @@ class Cache:
             return None
 
     def keep_snapshot(self, parts: Sequence[Part], postings: PostingsData) -> None:
-        """The index just built from `part`'s files, whole (not when it is empty: nothing to save)."""
+        """The index just built from `part`'s files, whole (not when no file was read: nothing to save)."""
         if self.write and self.manifest:
             self._keep(self.root / CACHE_DIR / SNAPSHOT, snapshot_encode(self.manifest, parts, postings))
 

@@ -105,11 +105,12 @@ class Postings:
 
     def candidates(self, matrix: Matrix, counts: npt.NDArray[np.uint8], lengths: npt.NDArray[np.int64],
                    threshold: int) -> list[list[int]]:
-        """For each query (rows of `sketches`, and lengths in code points): the texts sharing most
-        sketch bigrams with its sketch, at most CANDIDATES (ties: the earlier text), leaving out
-        those whose length alone keeps them under `threshold` (an Indel similarity is at most
-        2 min(a, b) / (a + b), in percent). The whole batch in a few numpy calls: their overhead,
-        not the data, is most of a lookup's cost, so a document's segments are asked together."""
+        """For each query (its row of `sketches`: `matrix`, `counts`; its length in code points):
+        the texts sharing most sketch bigrams with its sketch, at most CANDIDATES (ties: the earlier
+        text), leaving out those whose length alone keeps them under `threshold` (an Indel
+        similarity is at most 2 min(a, b) / (a + b), in percent). The whole batch in a few numpy
+        calls: their fixed cost, not the data, was most of a lookup's, so many segments (a worker's
+        share of documents) are asked together."""
         n = len(counts)
         found: list[list[int]] = [[] for _ in range(n)]
         if not n or not len(self._grams):
