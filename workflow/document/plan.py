@@ -278,7 +278,7 @@ def _decide(plan: Plan, env: dict[str, Any], glossary: Glossary, info: EngineInf
         units = split(masked)
         plan.work[index] = Work(masked, units, previous, relation)
     # looked up by `suggest`, with other documents' (one pre-filter pass for many)
-    plan.asked = [i for i, work in plan.work.items() if needs_engine_any(work.units, settings)] if tm else []
+    plan.asked = [i for i, work in plan.work.items() if needs_engine_any(work.units, settings)] if tm is not None else []
     kept = {o: n for n, (o, rel) in enumerate(pairing.matches) if o is not None and plan.records[n] is not None}
     back = {id(r) for r in reuse.used}  # English put back on the page is no longer retired
     # (nor are its additions: they moved with it, so they are not moved to a neighbour too)

@@ -221,14 +221,19 @@ class Cache:
         self.used: set[str] = set()
         self.manifest: Manifest = []  # the files `part` gave a part of, and their keys: what a snapshot holds
 
-    def key(self, path: Path) -> tuple[str, str] | None:
-        """A file's path in the memory folder and the key of its bytes (None: it cannot be read)."""
+    def _read(self, path: Path) -> tuple[bytes, str, str] | None:
+        """A file's bytes, its path in the memory folder and the key of its bytes (None: it cannot be read)."""
         try:
             data = path.read_bytes()
         except OSError:
             return None
         relative = path.relative_to(self.root).as_posix()
-        return relative, key_of(relative, data)
+        return data, relative, key_of(relative, data)
+
+    def key(self, path: Path) -> tuple[str, str] | None:
+        """A file's path in the memory folder and the key of its bytes (None: it cannot be read)."""
+        read = self._read(path)
+        return None if read is None else (read[1], read[2])
 
     def snapshot(self, files: Sequence[Path]) -> tuple[list[Part], PostingsData] | None:
         """The last index built, when it was built from exactly these files' bytes (read and hashed
@@ -250,12 +255,10 @@ class Cache:
 
     def part(self, path: Path, build: Callable[[bytes], Part]) -> Part | None:
         """The part of one file: from its entry when there is a whole one, else built (and kept)."""
-        try:
-            data = path.read_bytes()
-        except OSError:
+        read = self._read(path)
+        if read is None:
             return None
-        relative = path.relative_to(self.root).as_posix()
-        key = key_of(relative, data)
+        data, relative, key = read
         self.used.add(key)
         self.manifest.append((relative, key))
         entry = self.folder / (key + SUFFIX)
