@@ -295,12 +295,11 @@ def index_files(memory_root: Path) -> list[Path]:
     return [path for path in memory_paths(memory_root) if not _no_units(path)] + imported_paths(memory_root)
 
 
-def index_parts(memory_root: Path, shown: str, cache: Cache, files: Sequence[Path] | None = None) -> list[Part]:
-    """The index's parts, one per memory file then per imported file (`files`, default `index_files`):
-    from the cache where it has them."""
+def index_parts(memory_root: Path, shown: str, cache: Cache, files: Sequence[Path]) -> list[Part]:
+    """The index's parts, one per file of `files` (`index_files`): from the cache where it has them."""
     parts = []
     imported = set(imported_paths(memory_root))
-    for path in index_files(memory_root) if files is None else files:
+    for path in files:
         def build(data: bytes, path: Path = path) -> Part:
             raw = _parsed(data)
             if path in imported:
