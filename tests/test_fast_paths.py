@@ -212,3 +212,134 @@ def test_libyaml_composes_front_matter_with_pyyaml_s_marks(mapping: dict[str, ob
                 for k, v in node.value] if isinstance(node, yaml.MappingNode) else repr(node)
 
     assert marks(_composer(text)) == marks(yaml.SafeLoader)
+
+
+# -- this stop's shortcuts: glossary matching, needs_engine, the memory's JSON, Record.of -------------
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4)
+    | st.dictionaries(st.integers(), inner, max_size=2),
+    max_leaves=20)
+
+
+@given(JSON)
+@example({"segments": [{"id": "p1", "line": 3, "reasons": [], "matches": [{"score": 90}]}], "summary": {}})
+@example([float("nan"), float("inf"), -float("inf"), -0.0, 2 ** 70, True, None, (1, "x"), "\u2028\x00é\"\\"])
+def test_the_memory_json_writer_writes_what_json_dumps_writes(value: object) -> None:
+    import json
+
+    from workflow.store import json_text
+
+    assert json_text.dumps(value) == json.dumps(value, ensure_ascii=False, indent=1)
+
+
+def test_record_of_is_the_dataclass_s_init() -> None:
+    import dataclasses
+
+    import pytest
+
+    from workflow.store.memory import DEFAULTS, FIELDS, REQUIRED, Record
+
+    assert len(DEFAULTS) + len(REQUIRED) == len(FIELDS)  # no field with a default factory
+    fields = dict(id="p1", kind="paragraph", line=2, source_hash="h", source="云", machine="cloud", final="Cloud",
+                  status="reviewed", reasons=("x",))
+    made = Record.of(dict(fields))
+    assert made == Record(**fields) and hash(made) == hash(Record(**fields)) and repr(made) == repr(Record(**fields))
+    assert dataclasses.replace(made, id="p2").id == "p2" and made.to_json() == Record(**fields).to_json()
+    with pytest.raises(TypeError):
+        Record.of({"id": "p1"})
+    with pytest.raises(TypeError):
+        Record.of({**fields, "colour": "red"})
+
+
+def test_case_fold_is_the_translate_table_for_every_character() -> None:
+    from workflow.glossary.matcher import CASE_FOLD, case_fold
+
+    for code in range(0x110000):
+        char = chr(code)
+        assert case_fold(char) == char.translate(CASE_FOLD), hex(code)
+
+
+@given(st.text(alphabet=st.sampled_from("aAsSſıiİkKΣσςµμΜ ΣΑ云ＡＯ-")) | st.text())
+@example("ΑΣ ΑΣΑ Σ")  # final sigma: str.lower's context rule
+def test_case_fold_of_a_text_is_the_translate_table(text: str) -> None:
+    from workflow.glossary.matcher import CASE_FOLD, case_fold
+
+    assert case_fold(text) == text.translate(CASE_FOLD)
+
+
+@given(st.text(alphabet=st.sampled_from("，：（）ＡＺａｚ０９！～\uff5f\uff00云a ")) | st.text())
+def test_fold_is_the_full_width_table(text: str) -> None:
+    from workflow.glossary.terms import FULLWIDTH, fold
+
+    assert fold(text) == text.translate(FULLWIDTH)
+
+
+COMMANDS = st.lists(st.sampled_from(["openstack", "nova", "pip", " ", "\t", "-", "--os-cloud=x", "list", "server",
+                                     "Install", "$", "sudo", "云", "a", "1", "/", "{", "\n", "OpenStack"]), max_size=12)
+
+
+@given(COMMANDS)
+def test_the_command_prefilter_drops_only_texts_without_commands(parts: list[str]) -> None:
+    from workflow.glossary import words
+
+    text = "".join(parts)
+    assert words._commands.__wrapped__(text) == tuple(m.span() for m in words.COMMAND.finditer(text))
+
+
+@given(COMMANDS, st.integers(0, 40), st.integers(1, 12))
+def test_in_identifier_s_shortcut_is_the_token_scan(parts: list[str], start: int, length: int) -> None:
+    from workflow.glossary import words
+
+    text = "".join(parts)
+    start, end = min(start, len(text)), min(start + length, len(text))
+    a, b = start, end
+    while a > 0 and words._TOKEN_EDGE.match(text[a - 1]):
+        a -= 1
+    while b < len(text) and words._TOKEN_EDGE.match(text[b]):
+        b += 1
+    token = text[a:b].rstrip(".:-")
+    expected = len(token) > end - start and (words._IDENTIFIER.search(token) is not None or (
+        "-" in token and words._LOWER.fullmatch(token) is not None))
+    assert words.in_identifier(text, start, end) == expected
+
+
+def test_needs_engine_s_alphanumeric_test_is_str_isalnum() -> None:
+    from workflow.text.sentences import _ALNUM
+
+    assert all((_ALNUM.match(chr(code)) is not None) == chr(code).isalnum() for code in range(0x110000))
+
+
+@given(st.text(alphabet=st.sampled_from("<>/gx12＜＞ 云a")))
+def test_repair_of_an_unchanged_text_is_the_long_way(text: str) -> None:
+    from workflow.text import protect
+
+    fast = protect.repair(text, text)
+    if "<" not in text and "＜" not in text:
+        # the long way, which the shortcut skips: canonical spellings, placeholders checked
+        assert fast == (text, []) and protect.canonical(text) == text
+        assert protect.PLACEHOLDER.search(text) is None
+
+
+@settings(deadline=None)  # the first example loads the segmenter
+@given(st.lists(st.sampled_from(["安全组", "织", "镜像服务器", "云", "计算", "a", " ", "，", "OpenStack", "标准化", "私有云"]),
+                max_size=10))
+def test_word_across_from_the_offset_table_is_the_scan_of_the_cuts(parts: list[str]) -> None:
+    from workflow.glossary.terms import load
+    from workflow.text.chars import is_han
+
+    words = load(REPO / "glossary").boundaries()
+    text = "".join(parts)
+    for edge in range(len(text) + 1):
+        expected = (edge, edge)
+        if 0 < edge < len(text) and is_han(text[edge - 1]) and is_han(text[edge]):
+            a = edge
+            while a > 0 and is_han(text[a - 1]):
+                a -= 1
+            b = edge
+            while b < len(text) and is_han(text[b]):
+                b += 1
+            expected = next(((a + first, a + last) for first, last in words.cuts(text[a:b]) if first < edge - a < last),
+                            (edge, edge))
+        assert words.word_across(text, edge) == expected

@@ -57,7 +57,7 @@ class Reuse:
     def exact(self, source: str, id_: str, kind: str, line: int, header: bool = False) -> Record | None:
         """The segment's record from an exact match, or None (then the engine translates it). `header`: the
         segment is a table's header cell, which takes no added rows (they would break the table)."""
-        own = self.own.get(normalise(source))
+        own = self.own.get(normalise(source)) if self.own else None
         if own is not None:
             # added items follow an item, not another kind of block; added rows a body row
             keeps_after = not own.after or (own.kind == kind and not header)

@@ -45,9 +45,20 @@ class _CaseFold(dict[int, str]):
 
 
 CASE_FOLD = _CaseFold()
+# The lower-case characters a kin of smaller code point represents (ſ -> s, ı -> i, σ -> ς, ...): the
+# only ones where CASE_FOLD differs from `str.lower` of a string whose length lowering keeps.
+_SPECIAL = re.compile("[" + "".join(re.escape(chr(code)) for code, kin in sorted(EXTRA_CASES.items())
+                                    if min(kin) < code) + "]" if any(min(k) < c for c, k in EXTRA_CASES.items())
+                      else "(?!)")
 
 
 def case_fold(text: str) -> str:
+    """`text` with each character replaced by the representative of its case class (same length)."""
+    # str.lower runs in C; `translate` with a dict looks each character up in Python's table. They
+    # agree unless a character lowers to two (İ: the length tells) or to one that has a smaller kin.
+    lowered = text.lower()
+    if len(lowered) == len(text) and _SPECIAL.search(lowered) is None:
+        return lowered
     return text.translate(CASE_FOLD)
 
 
@@ -58,6 +69,7 @@ class Matcher:
         """`rules`: (anchor, regular expression), compiled the first time they are tried."""
         self._sources = [pattern for _, pattern in rules]
         self._rules: list[re.Pattern[str] | None] = [None] * len(rules)
+        self._either: dict[tuple[int, ...], re.Pattern[str] | None] = {}  # rules sharing a start, as one
         # A rule that is its anchor, all Chinese (no case, no spacing, no look-around): where the
         # automaton finds the anchor, the rule matches; its regular expression is never run.
         self._literal = [len(anchor) if pattern == re.escape(anchor) and all(map(is_han, anchor)) else 0
@@ -71,38 +83,54 @@ class Matcher:
         if by_anchor:
             self._automaton = ahocorasick.Automaton()
             for anchor, indices in by_anchor.items():
-                self._automaton.add_word(anchor, (len(anchor), tuple(indices)))
+                # the value: how far back from the anchor's last character it starts, and its rules
+                self._automaton.add_word(anchor, (len(anchor) - 1, tuple(indices)))
             self._automaton.make_automaton()
 
-    def candidates(self, text: str) -> dict[int, list[int]]:
+    def candidates(self, text: str) -> dict[int, tuple[int, ...]]:
         """Start position -> indices of the rules whose anchor occurs there, in rule order."""
-        starts: dict[int, list[int]] = {}
+        starts: dict[int, tuple[int, ...]] = {}
         if self._automaton is None:
             return starts
-        for end, (length, indices) in self._automaton.iter(case_fold(text)):
-            starts.setdefault(end - length + 1, []).extend(indices)
-        for indices in starts.values():
-            if len(indices) > 1:
-                indices.sort()
+        for end, (back, indices) in self._automaton.iter(case_fold(text)):
+            start = end - back
+            known = starts.get(start)
+            # two anchors starting at one position (安全, 安全组): their rules merged in rule order
+            starts[start] = indices if known is None else tuple(sorted(known + indices))
         return starts
 
     def spans(self, text: str, stretches: Sequence[tuple[int, int]]) -> list[tuple[int, int, int]]:
         """Non-overlapping leftmost matches inside each [start, end) stretch (in order, not overlapping)."""
         starts = self.candidates(text)
+        if not starts:
+            return []
         positions = sorted(starts)
         found: list[tuple[int, int, int]] = []
+        literals = self._literal
         for start, end in stretches:
             cursor = start
-            for k in range(bisect.bisect_left(positions, start), bisect.bisect_left(positions, end)):
-                position = positions[k]
+            first = bisect.bisect_left(positions, start) if start else 0
+            for position in positions[first:bisect.bisect_left(positions, end)]:
                 if position < cursor:
                     continue
-                for index in starts[position]:
-                    literal = self._literal[index]
+                indices = starts[position]
+                if len(indices) > 1:  # several rules: the first that matches, in one call of their alternation
+                    if indices not in self._either:
+                        self._either[indices] = self._alternation(indices)
+                    either = self._either[indices]
+                    if either is not None:
+                        match = either.match(text, position, end)
+                        if match is not None and match.lastindex is not None:
+                            stop = match.end()
+                            found.append((position, stop, indices[match.lastindex - 1]))
+                            cursor = stop
+                        continue
+                for index in indices:
+                    literal = literals[index]
                     if literal:
-                        if position + literal > end:
-                            continue
                         stop = position + literal
+                        if stop > end:
+                            continue
                     else:
                         match = self.accept(text, index, position, end)
                         if match is None:
@@ -112,6 +140,13 @@ class Matcher:
                     cursor = stop
                     break
         return found
+
+    def _alternation(self, indices: tuple[int, ...]) -> re.Pattern[str] | None:
+        """Rules `indices` as one regular expression whose group k is rule k's whole match: tried in
+        order, the first that matches wins, as in a loop over them. None when a rule has groups of
+        its own (they would shift the numbering): then the rules are tried one by one."""
+        either = re.compile("|".join(f"((?:{self._sources[index]}))" for index in indices))
+        return either if either.groups == len(indices) else None
 
     def accept(self, text: str, index: int, position: int, end: int) -> re.Match[str] | None:
         """The one per-match rule: does rule `index` match `text` at `position` (not beyond `end`)?"""

@@ -24,12 +24,13 @@ import re
 import sys
 from typing import TYPE_CHECKING, Callable, Iterable
 
-from workflow.text.chars import HAN_RANGES, is_han
+from workflow.text.chars import HAN_RANGES
 
 if TYPE_CHECKING:
     import rjieba
 
 SEGMENTER = "rjieba"
+RUNS_KEPT = 32768  # runs of Chinese whose words a `Words` remembers (bounded: a large corpus stays flat)
 
 # Programs whose command lines appear in OpenStack articles and docs: the OpenStack clients,
 # deployment tools, and the usual shell, package and container commands.
@@ -49,8 +50,12 @@ _CODE_LIKE = r"(?:-|[!-~]*[-_./=:])"  # an argument that cannot be an English wo
 COMMAND = re.compile(
     rf"(?<![A-Za-z0-9_./-])(?:\$[ \t]+)?(?:sudo[ \t]+)?(?:{'|'.join(map(re.escape, CLI_NAMES))})"
     rf"(?:(?:[ \t]+{_ARGUMENT}){{2,}}|[ \t]+(?={_CODE_LIKE}){_ARGUMENT}(?:[ \t]+{_ARGUMENT})*)")
+# What COMMAND needs somewhere: a program's last character (every name ends in [a-z0-9]), white
+# space, and the first character of an argument (`_ARGUMENT`: `-` or one of [a-z0-9_./:~$@{\[]).
+_MAYBE_COMMAND = re.compile(r"[a-z0-9][ \t]+[-a-z0-9_./:~$@{\[]")
 _TOKEN = "A-Za-z0-9_./:=@~-"
 _TOKEN_EDGE = re.compile(f"[{_TOKEN}]")
+_TOKEN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./:=@~-")
 _HAN_RUN = re.compile(f"[{HAN_RANGES}]+")
 _IDENTIFIER = re.compile(r"[_=@]|::|[A-Za-z]\.[A-Za-z]|^[-/~]|^\./")
 _LOWER = re.compile(r"[a-z0-9_./:=@~-]+")
@@ -66,7 +71,8 @@ def in_code(text: str, start: int, end: int) -> bool:
 
 def in_command(text: str, start: int, end: int) -> bool:
     """A command line: a known program (`openstack`, `nova`, `sudo pip` …) and at least one argument."""
-    return any(first <= start and end <= last for first, last in _commands(text))
+    commands = _commands(text)
+    return bool(commands) and any(first <= start and end <= last for first, last in commands)
 
 
 @functools.lru_cache(maxsize=64)
@@ -74,14 +80,20 @@ def _commands(text: str) -> tuple[tuple[int, int], ...]:
     """(start, end) of every command line in `text`, found once per text (a text's matches all ask).
 
     A match never crosses a line (no part of COMMAND matches a newline), so one scan of the whole
-    text finds exactly what a scan of each line would.
+    text finds exactly what a scan of each line would. Every command holds a program's last
+    character, white space and an argument's first (`_MAYBE_COMMAND`); a text without one is not
+    scanned with COMMAND's alternation of every program.
     """
+    if _MAYBE_COMMAND.search(text) is None:
+        return ()
     return tuple(m.span() for m in COMMAND.finditer(text))
 
 
 def in_identifier(text: str, start: int, end: int) -> bool:
     """Part of a longer token that is an identifier: snake_case, lower-case kebab-case, dotted.names,
     absolute paths, `--options`, `key=value`. Not `gerrit/zuul/nodepool` (a list) nor `4.Hackathon`. A match that is the whole token (`Kolla-Ansible`) is prose."""
+    if (start == 0 or text[start - 1] not in _TOKEN_CHARS) and (end >= len(text) or text[end] not in _TOKEN_CHARS):
+        return False  # the match is the whole token (the common case: a term between Chinese or spaces)
     a, b = start, end
     while a > 0 and _TOKEN_EDGE.match(text[a - 1]):
         a -= 1
@@ -143,6 +155,7 @@ class Words:
         runs = {run for term in terms for run in re.findall(f"[{HAN_RANGES}]{{2,}}", term)}
         self.terms = tuple(sorted(runs))
         self._cuts: dict[str, tuple[tuple[int, int], ...]] = {}
+        self._inside: dict[str, dict[int, tuple[int, int]]] = {}
 
     def at_edges(self, text: str, start: int, end: int, is_term: Callable[[str], bool]) -> bool:
         """True unless an edge of text[start:end] falls inside a word of the text that is not the term's.
@@ -155,10 +168,9 @@ class Words:
         安全/组织, 镜像服务 in 镜像/服务器, 标准 in 标准化.
         """
         for edge in (start, end):
-            if 0 < edge < len(text) and is_han(text[edge - 1]) and is_han(text[edge]):
-                first, last = self.word_across(text, edge)
-                if first == last:
-                    continue
+            word = self._word_around(text, edge)
+            if word is not None:
+                first, last = word
                 outside = [p for p in (text[first:start], text[end:last]) if p]
                 if not all(len(p) >= 2 and (is_term(p) or self.is_word(p)) for p in outside):
                     return False
@@ -166,11 +178,28 @@ class Words:
 
     def word_across(self, text: str, edge: int) -> tuple[int, int]:
         """(start, end) in `text` of the word that `edge` falls inside; (edge, edge) when it is between words."""
-        a, b = _han_run(text, edge)
-        for first, last in self.cuts(text[a:b]):
-            if first < edge - a < last:
-                return a + first, a + last
-        return edge, edge
+        word = self._word_around(text, edge)
+        return (edge, edge) if word is None else word
+
+    def _word_around(self, text: str, edge: int) -> tuple[int, int] | None:
+        """The word of the text that `edge` falls strictly inside (Chinese on both sides), if any."""
+        starts, ends = _han_runs(text)
+        i = bisect.bisect_right(starts, edge) - 1  # the last run starting at or before edge
+        if i < 0 or not starts[i] < edge < ends[i]:
+            return None  # not a Chinese character on both sides of the edge
+        a = starts[i]
+        word = self._interior(text[a:ends[i]]).get(edge - a)
+        return None if word is None else (a + word[0], a + word[1])
+
+    def _interior(self, run: str) -> dict[int, tuple[int, int]]:
+        """Each offset of `run` that falls strictly inside one of its words -> that word's (start, end)."""
+        known = self._inside.get(run)
+        if known is None:
+            if len(self._inside) >= RUNS_KEPT:  # bounded, as the glossary's other caches
+                self._inside.clear()
+            known = self._inside[run] = {offset: (first, last) for first, last in self.cuts(run)
+                                         for offset in range(first + 1, last)}
+        return known
 
     def is_word(self, chinese: str) -> bool:
         """In the segmenter's dictionary (its own words and the glossary's)."""
@@ -180,18 +209,11 @@ class Words:
         """(start, end) of each word of a run of Chinese characters (dictionary only, no HMM guessing)."""
         known = self._cuts.get(run)
         if known is None:
+            if len(self._cuts) >= RUNS_KEPT:
+                self._cuts.clear()
             tokens = _segmenter(self.terms).tokenize(run, "default", False)
             known = self._cuts[run] = tuple((first, last) for _, first, last in tokens)
         return known
-
-
-def _han_run(text: str, edge: int) -> tuple[int, int]:
-    """(start, end) of the run of Chinese characters around `edge` (edge itself when none touches it)."""
-    runs = _han_runs(text)
-    i = bisect.bisect_right(runs[0], edge) - 1  # the last run starting at or before edge
-    if i >= 0 and edge <= runs[1][i]:
-        return runs[0][i], runs[1][i]
-    return edge, edge
 
 
 @functools.lru_cache(maxsize=64)

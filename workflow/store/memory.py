@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from workflow.errors import MemoryCorrupt
+from workflow.store import json_text
 
 SCHEMA = 3
 READABLE = (1, 2, 3)  # 1 and 2 are migrated on read: they lack only fields that default to empty
@@ -133,6 +134,18 @@ class Record:
         return data
 
     @classmethod
+    def of(cls, fields: dict[str, Any]) -> Record:
+        """`Record(**fields)`, made without the frozen dataclass's `__init__` (one `object.__setattr__`
+        per field, 28 of them): a run makes one per segment. Fields missing or unknown go to
+        `__init__`, which says which."""
+        if not REQUIRED_SET <= fields.keys() or not fields.keys() <= FIELD_SET:
+            return cls(**fields)
+        record = object.__new__(cls)
+        record.__dict__.update(DEFAULTS)
+        record.__dict__.update(fields)
+        return record
+
+    @classmethod
     def from_json(cls, data: dict[str, Any]) -> Record:
         values = {k: v for k, v in data.items() if k in FIELD_SET}
         for name in ("reasons", "matches"):
@@ -144,6 +157,7 @@ class Record:
 FIELDS = tuple(sorted(f.name for f in dataclasses.fields(Record)))
 FIELD_SET = frozenset(FIELDS)
 REQUIRED_SET = frozenset(REQUIRED)
+DEFAULTS = {f.name: f.default for f in dataclasses.fields(Record) if f.default is not dataclasses.MISSING}  # Record.of
 TYPES: dict[str, type] = {f: (int if f == "line" else tuple if f in ("reasons", "matches") else str) for f in FIELDS}
 MATCH_KEYS = {"score": int, "source": str, "target": str, "origin": str, "status": str}
 
@@ -233,7 +247,7 @@ class Memory:
         data = {**header, "segments": [r.to_json() for r in self.segments]}
         if self.retired:
             data["retired"] = [r.to_json() for r in self.retired]
-        return (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+        return (json_text.dumps(data) + "\n").encode("utf-8")  # json.dumps(data, ensure_ascii=False, indent=1)
 
 
 def model_stale(record: Record, info: EngineInfo | None) -> bool:

@@ -178,6 +178,8 @@ class Index:
         return map(self._unit, found)
 
     def exact(self, source: str, *, live_only: bool = False) -> Unit | None:
+        if not self._sources:  # an empty memory: nothing to normalise the source for
+            return None
         for unit in self._best(normalise(source)):
             if not (live_only and unit.retired):
                 return unit

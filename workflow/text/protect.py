@@ -62,6 +62,8 @@ class Masked:
 
     def unmask(self, text: str) -> str:
         """Replace every canonical placeholder by its original text."""
+        if "<" not in text:
+            return text
         return PLACEHOLDER.sub(lambda m: self.originals.get(m.group(0), m.group(0)), text)
 
 
@@ -127,6 +129,8 @@ def parsed_spans(content: str, env: Mapping[str, Any] | None = None) -> list[Spa
 
 
 def regex_spans(text: str) -> list[Span]:
+    if "{" not in text and "://" not in text and "<" not in text and "＜" not in text:
+        return []  # each of REGEX_PROTECTED's alternatives holds one of these
     return [Span(m.start(), m.end(), "atomic", "content") for m in REGEX_PROTECTED.finditer(text)]
 
 
@@ -245,6 +249,8 @@ def repair(translated: str, source: str) -> tuple[str, list[str]]:
 
     Returns the repaired text and the reasons (empty when nothing had to be done).
     """
+    if translated == source and "<" not in source and "＜" not in source:
+        return translated, []  # no placeholder in either, nothing any loose spelling could become
     text = canonical(translated)
     expected = [m.group(0) for m in PLACEHOLDER.finditer(source)]
     pairs = sorted({m.group(3) for m in PLACEHOLDER.finditer(source)

@@ -19,6 +19,7 @@ ENDERS = "。！？；…!?"
 CLOSERS = "”’」』）)]】》\"'"
 OPENERS = {"《": "》", "“": "”", "（": "）", "【": "】", "「": "」", "『": "』", "(": ")"}
 EDGE_SPACE = " \t\n\u3000"
+_ALNUM = re.compile(r"[^\W_]")  # a character str.isalnum() accepts (\w is those and the underscore)
 # The characters _sentences acts on: a placeholder's `<`, brackets and quotes that open or close, end marks.
 _NOTABLE = re.compile("[" + re.escape("<." + ENDERS + "".join(OPENERS) + "".join(OPENERS.values())) + "]")
 
@@ -165,6 +166,8 @@ def _edges(sentence: str, space: str, masked: Masked) -> Unit:
 
 
 def _last_placeholder(text: str) -> re.Match[str] | None:
+    if "<" not in text:
+        return None
     last = None
     for m in PLACEHOLDER.finditer(text):
         last = m
@@ -183,7 +186,7 @@ def _wrapping_pair(core: str, lead: str, trail: str) -> tuple[str, str, str]:
 
 def needs_engine(core: str, copy_untranslatable: bool) -> bool:
     """Only text with Chinese characters goes to the engine (unless configured otherwise)."""
-    text = PLACEHOLDER.sub("", core)
+    text = PLACEHOLDER.sub("", core) if "<" in core else core
     if copy_untranslatable:
         return bool(HAN.search(text))
-    return any(ch.isalnum() for ch in text)
+    return _ALNUM.search(text) is not None

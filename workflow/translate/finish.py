@@ -68,7 +68,7 @@ def finish(
             fields.update(status="reviewed", reviewer="workflow", reasons=(NOTHING_TO_TRANSLATE,))
         if used:
             fields.update(match="fuzzy" if work.matches else "engine", matches=work.matches)
-        record = Record(**fields)
+        record = Record.of(fields)
         if work.relation == "changed":
             record = carry_over(record, work.previous, glossary)
             if work.previous is not None and superseded(work.previous, record):

@@ -310,7 +310,6 @@ def run_engine(cores: list[str], slot: EngineSlot, glossary: Glossary, report: R
         warning = f"no translation for {text!r}: {why}"
         if warning not in report.warnings:
             report.warnings.append(warning)
-    report.warnings += [f"no translation for {text!r}: {why}" for text, why in getattr(engine, "failures", {}).items()]
     if len(translated) != len(inputs):
         raise WorkflowError(f"engine {engine.info.label} returned {len(translated)} texts for {len(inputs)}.")
     by_text = dict(zip(inputs, translated))

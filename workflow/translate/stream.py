@@ -41,7 +41,7 @@ if TYPE_CHECKING:  # imported when a document needs planning: an unchanged run n
 
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 MATCH_LEVELS = ("context", "exact", "fuzzy", "engine", "carried")  # as CAT tools count them
-WRITERS = 8  # threads writing finished documents (fsync waits on the disk, not the CPU; ext4 commits them together)
+WRITERS = 2  # threads writing finished documents (fsync waits on the disk, not the CPU; ext4 commits them together)
 
 
 @dataclass(frozen=True, kw_only=True)
