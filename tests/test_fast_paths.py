@@ -7,6 +7,7 @@ import re
 import unicodedata
 from pathlib import Path
 
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -343,3 +344,44 @@ def test_word_across_from_the_offset_table_is_the_scan_of_the_cuts(parts: list[s
             expected = next(((a + first, a + last) for first, last in words.cuts(text[a:b]) if first < edge - a < last),
                             (edge, edge))
         assert words.word_across(text, edge) == expected
+
+
+@pytest.mark.parametrize(("rules", "text"), [
+    ([("ab", "(?i)ab"), ("ab", "abc")], "ABc"),  # a global flag cannot stand inside the alternation
+    ([("ab", r"(a)\1?b"), ("ab", "ab")], "ab"),  # a rule with a backreference to its own group
+    ([("ab", "(?P<x>a)b"), ("ab", "(?P<x>a)bc")], "abc"),  # two rules naming one group
+    ([("ab", "ab"), ("ab", "a"), ("ab", "abc")], "abc"),  # plain rules: first in rule order wins
+])
+def test_rules_sharing_a_start_match_as_the_loop_over_them(rules: list[tuple[str, str]], text: str) -> None:
+    from workflow.glossary.matcher import Matcher
+
+    def loop() -> list[tuple[int, int, int]]:
+        found = []
+        for start in range(len(text)):
+            if found and start < found[-1][1]:
+                continue
+            for index, (_, pattern) in enumerate(rules):
+                if text.lower().startswith(rules[index][0].lower(), start):
+                    match = re.compile(pattern).match(text, start)
+                    if match is not None:
+                        found.append((start, match.end(), index))
+                        break
+        return found
+
+    assert Matcher(rules).spans(text, [(0, len(text))]) == loop()
+
+
+def test_a_rule_that_is_no_regular_expression_fails_as_it_would_alone() -> None:
+    from workflow.glossary.matcher import Matcher
+
+    with pytest.raises(re.error):  # group 1 is no group of the rule, whatever the alternation around it has
+        Matcher([("ab", "(?(1)a|b)b"), ("ab", "ab")]).spans("ab", [(0, 2)])
+
+
+def test_accept_takes_an_entry_of_another_glossary() -> None:
+    from workflow.glossary.terms import Entry, Glossary, load
+
+    ours = load(REPO / "glossary")
+    [entry] = [e for e in ours.entries if e.zh == "OpenStack"] or [Entry(zh="OpenStack", en="OpenStack", kind="name")]
+    other = Glossary([e for e in ours.entries if e.zh != entry.zh][:5])
+    assert other.accept("OpenStack", 0, 9, entry) == ours.accept("OpenStack", 0, 9, entry)

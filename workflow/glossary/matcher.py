@@ -144,9 +144,18 @@ class Matcher:
     def _alternation(self, indices: tuple[int, ...]) -> re.Pattern[str] | None:
         """Rules `indices` as one regular expression whose group k is rule k's whole match: tried in
         order, the first that matches wins, as in a loop over them. None when a rule has groups of
-        its own (they would shift the numbering): then the rules are tried one by one."""
-        either = re.compile("|".join(f"((?:{self._sources[index]}))" for index in indices))
-        return either if either.groups == len(indices) else None
+        its own (they would shift the numbering, or clash) or cannot stand inside an alternation
+        (a global flag such as `(?i)`): then the rules are tried one by one, each compiled alone."""
+        for index in indices:  # alone first: a rule that is no regular expression fails as it would alone
+            rule = self._rules[index]
+            if rule is None:
+                rule = self._rules[index] = re.compile(self._sources[index])
+            if rule.groups:
+                return None
+        try:
+            return re.compile("|".join(f"((?:{self._sources[index]}))" for index in indices))
+        except re.error:
+            return None
 
     def accept(self, text: str, index: int, position: int, end: int) -> re.Match[str] | None:
         """The one per-match rule: does rule `index` match `text` at `position` (not beyond `end`)?"""

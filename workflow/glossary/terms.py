@@ -166,7 +166,10 @@ class Glossary:
     def _accept(self, folded: str, start: int, end: int, entry: Entry) -> tuple[int, int, Entry] | None:
         if not self.guarded:
             return start, end, entry
-        if self._latin[entry.zh] and words.in_code(folded, start, end):
+        latin = self._latin.get(entry.zh)
+        if latin is None:  # an entry of another glossary (the public `accept`)
+            latin = LATIN.search(entry.zh) is not None
+        if latin and words.in_code(folded, start, end):
             return None
         if entry.kind != "term" or self.boundaries().at_edges(folded, start, end, self._is_term):
             return start, end, entry
