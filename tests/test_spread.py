@@ -87,3 +87,24 @@ def test_a_freeze_of_the_caller_s_own_is_left_as_it_was() -> None:
         assert not collected(kept)  # the caller's freeze is still in place
     finally:
         gc.unfreeze()
+
+
+def test_the_young_generation_is_collected_less_often_only_inside_the_block() -> None:
+    import gc
+
+    from workflow.store.spread import YOUNG_THRESHOLD, frozen
+
+    before = gc.get_threshold()
+    gc.set_threshold(500, before[1], before[2])
+    try:
+        with frozen():
+            assert gc.get_threshold() == (YOUNG_THRESHOLD, before[1], before[2])
+            with frozen():
+                assert gc.get_threshold()[0] == YOUNG_THRESHOLD
+            assert gc.get_threshold()[0] == YOUNG_THRESHOLD  # the nested block left the outer's in place
+        assert gc.get_threshold() == (500, before[1], before[2])  # the caller's own thresholds, back
+        gc.set_threshold(50_000, before[1], before[2])
+        with frozen():
+            assert gc.get_threshold()[0] == 50_000  # a caller's rarer collections are never made more frequent
+    finally:
+        gc.set_threshold(*before)
