@@ -373,3 +373,56 @@ def test_an_english_file_linked_inside_the_output_is_reported_as_the_file_writte
     report = translate(conf, force=True)
     assert [(d.output, d.state) for d in report.documents] == [("output_en/a.md", "translated")]
     assert not english.is_symlink()
+
+
+def _held_elsewhere(lock: workflow.store.files.Lock, by_process: bool) -> bool:
+    """Whether another thread (or a forked process) finds `lock` held: it tries for 0.1 s."""
+    import multiprocessing
+
+    from workflow.store.files import Busy
+
+    def attempt() -> bool:
+        try:
+            with locked(lock, wait=0.1):
+                return False
+        except Busy:
+            return True
+
+    if not by_process:
+        answer: list[bool] = []
+        thread = threading.Thread(target=lambda: answer.append(attempt()))
+        thread.start()
+        thread.join()
+        return answer[0]
+    context = multiprocessing.get_context("fork")
+    parent, child = context.Pipe()
+    proc = context.Process(target=lambda: child.send(attempt()))
+    proc.start()
+    held = bool(parent.recv())
+    proc.join()
+    return held
+
+
+@pytest.mark.parametrize("by_process", [False, True])
+@pytest.mark.parametrize("ranges", [True, False])  # a byte of one lock file (Linux), or a lock file per document
+def test_a_document_s_lock_excludes_other_threads_and_processes_and_only_that_document(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, by_process: bool, ranges: bool) -> None:
+    if ranges and not workflow.store.files.RANGE_LOCKS:
+        pytest.skip("open file description locks are Linux's")
+    monkeypatch.setattr(workflow.store.files, "RANGE_LOCKS", ranges)
+    memory_root = tmp_path / "output_en" / ".workflow"
+    one, other = lock_path(memory_root / "a.md.json"), lock_path(memory_root / "b" / "a.md.json")
+    assert one != other
+    with locked(one):
+        assert _held_elsewhere(one, by_process)
+        assert not _held_elsewhere(other, by_process)  # another document is written meanwhile
+    assert not _held_elsewhere(one, by_process)  # released with the block
+
+
+def test_a_first_run_makes_one_lock_file_not_one_per_document(tmp_path: Path) -> None:
+    if not workflow.store.files.RANGE_LOCKS:
+        pytest.skip("open file description locks are Linux's")
+    conf = small_project(tmp_path, **{f"d{n}.md": ARTICLE for n in range(5)})
+    assert translate(conf).exit_code == 0
+    assert os.listdir(conf.memory_root / ".locks") == ["documents.lock"]
+    assert (conf.memory_root / ".locks" / "documents.lock").stat().st_size == 0  # locks beyond the end: no data

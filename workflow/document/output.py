@@ -114,11 +114,16 @@ def _write_pair(memory_path: Path, memory: Memory, output_path: Path, data: byte
         atomic_write(memory_path, final)
 
 
-def lock_path(memory_path: Path) -> Path:
-    """`output_en/.workflow/.locks/<hash of the document>.lock`: a short name whatever the document's."""
+def lock_path(memory_path: Path) -> files.Lock:
+    """The document's lock: one byte of `output_en/.workflow/.locks/documents.lock`, at an offset
+    from the hash of the document's path (Linux: a lock file per document cost a file's creation
+    per document of a first run); elsewhere `.locks/<hash of the document>.lock`, a short name
+    whatever the document's."""
     memory_root = _output_root(memory_path) / MEMORY_DIR
-    key = hashlib.sha256(memory_path.relative_to(memory_root).as_posix().encode()).hexdigest()[:32]
-    return memory_root / ".locks" / f"{key}.lock"
+    key = hashlib.sha256(memory_path.relative_to(memory_root).as_posix().encode()).hexdigest()
+    if files.RANGE_LOCKS:
+        return files.Lock(memory_root / ".locks" / "documents.lock", int(key[:15], 16))  # 60 bits: fits off_t
+    return files.Lock(memory_root / ".locks" / f"{key[:32]}.lock")
 
 
 def _output_root(memory_path: Path) -> Path:

@@ -12,9 +12,12 @@ import fcntl
 import hashlib
 import os
 import re
+import struct
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -85,24 +88,51 @@ def _mode(path: Path) -> int:
         return 0o666 & ~umask
 
 
+# Open file description locks (Linux): a lock on one byte of a file, held by the open file
+# (not the process), so threads and processes exclude each other as with `flock`. Their
+# `struct flock` as the kernel reads it on 64-bit Linux: type, whence, start, length, pid (0).
+RANGE_LOCKS = sys.platform == "linux" and hasattr(fcntl, "F_OFD_SETLK") and struct.calcsize("l") == 8
+_FLOCK = "hhqqi4x"
+
+
+@dataclass(frozen=True)
+class Lock:
+    """What `locked` holds: byte `offset` of `file` (an open file description lock, where the
+    platform has them), else the whole of `file` (`flock`)."""
+
+    file: Path
+    offset: int | None = None
+
+
 @contextmanager
-def locked(lock_file: Path, wait: float | None = None) -> Iterator[None]:
-    """An exclusive `flock` on `lock_file` (created), waiting up to `wait` seconds, else Busy."""
-    lock_file.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(lock_file, os.O_RDWR | os.O_CREAT, 0o666)
+def locked(lock: Path | Lock, wait: float | None = None) -> Iterator[None]:
+    """An exclusive lock on `lock` (its file created), waiting up to `wait` seconds, else Busy."""
+    lock = lock if isinstance(lock, Lock) else Lock(lock)
+    try:
+        fd = os.open(lock.file, os.O_RDWR | os.O_CREAT, 0o666)
+    except FileNotFoundError:
+        lock.file.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(lock.file, os.O_RDWR | os.O_CREAT, 0o666)
     try:
         deadline = time.monotonic() + (LOCK_WAIT if wait is None else wait)
+        pause = 0.002  # growing to 0.05 s: another thread of this run is usually done within milliseconds
         while True:
             try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                if lock.offset is None:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                else:
+                    fcntl.fcntl(fd, fcntl.F_OFD_SETLK, struct.pack(_FLOCK, fcntl.F_WRLCK, os.SEEK_SET, lock.offset, 1, 0))
                 break
-            except BlockingIOError:
+            except OSError as exc:
+                if exc.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+                    raise
                 if time.monotonic() >= deadline:
-                    raise Busy(str(lock_file)) from None
-                time.sleep(0.05)
+                    raise Busy(str(lock.file)) from None
+                time.sleep(pause)
+                pause = min(pause * 2, 0.05)
         yield
     finally:
-        os.close(fd)
+        os.close(fd)  # releases the lock (an open file description lock lives as long as its open file)
 
 
 def confined(path: Path, folder: Path, shown: str) -> None:
