@@ -426,3 +426,22 @@ def test_a_first_run_makes_one_lock_file_not_one_per_document(tmp_path: Path) ->
     assert translate(conf).exit_code == 0
     assert os.listdir(conf.memory_root / ".locks") == ["documents.lock"]
     assert (conf.memory_root / ".locks" / "documents.lock").stat().st_size == 0  # locks beyond the end: no data
+
+
+def test_a_file_system_without_range_locks_locks_the_whole_file(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+    import fcntl
+
+    real = fcntl.fcntl
+
+    def no_range_locks(fd: int, cmd: int, arg: object = 0) -> object:
+        if cmd == getattr(fcntl, "F_OFD_SETLK", None):
+            raise OSError(errno.ENOLCK, "No locks available")
+        return real(fd, cmd, arg)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(fcntl, "fcntl", no_range_locks)
+    lock = workflow.store.files.Lock(tmp_path / ".locks" / "documents.lock", 12345)
+    with locked(lock):
+        assert _held_elsewhere(workflow.store.files.Lock(lock.file), by_process=False)  # flock'ed whole
+    assert not _held_elsewhere(workflow.store.files.Lock(lock.file), by_process=False)

@@ -93,6 +93,7 @@ def _mode(path: Path) -> int:
 # `struct flock` as the kernel reads it on 64-bit Linux: type, whence, start, length, pid (0).
 RANGE_LOCKS = sys.platform == "linux" and hasattr(fcntl, "F_OFD_SETLK") and struct.calcsize("l") == 8
 _FLOCK = "hhqqi4x"
+_NO_RANGE_LOCKS = (errno.EINVAL, errno.ENOLCK, errno.EOPNOTSUPP)  # a file system that has no such locks
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,9 @@ def locked(lock: Path | Lock, wait: float | None = None) -> Iterator[None]:
                     fcntl.fcntl(fd, fcntl.F_OFD_SETLK, struct.pack(_FLOCK, fcntl.F_WRLCK, os.SEEK_SET, lock.offset, 1, 0))
                 break
             except OSError as exc:
+                if lock.offset is not None and exc.errno in _NO_RANGE_LOCKS:
+                    lock = Lock(lock.file)  # a file system without them: the whole file, `flock`ed
+                    continue
                 if exc.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
                     raise
                 if time.monotonic() >= deadline:

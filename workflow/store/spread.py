@@ -17,7 +17,7 @@ Inside the block the youngest generation is also collected less often (`YOUNG_TH
 allocations instead of CPython's 700): a run allocates millions of short-lived containers
 (tokens, records) that reference counting frees, and few cycles; collecting every 700
 allocations cost about 4 % of a first run (gc callbacks on the 1,000-document corpus of
-bench/bench_scale.py: 0.7 s in 1,200 collections, 0.3 s in 65 at 10,000).
+bench/bench_scale.py: 0.7 s in 1,200 collections, 0.3 s in 65-136 at 10,000).
 """
 
 from __future__ import annotations
