@@ -385,3 +385,37 @@ def test_accept_takes_an_entry_of_another_glossary() -> None:
     [entry] = [e for e in ours.entries if e.zh == "OpenStack"] or [Entry(zh="OpenStack", en="OpenStack", kind="name")]
     other = Glossary([e for e in ours.entries if e.zh != entry.zh][:5])
     assert other.accept("OpenStack", 0, 9, entry) == ours.accept("OpenStack", 0, 9, entry)
+
+
+@settings(deadline=None)  # the first example loads the segmenter
+@given(st.lists(st.sampled_from(["安全组", "织", "镜像服务器", "云", "计算", "a", " ", "，", "OpenStack", "标准化", "私有云",
+                                 "测试环境", "云存储系统", "的"]), max_size=10))
+def test_at_edges_shortcut_for_a_match_inside_one_run_is_the_edge_by_edge_rule(parts: list[str]) -> None:
+    from workflow.glossary.terms import load
+
+    glossary = load(REPO / "glossary")
+    words = glossary.boundaries()
+    text = "".join(parts)
+
+    def edge_by_edge(start: int, end: int) -> bool:  # the rule as `at_edges` documents it, one edge at a time
+        for edge in (start, end):
+            first, last = words.word_across(text, edge)
+            if (first, last) == (edge, edge):
+                continue
+            outside = [p for p in (text[first:start], text[end:last]) if p]
+            if not all(len(p) >= 2 and (glossary.lookup(p) is not None or words.is_word(p)) for p in outside):
+                return False
+        return True
+
+    for start in range(len(text)):
+        for end in range(start + 1, len(text) + 1):
+            assert words.at_edges(text, start, end, lambda zh: glossary.lookup(zh) is not None) == edge_by_edge(start, end)
+
+
+def test_a_glossary_s_literal_chinese_rules_stand_for_their_own_entry() -> None:
+    from workflow.glossary.terms import _anchor, load
+
+    glossary = load(REPO / "glossary")
+    shortcuts = [e for e in glossary._rule_entries if e is not None]
+    assert len(shortcuts) > 100  # most of the real glossary: its Chinese terms
+    assert all(glossary.lookup(_anchor(e)) is e and glossary.match(e.zh)[0].entry is e for e in shortcuts)

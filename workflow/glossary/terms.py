@@ -113,6 +113,10 @@ class Glossary:
         rank_of = {printed: rank for rank, printed in enumerate(self._printed)}
         self._ranks = {id(e): rank_of[e.zh, e.en, e.kind, e.case] for e in self.entries}  # entries live as long
         self._of_ranks: dict[tuple[int, ...], str] = {}
+        # Per rule: its entry when the rule is literal Chinese (what it matches is the entry's own text,
+        # which `lookup` gives back: checked here), else None (the matched text is looked up).
+        self._rule_entries = [e if literal and self.lookup(_anchor(e)) is e else None
+                              for e, literal in zip(ordered, self._matcher.literals)]
 
     @functools.cached_property
     def identity(self) -> str:
@@ -144,8 +148,14 @@ class Glossary:
             stretches.append((cursor, max(cursor, start)))
             cursor = max(cursor, end)
         found = []
-        for start, end, _ in self._matcher.spans(folded, stretches):
-            entry = self.lookup(folded[start:end])
+        entries, guarded = self._rule_entries, self.guarded
+        for start, end, rule in self._matcher.spans(folded, stretches):
+            entry = entries[rule]
+            if entry is not None and (not guarded or entry.kind != "term"):
+                found.append((start, end, entry))  # Chinese only: never in a command; not a term: no word edges
+                continue
+            if entry is None:
+                entry = self.lookup(folded[start:end])
             kept = self._accept(folded, start, end, entry) if entry is not None else None
             if kept is not None:
                 found.append(kept)

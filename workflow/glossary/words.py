@@ -57,6 +57,7 @@ _TOKEN = "A-Za-z0-9_./:=@~-"
 _TOKEN_EDGE = re.compile(f"[{_TOKEN}]")
 _TOKEN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./:=@~-")
 _HAN_RUN = re.compile(f"[{HAN_RANGES}]+")
+_NOT_HAN = re.compile(f"[^{HAN_RANGES}]")
 _IDENTIFIER = re.compile(r"[_=@]|::|[A-Za-z]\.[A-Za-z]|^[-/~]|^\./")
 _LOWER = re.compile(r"[a-z0-9_./:=@~-]+")
 
@@ -167,6 +168,17 @@ class Words:
         私有云 + 计算). What is left is a term that begins or ends inside a word: 安全组 in
         安全/组织, 镜像服务 in 镜像/服务器, 标准 in 标准化.
         """
+        # The run of Chinese from `start` on (a search in C: listing a text's runs cost more than its matches)
+        stop = _NOT_HAN.search(text, start)
+        b = stop.start() if stop is not None else len(text)
+        if start < b and end <= b:  # the match lies in one run of Chinese (a Chinese term: the common case)
+            before = _NOT_HAN.search(text[::-1], len(text) - start)  # the run's start: the last non-Chinese before
+            a = len(text) - before.start() if before is not None else 0
+            if not (a < start or end < b):
+                return True  # the whole run: no word across either edge
+            inside = self._interior(text[a:b])
+            if (a == start or start - a not in inside) and (end == b or end - a not in inside):
+                return True  # both edges between words
         for edge in (start, end):
             word = self._word_around(text, edge)
             if word is not None:
