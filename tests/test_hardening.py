@@ -445,3 +445,39 @@ def test_a_file_system_without_range_locks_locks_the_whole_file(tmp_path: Path,
     with locked(lock):
         assert _held_elsewhere(workflow.store.files.Lock(lock.file), by_process=False)  # flock'ed whole
     assert not _held_elsewhere(workflow.store.files.Lock(lock.file), by_process=False)
+
+
+def test_an_output_folder_swapped_for_a_link_during_a_run_takes_no_more_writes(tmp_path: Path) -> None:
+    # the output folder's real place is resolved once per run (process): a link put in its place
+    # meanwhile leads the later writes elsewhere, away from it, and they are refused
+    from workflow.errors import WorkflowError
+    from workflow.store.files import _real_folder, confined
+
+    output, elsewhere = tmp_path / "output_en", tmp_path / "elsewhere"
+    (output / "sub").mkdir(parents=True)
+    _real_folder.cache_clear()
+    confined(output / "sub" / "a.md", output, "a.md")
+    output.rename(elsewhere)
+    output.symlink_to(elsewhere, target_is_directory=True)
+    with pytest.raises(WorkflowError, match="outside output_en/"):
+        confined(output / "sub" / "b.md", output, "b.md")
+    _real_folder.cache_clear()  # a new run: an output folder that is a link is written through, as ever
+    confined(output / "sub" / "b.md", output, "b.md")
+
+
+def test_new_files_get_the_umask_s_permissions_and_the_umask_is_left_as_it_was(tmp_path: Path,
+                                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(workflow.store.files, "_UMASK", [])  # read again, under this test's umask
+    old = os.umask(0o027)
+    try:
+        threads = [threading.Thread(target=workflow.store.files.atomic_write, args=(tmp_path / f"d{i}" / "f.md", b"x"))
+                   for i in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert os.umask(0o027) == 0o027
+    finally:
+        os.umask(old)
+    assert {(tmp_path / f"d{i}" / "f.md").stat().st_mode & 0o777 for i in range(8)} == {0o640}
+    assert {(tmp_path / f"d{i}").stat().st_mode & 0o777 for i in range(8)} == {0o750}

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import functools
 import hashlib
 import os
 import re
 import struct
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -54,10 +56,13 @@ def atomic_write(path: Path, data: bytes, *, expect: str | None | object = ANY, 
     not exist), else ChangedOnDisk and nothing is replaced (compare-and-swap). `durable=False`:
     no fsync, for a cache whose reader checks each file whole (a crash may leave it torn, never half-renamed)."""
     before_write(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     import tempfile  # here: commands that only read (check, status) never load it
 
-    fd, tmp = tempfile.mkstemp(prefix=".wf.", suffix=".tmp", dir=path.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".wf.", suffix=".tmp", dir=path.parent)
+    except FileNotFoundError:  # the folder is new (asked only then: a run writes most files into folders that exist)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".wf.", suffix=".tmp", dir=path.parent)
     try:
         os.chmod(tmp, _mode(path))
         with os.fdopen(fd, "wb") as handle:
@@ -83,9 +88,24 @@ def _mode(path: Path) -> int:
     try:
         return path.stat().st_mode & 0o7777
     except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
+        return 0o666 & ~process_umask()
+
+
+_UMASK: list[int] = []  # the process's umask, read once
+_UMASK_LOCK = threading.Lock()
+
+
+def process_umask() -> int:
+    """The process's umask, read once. Reading it means setting it (`os.umask`) and setting it back:
+    two writer threads doing that at once could leave the process at the other's 0, and every later
+    file world-writable; so it is read once, under a lock (the tool never changes it)."""
+    if not _UMASK:
+        with _UMASK_LOCK:
+            if not _UMASK:
+                umask = os.umask(0o077)
+                os.umask(umask)
+                _UMASK.append(umask)
+    return _UMASK[0]
 
 
 # Open file description locks (Linux): a lock on one byte of a file, held by the open file
@@ -141,10 +161,22 @@ def locked(lock: Path | Lock, wait: float | None = None) -> Iterator[None]:
 
 def confined(path: Path, folder: Path, shown: str) -> None:
     """Refuse a path that resolves (through symbolic links) outside `folder`."""
-    real, root = os.path.realpath(path), os.path.realpath(folder)
+    real, root = os.path.realpath(path), _real(os.fspath(folder))
     if real != root and not real.startswith(root.rstrip(os.sep) + os.sep):
         raise WorkflowError(f"resolves to {real}, outside {folder.name}/ (a symbolic link?); nothing written. "
                             "Replace the link with a real folder.", path=shown)
+
+
+@functools.lru_cache(maxsize=16)
+def _real_folder(folder: str) -> str:
+    """Where `folder` really is, resolved once per process (a run checks every write against its
+    output folder). Safe to keep: if the folder is swapped for a link meanwhile, the paths inside it
+    resolve elsewhere, away from this, and their writes are refused."""
+    return os.path.realpath(folder)
+
+
+def _real(folder: str) -> str:
+    return _real_folder(folder) if os.path.isabs(folder) else os.path.realpath(folder)  # relative: the cwd may change
 
 
 def write_error(exc: OSError, shown: str) -> WorkflowError:
