@@ -419,3 +419,14 @@ def test_a_glossary_s_literal_chinese_rules_stand_for_their_own_entry() -> None:
     shortcuts = [e for e in glossary._rule_entries if e is not None]
     assert len(shortcuts) > 100  # most of the real glossary: its Chinese terms
     assert all(glossary.lookup(_anchor(e)) is e and glossary.match(e.zh)[0].entry is e for e in shortcuts)
+
+
+@given(st.lists(st.sampled_from(["云", "计算", "安全组", "a", " ", "。", "𠀀", "OpenStack"]), max_size=300),
+       st.integers(min_value=0))
+def test_a_run_s_start_searched_back_in_windows_is_the_last_non_chinese_before_it(parts: list[str], cut: int) -> None:
+    from workflow.glossary.words import _NOT_HAN, _run_start
+
+    text = "".join(parts)
+    end = cut % (len(text) + 1)
+    before = _NOT_HAN.search(text[::-1], len(text) - end)  # the whole text reversed, as before the windows
+    assert _run_start(text, end) == (len(text) - before.start() if before is not None else 0)

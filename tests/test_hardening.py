@@ -271,10 +271,10 @@ def test_translate_accepts_english_paths_and_errors_name_the_path_given(tmp_path
     conf = small_project(tmp_path, **{"a.md": ARTICLE, "sub/b.md": ARTICLE})
     assert [d.state for d in translate(conf, [Path("output_en/sub/")]).documents] == ["translated"]  # not written yet
     assert translate(conf, [Path("output_en/a.md")]).documents[0].state == "translated"
-    [doc] = review(conf, [Path("output_en/nope.md")]).documents
-    assert doc.message.startswith("output_en/nope.md: no such file")
-    [doc] = translate(conf, [Path("output_en/nope.md")]).documents
-    assert doc.message.startswith("output_en/nope.md: no such file")
+    [reviewed] = review(conf, [Path("output_en/nope.md")]).documents
+    assert reviewed.message.startswith("output_en/nope.md: no such file")
+    [translated] = translate(conf, [Path("output_en/nope.md")]).documents
+    assert translated.message.startswith("output_en/nope.md: no such file")
 
 
 def test_a_crashed_runs_temporary_files_are_removed_and_said(tmp_path: Path) -> None:
@@ -465,11 +465,18 @@ def test_an_output_folder_swapped_for_a_link_during_a_run_takes_no_more_writes(t
     confined(output / "sub" / "b.md", output, "b.md")
 
 
-def test_new_files_get_the_umask_s_permissions_and_the_umask_is_left_as_it_was(tmp_path: Path,
-                                                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(workflow.store.files, "_UMASK", [])  # read again, under this test's umask
+@pytest.mark.parametrize("proc", [True, False], ids=["proc-status", "set-and-reset"])
+def test_new_files_get_the_umask_s_permissions_and_the_umask_is_left_as_it_was(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, proc: bool) -> None:
+    files = workflow.store.files
+    if proc and files._proc_umask() is None:
+        pytest.skip("no /proc/self/status Umask line here")
+    if not proc:
+        monkeypatch.setattr(files, "_proc_umask", lambda: None)  # as on a platform without /proc
     old = os.umask(0o027)
     try:
+        monkeypatch.setattr(files, "_UMASK", files._read_umask())  # read again, as at import, under this umask
+        assert files.process_umask() == 0o027
         threads = [threading.Thread(target=workflow.store.files.atomic_write, args=(tmp_path / f"d{i}" / "f.md", b"x"))
                    for i in range(8)]
         for thread in threads:

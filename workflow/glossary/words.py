@@ -172,8 +172,7 @@ class Words:
         stop = _NOT_HAN.search(text, start)
         b = stop.start() if stop is not None else len(text)
         if start < b and end <= b:  # the match lies in one run of Chinese (a Chinese term: the common case)
-            before = _NOT_HAN.search(text[::-1], len(text) - start)  # the run's start: the last non-Chinese before
-            a = len(text) - before.start() if before is not None else 0
+            a = _run_start(text, start)
             if not (a < start or end < b):
                 return True  # the whole run: no word across either edge
             inside = self._interior(text[a:b])
@@ -226,6 +225,21 @@ class Words:
             tokens = _segmenter(self.terms).tokenize(run, "default", False)
             known = self._cuts[run] = tuple((first, last) for _, first, last in tokens)
         return known
+
+
+def _run_start(text: str, end: int) -> int:
+    """Where the run of Chinese that ends at `end` begins: after the last non-Chinese character before
+    `end`. Searched backwards in windows that double (a copy of the whole text reversed for each
+    match made a long text's matching quadratic)."""
+    size = 32
+    while True:
+        lo = max(0, end - size)
+        before = _NOT_HAN.search(text[lo:end][::-1])
+        if before is not None:
+            return end - before.start()
+        if lo == 0:
+            return 0
+        size *= 2
 
 
 @functools.lru_cache(maxsize=64)

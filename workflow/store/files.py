@@ -15,7 +15,6 @@ import os
 import re
 import struct
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -91,21 +90,39 @@ def _mode(path: Path) -> int:
         return 0o666 & ~process_umask()
 
 
-_UMASK: list[int] = []  # the process's umask, read once
-_UMASK_LOCK = threading.Lock()
-
-
 def process_umask() -> int:
-    """The process's umask, read once. Reading it means setting it (`os.umask`) and setting it back:
-    two writer threads doing that at once could leave the process at the other's 0, and every later
-    file world-writable; so it is read once, under a lock (the tool never changes it)."""
-    if not _UMASK:
-        with _UMASK_LOCK:
-            if not _UMASK:
-                umask = os.umask(0o077)
-                os.umask(umask)
-                _UMASK.append(umask)
-    return _UMASK[0]
+    """The process's umask, as it was when this module was imported (the tool never changes it).
+
+    On Linux it is read from `/proc/self/status` (its `Umask:` line), which changes nothing.
+    Elsewhere the only way to read it is to set it (`os.umask`) and set it back: two writer
+    threads doing that at once could leave the process at the other's value (0: every later
+    file world-writable), and a folder made in between would get the temporary value; so it is
+    read at import, before any thread of the tool writes. A program that embeds the tool and
+    changes its umask later keeps the first one for the tool's files."""
+    return _UMASK
+
+
+def _read_umask() -> int:
+    umask = _proc_umask()
+    if umask is None:
+        umask = os.umask(0o077)
+        os.umask(umask)
+    return umask
+
+
+def _proc_umask() -> int | None:
+    """The `Umask:` of /proc/self/status (Linux 4.7 and later), else None."""
+    try:
+        with open("/proc/self/status", "rb") as handle:
+            for line in handle:
+                if line.startswith(b"Umask:"):
+                    return int(line[6:].strip(), 8)
+    except (OSError, ValueError):
+        pass
+    return None
+
+
+_UMASK = _read_umask()
 
 
 # Open file description locks (Linux): a lock on one byte of a file, held by the open file
@@ -170,8 +187,11 @@ def confined(path: Path, folder: Path, shown: str) -> None:
 @functools.lru_cache(maxsize=16)
 def _real_folder(folder: str) -> str:
     """Where `folder` really is, resolved once per process (a run checks every write against its
-    output folder). Safe to keep: if the folder is swapped for a link meanwhile, the paths inside it
-    resolve elsewhere, away from this, and their writes are refused."""
+    output folder). Safe to keep: every write lands inside the folder as it was when the run began.
+    If the folder is swapped for a link meanwhile (or a link that is the folder is pointed
+    elsewhere), paths inside it resolve away from this and their writes are refused, where a
+    fresh resolution would have followed the link; a path that leads back into this folder
+    through the new target is accepted."""
     return os.path.realpath(folder)
 
 
