@@ -94,3 +94,22 @@ def test_unchanged_from_hashes_matches_the_full_plan(project: Path) -> None:
     for doc, path in zip(fast.documents, sorted((project / "source_zh").glob("*.md"))):
         plan = plan_document(conf, path, glossary, None)
         assert plan.unchanged and doc == result(conf, plan, "unchanged")
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_each_recorded_fingerprint_is_the_glossary_s_for_the_segment_s_chinese(
+        project: Path, monkeypatch: pytest.MonkeyPatch, jobs: int) -> None:
+    """The fingerprints a window computes before finishing its documents are those of each segment's own
+    text (segments repeated across documents and windows included)."""
+    from workflow.glossary.terms import load
+    from workflow.store import memory
+
+    corpus(project)
+    conf = configure(project, engine="pseudo")
+    small_windows(monkeypatch)
+    assert translate(conf, jobs=jobs, now=NOW).exit_code == 0
+    fresh = load(conf.glossary, conf.root)
+    records = [r for path in sorted((project / "output_en" / ".workflow").rglob("*.md.json"))
+               for r in (memory.load(path, path.name) or pytest.fail(f"{path} not read")).segments]
+    assert len(records) > 100 and sum(1 for r in records if r.glossary) > 50
+    assert [r.glossary for r in records] == [fresh.fingerprint(r.source) for r in records]

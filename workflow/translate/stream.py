@@ -125,13 +125,14 @@ class Planner:
     def finish(self, outputs: Outputs, engine: EngineUse | None, placed: Sequence[tuple[str, str]] = ()) -> Finished:
         from workflow.document.reuse import settle_moves
         from workflow.store.memory import Record
-        from workflow.translate.finish import finish
+        from workflow.translate.finish import fingerprints, finish
 
         job, stats = self.job, new_stats()
         moved = [Record(id="", kind="", line=0, source_hash="", source=zh, machine=en, final=en, match="exact")
                  for zh, en in placed]
         settle_moves([p.retired for p in self.pending], moved, job.now)
         results = []
+        printed = fingerprints(self.pending, job.glossary)  # before any writer thread runs (see there)
         with ThreadPoolExecutor(WRITERS, thread_name_prefix="workflow-write") as writers:
             # Each document computed here, its files written in a writer thread: the fsyncs of
             # one document's writes wait on the disk while the next document is computed.
@@ -139,7 +140,7 @@ class Planner:
             for plan in self.pending:
                 try:
                     writes.append((plan, writers.submit(finish(job.settings, plan, outputs, engine, job.glossary,
-                                                               stats, job.now))))
+                                                               stats, job.now, printed))))
                 except WorkflowError as exc:
                     writes.append((plan, exc))
             for plan, written in writes:
