@@ -223,3 +223,26 @@ def test_latin_only_text_never_loads_the_segmenter() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={**os.environ, "PYTHONPATH": str(REPO)})
     assert out.stdout.strip() == "False"  # 实例 has no Chinese on either side: no word boundary to ask
+
+
+@pytest.mark.parametrize("first", ["with-term", "without"])
+def test_the_first_glossary_takes_the_package_s_segmenter_and_no_other_glossary_sees_its_words(first: str) -> None:
+    """The first user dictionary of a process goes into the segmenter `import rjieba` loads; any other
+    glossary gets a segmenter of its own, in whichever order they come."""
+    code = (
+        "import rjieba\nfrom workflow.glossary.terms import Glossary, Entry\n"
+        "a = Glossary([Entry('计算节点', 'compute node'), Entry('实例化', 'instantiate')]).boundaries()\n"
+        "b = Glossary([Entry('镜像', 'image')]).boundaries()\n"
+        f"for w in ((a, b) if {first == 'with-term'!r} else (b, a)):\n    w.cuts('实例')\n"  # which asks first
+        "print('claimed')\n"
+        "print(a.cuts('在计算节点上实例化'), b.cuts('在计算节点上实例化'))\n"
+        "print(a.is_word('计算节点'), b.is_word('计算节点'), a.is_word('镜像'))\n"
+        "again = Glossary([Entry('计算节点', 'compute node'), Entry('实例化', 'instantiate')]).boundaries()\n"
+        "print(again.cuts('实例化'), rjieba.Jieba().has_word('计算节点'))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={**os.environ, "PYTHONPATH": str(REPO)})
+    lines = out.stdout.splitlines()
+    assert lines[1] == "((0, 1), (1, 5), (5, 6), (6, 9)) ((0, 1), (1, 3), (3, 5), (5, 6), (6, 8), (8, 9))"
+    assert lines[2] == "True False True"  # 镜像 is a dictionary word anyway
+    assert lines[3] == "((0, 3),) False"  # an equal glossary shares it; a fresh segmenter has none of it

@@ -22,12 +22,10 @@ import functools
 import os
 import re
 import sys
-from typing import TYPE_CHECKING, Callable, Iterable
+import threading
+from typing import Callable, Iterable, Protocol, cast
 
 from workflow.text.chars import HAN_RANGES
-
-if TYPE_CHECKING:
-    import rjieba
 
 SEGMENTER = "rjieba"
 RUNS_KEPT = 32768  # runs of Chinese whose words a `Words` remembers (bounded: a large corpus stays flat)
@@ -249,11 +247,32 @@ def _han_runs(text: str) -> tuple[list[int], list[int]]:
     return [a for a, _ in spans], [b for _, b in spans]
 
 
+class Segmenter(Protocol):
+    def tokenize(self, sentence: str, mode: str = ..., hmm: bool = ...) -> list[tuple[str, int, int]]: ...
+
+    def has_word(self, word: str) -> bool: ...
+
+
+_CLAIMED: list[tuple[str, ...]] = []  # the user dictionary `import rjieba`'s own segmenter was given (one at most)
+_CLAIM = threading.Lock()
+
+
 @functools.lru_cache(maxsize=8)
-def _segmenter(terms: tuple[str, ...]) -> rjieba.Jieba:
-    """One segmenter per user dictionary (an equal glossary shares it; different glossaries never mix)."""
+def _segmenter(terms: tuple[str, ...]) -> Segmenter:
+    """One segmenter per user dictionary (an equal glossary shares it; different glossaries never mix).
+
+    `import rjieba` loads a segmenter of its own (its module functions: `rjieba.tokenize`, ...): the
+    first user dictionary of a process is added to that one, and only another glossary's loads the
+    dictionary again (`rjieba.Jieba()`, 0.13 s: a second load in every process that matched)."""
     import rjieba
 
+    with _CLAIM:
+        if not _CLAIMED:
+            for term in terms:
+                rjieba.add_word(term, None, None)
+            _CLAIMED.append(terms)
+        if _CLAIMED[0] == terms:
+            return cast(Segmenter, rjieba)  # (its stub lists only some of its functions as the module's)
     segmenter = rjieba.Jieba()
     for term in terms:
         segmenter.add_word(term, None, None)
