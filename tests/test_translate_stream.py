@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+from conftest import REPO
 from review_support import configure
 
 import workflow.translate.run as run_mod
@@ -113,3 +117,31 @@ def test_each_recorded_fingerprint_is_the_glossary_s_for_the_segment_s_chinese(
                for r in (memory.load(path, path.name) or pytest.fail(f"{path} not read")).segments]
     assert len(records) > 100 and sum(1 for r in records if r.glossary) > 50
     assert [r.glossary for r in records] == [fresh.fingerprint(r.source) for r in records]
+
+
+def test_a_chunk_planned_ahead_never_deadlocks_with_a_window_s_large_finish(tmp_path: Path) -> None:
+    """Workers plan the next chunk while a window is finished: answers and finishes larger than a pipe
+    holds (here about 1 MB each) still pass, and the files are those of one process."""
+    project = tmp_path / "big"
+    (project / "source_zh").mkdir(parents=True)
+    for n in range(8):
+        lines = [f"第{n}篇第{i}段：在计算节点上为实例配置安全组规则，然后部署第{i}个服务。" for i in range(2500)]
+        (project / "source_zh" / f"doc-{n}.md").write_text("# 标题\n\n" + "\n\n".join(lines) + "\n", encoding="utf-8")
+    shutil.copytree(REPO / "glossary", project / "glossary")
+    code = (
+        "import sys\nimport workflow.translate.run as run\nfrom workflow.config import load_settings\n"
+        "run.CHUNK, run.WINDOW_DOCUMENTS = 4, 3\n"
+        "from pathlib import Path\nreport = run.translate(load_settings(Path(sys.argv[1])), jobs=int(sys.argv[2]),"
+        " now='2026-01-01T00:00:00+00:00')\n"
+        "print(report.exit_code, sorted({d.state for d in report.documents}))\n"
+    )
+    runs = {}
+    for jobs in (2, 1):
+        copy = tmp_path / f"jobs-{jobs}"
+        shutil.copytree(project, copy)
+        configure(copy, engine="copy")
+        out = subprocess.run([sys.executable, "-c", code, str(copy), str(jobs)], capture_output=True, text=True,
+                             timeout=120, env={**os.environ, "PYTHONPATH": str(REPO)})
+        assert out.stdout.strip() == "0 ['translated']", out.stderr[-2000:]
+        runs[jobs] = tree(copy)
+    assert runs[1] == runs[2]

@@ -179,9 +179,17 @@ def _plan_and_write(job: Job, todo: list[Path], slot: EngineSlot, glossary: Glos
     pool: Local | Pool = Pool(job, count) if count > 1 else Local(job)
     window = Window(pool.size)
     window.tm = job.tm
+    chunks = [todo[start:start + CHUNK] for start in range(0, len(todo), CHUNK)]
     try:
-        for start in range(0, len(todo), CHUNK):
-            for worker, planned in pool.plan(todo[start:start + CHUNK]):
+        pool.submit(chunks[0])
+        for number in range(len(chunks)):
+            answers = pool.answers()
+            if number + 1 < len(chunks):
+                # Workers plan the next chunk while these answers are gathered and a full window is
+                # translated (documents are planned from their own files and the memory as it was
+                # before the run: what they plan does not depend on the windows before).
+                pool.submit(chunks[number + 1])
+            for worker, planned in answers:
                 report.warnings += planned.warnings
                 if planned.result is not None:
                     report.documents.append(planned.result)
@@ -232,6 +240,7 @@ class Window:
 
     def __init__(self, workers: int) -> None:
         self.cores: list[list[str]] = [[] for _ in range(workers)]
+        self.counts = [0] * workers  # per worker: its documents in the window (the first it has pending)
         self.distinct: dict[str, None] = {}
         self.documents = 0
         self.engine: EngineUse | None = None  # set once a window of the run needed the engine
@@ -246,6 +255,7 @@ class Window:
             for core in cores:
                 self.memories.setdefault(core, {})[old.source] = old
         self.cores[worker] += cores
+        self.counts[worker] += 1
         self.distinct.update(dict.fromkeys(cores))
         self.documents += 1
 
@@ -267,10 +277,11 @@ class Window:
         def select(cores: list[str]) -> Outputs:
             return {core: outputs[core] for core in dict.fromkeys(cores)}
 
-        done = pool.finish(select, self.cores, self.engine, sorted(self.placed))
+        done = pool.finish(select, self.cores, self.engine, sorted(self.placed), self.counts)
         report.documents += done.results
         report.glossary.add(done.stats)
         self.cores = [[] for _ in self.cores]
+        self.counts = [0] * len(self.counts)
         self.distinct = {}
         self.memories = {}
         self.documents = 0

@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import os
 import traceback
+from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
@@ -122,7 +123,10 @@ class Planner:
             suggest(self.pending[start:], self.job.tm, self.job.settings.fuzzy_threshold)
         return planned
 
-    def finish(self, outputs: Outputs, engine: EngineUse | None, placed: Sequence[tuple[str, str]] = ()) -> Finished:
+    def finish(self, outputs: Outputs, engine: EngineUse | None, placed: Sequence[tuple[str, str]] = (),
+               count: int | None = None) -> Finished:
+        """The first `count` documents planned and pending (default: all), finished and written; the
+        others (a chunk planned ahead, see `Pool`) stay pending for the next window."""
         from workflow.document.reuse import settle_moves
         from workflow.store.memory import Record
         from workflow.translate.finish import fingerprints, finish
@@ -130,14 +134,15 @@ class Planner:
         job, stats = self.job, new_stats()
         moved = [Record(id="", kind="", line=0, source_hash="", source=zh, machine=en, final=en, match="exact")
                  for zh, en in placed]
-        settle_moves([p.retired for p in self.pending], moved, job.now)
+        window, self.pending = (self.pending, []) if count is None else (self.pending[:count], self.pending[count:])
+        settle_moves([p.retired for p in window], moved, job.now)
         results = []
-        printed = fingerprints(self.pending, job.glossary)  # before any writer thread runs (see there)
+        printed = fingerprints(window, job.glossary)  # before any writer thread runs (see there)
         with ThreadPoolExecutor(WRITERS, thread_name_prefix="workflow-write") as writers:
             # Each document computed here, its files written in a writer thread: the fsyncs of
             # one document's writes wait on the disk while the next document is computed.
             writes: list[tuple[Plan, Future[None] | WorkflowError]] = []
-            for plan in self.pending:
+            for plan in window:
                 try:
                     writes.append((plan, writers.submit(finish(job.settings, plan, outputs, engine, job.glossary,
                                                                stats, job.now, printed))))
@@ -151,7 +156,6 @@ class Planner:
                     results.append(result(job.settings, plan, "translated"))
                 except WorkflowError as exc:
                     results.append(result(job.settings, plan, state_of(exc), exc))
-        self.pending = []
         return Finished(results, stats)
 
     def _plan_one(self, path: Path) -> Planned:
@@ -265,13 +269,18 @@ class Local:
 
     def __init__(self, job: Job) -> None:
         self._planner = Planner(job)
+        self._asked: deque[Sequence[Path]] = deque()
 
-    def plan(self, paths: Sequence[Path]) -> list[tuple[int, Planned]]:
-        return [(0, planned) for planned in self._planner.plan(paths)]
+    def submit(self, paths: Sequence[Path]) -> None:
+        """Planned when `answers` asks for them (in this process, nothing runs ahead)."""
+        self._asked.append(paths)
+
+    def answers(self) -> list[tuple[int, Planned]]:
+        return [(0, planned) for planned in self._planner.plan(self._asked.popleft())]
 
     def finish(self, outputs: Callable[[list[str]], Outputs], cores: list[list[str]],
-               engine: EngineUse | None, placed: Sequence[tuple[str, str]]) -> Finished:
-        return self._planner.finish(outputs(cores[0]), engine, placed)
+               engine: EngineUse | None, placed: Sequence[tuple[str, str]], counts: Sequence[int]) -> Finished:
+        return self._planner.finish(outputs(cores[0]), engine, placed, counts[0])
 
     def close(self) -> None:
         pass
@@ -281,7 +290,15 @@ class Local:
 
 
 class Pool:
-    """`Planner`s in forked worker processes; a chunk is split into contiguous shares, answers kept in order."""
+    """`Planner`s in forked worker processes; a chunk is split into contiguous shares, answers kept in order.
+
+    A chunk can be submitted once the answers of the one before are read (the workers plan it
+    while the run gathers those and has a window translated): a worker answers in the order it
+    was asked, and this process only sends to a worker that has nothing left to send (a request
+    after its answers, a finish after reading the answers of the chunk it was planning), so
+    neither waits on a full pipe while the other does; the answers read before a finish are kept
+    until `answers` asks for them.
+    """
 
     def __init__(self, job: Job, jobs: int) -> None:
         import multiprocessing
@@ -290,6 +307,9 @@ class Pool:
         self.size = jobs
         self._conns: list[Connection] = []
         self._procs: list[Any] = []
+        self._asked: deque[int] = deque()  # per chunk submitted and not yet answered: the workers it went to
+        self._unread = [0] * jobs  # per worker: plan answers sent and not yet received
+        self._kept: list[deque[list[Planned]]] = [deque() for _ in range(jobs)]  # received before a finish's
         for _ in range(jobs):
             parent, child = context.Pipe()
             proc = context.Process(target=_serve, args=(job, child), daemon=True)
@@ -298,19 +318,39 @@ class Pool:
             self._conns.append(parent)
             self._procs.append(proc)
 
-    def plan(self, paths: Sequence[Path]) -> list[tuple[int, Planned]]:
-        """(worker, answer) per path, in the order of `paths`."""
+    def submit(self, paths: Sequence[Path]) -> None:
+        """Each worker asked to plan its contiguous share of `paths`; `answers` reads them."""
         share = -(-len(paths) // self.size) or 1
         parts = [list(paths[i:i + share]) for i in range(0, len(paths), share)]
-        for conn, part in zip(self._conns, parts):
+        for k, (conn, part) in enumerate(zip(self._conns, parts)):
             conn.send(("plan", part))
-        return [(k, planned) for k, (conn, _) in enumerate(zip(self._conns, parts)) for planned in _answer(conn)]
+            self._unread[k] += 1
+        self._asked.append(len(parts))
+
+    def answers(self) -> list[tuple[int, Planned]]:
+        """(worker, answer) per path of the oldest chunk submitted and not yet answered, in its order."""
+        found = []
+        for k in range(self._asked.popleft()):
+            if self._kept[k]:
+                planned = self._kept[k].popleft()
+            else:
+                planned = _answer(self._conns[k])
+                self._unread[k] -= 1
+            found += [(k, one) for one in planned]
+        return found
 
     def finish(self, outputs: Callable[[list[str]], Outputs], cores: list[list[str]],
-               engine: EngineUse | None, placed: Sequence[tuple[str, str]]) -> Finished:
-        """`cores[k]`: the sentences worker k's pending documents need; `outputs` selects their translations."""
-        for conn, needed in zip(self._conns, cores):
-            conn.send(("finish", outputs(needed), engine, list(placed)))
+               engine: EngineUse | None, placed: Sequence[tuple[str, str]], counts: Sequence[int]) -> Finished:
+        """`cores[k]`: the sentences the first `counts[k]` pending documents of worker k need (the
+        window's); `outputs` selects their translations."""
+        for k, (conn, needed, count) in enumerate(zip(self._conns, cores, counts)):
+            # A chunk asked before this finish is answered first, and read before the finish is sent:
+            # a worker blocked sending a large answer while this process blocks sending a large
+            # finish would wait for each other forever (a pipe holds only so much).
+            while self._unread[k]:
+                self._kept[k].append(_answer(conn))
+                self._unread[k] -= 1
+            conn.send(("finish", outputs(needed), engine, list(placed), count))
         total = Finished([], new_stats())
         for conn in self._conns:
             part: Finished = _answer(conn)
@@ -350,7 +390,7 @@ def _serve(job: Job, conn: Connection) -> None:
             if message[0] == "plan":
                 conn.send(("ok", planner.plan(message[1])))
             elif message[0] == "finish":
-                conn.send(("ok", planner.finish(message[1], message[2], message[3])))
+                conn.send(("ok", planner.finish(message[1], message[2], message[3], message[4])))
             else:
                 return
         except BaseException:  # noqa: BLE001 - the run's process reports it
