@@ -119,29 +119,69 @@ def test_each_recorded_fingerprint_is_the_glossary_s_for_the_segment_s_chinese(
     assert [r.glossary for r in records] == [fresh.fingerprint(r.source) for r in records]
 
 
-def test_a_chunk_planned_ahead_never_deadlocks_with_a_window_s_large_finish(tmp_path: Path) -> None:
-    """Workers plan the next chunk while a window is finished: answers and finishes larger than a pipe
-    holds (here about 1 MB each) still pass, and the files are those of one process."""
-    project = tmp_path / "big"
-    (project / "source_zh").mkdir(parents=True)
+def big_project(root: Path) -> Path:
+    """Eight documents of 2,500 paragraphs: a chunk's answers and a window's finish are about 1 MB each,
+    more than a pipe holds."""
+    (root / "source_zh").mkdir(parents=True)
     for n in range(8):
         lines = [f"第{n}篇第{i}段：在计算节点上为实例配置安全组规则，然后部署第{i}个服务。" for i in range(2500)]
-        (project / "source_zh" / f"doc-{n}.md").write_text("# 标题\n\n" + "\n\n".join(lines) + "\n", encoding="utf-8")
-    shutil.copytree(REPO / "glossary", project / "glossary")
+        (root / "source_zh" / f"doc-{n}.md").write_text("# 标题\n\n" + "\n\n".join(lines) + "\n", encoding="utf-8")
+    shutil.copytree(REPO / "glossary", root / "glossary")
+    configure(root, engine="copy")
+    return root
+
+
+def run_small_windows(root: Path, jobs: int, before: str = "") -> list[str]:
+    """`translate` in a fresh process with chunks of 4 and windows of 3 documents, after `before`;
+    printed: the exit code and states, or the error raised, and the workers left running."""
     code = (
-        "import sys\nimport workflow.translate.run as run\nfrom workflow.config import load_settings\n"
-        "run.CHUNK, run.WINDOW_DOCUMENTS = 4, 3\n"
-        "from pathlib import Path\nreport = run.translate(load_settings(Path(sys.argv[1])), jobs=int(sys.argv[2]),"
-        " now='2026-01-01T00:00:00+00:00')\n"
-        "print(report.exit_code, sorted({d.state for d in report.documents}))\n"
+        "import sys, multiprocessing\nimport workflow.translate.run as run\nimport workflow.translate.stream as stream\n"
+        "from workflow.config import load_settings\nfrom workflow.errors import WorkflowError\nfrom pathlib import Path\n"
+        f"run.CHUNK, run.WINDOW_DOCUMENTS = 4, 3\n{before}\n"
+        "try:\n"
+        "    report = run.translate(load_settings(Path(sys.argv[1])), jobs=int(sys.argv[2]), now='2026-01-01T00:00:00+00:00')\n"
+        "    print(report.exit_code, sorted({d.state for d in report.documents}))\n"
+        "except WorkflowError as exc:\n    print('raised:', exc)\n"
+        "print('workers left:', len(multiprocessing.active_children()))\n"
     )
+    out = subprocess.run([sys.executable, "-c", code, str(root), str(jobs)], capture_output=True, text=True,
+                         timeout=120, env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert out.returncode == 0, out.stderr[-2000:]
+    return out.stdout.splitlines()
+
+
+def test_a_chunk_planned_ahead_never_deadlocks_with_a_window_s_large_finish(tmp_path: Path) -> None:
+    """Workers plan the next chunk while a window is finished: answers and finishes larger than a pipe
+    holds still pass, and the files are those of one process."""
+    project = big_project(tmp_path / "big")
     runs = {}
     for jobs in (2, 1):
         copy = tmp_path / f"jobs-{jobs}"
         shutil.copytree(project, copy)
-        configure(copy, engine="copy")
-        out = subprocess.run([sys.executable, "-c", code, str(copy), str(jobs)], capture_output=True, text=True,
-                             timeout=120, env={**os.environ, "PYTHONPATH": str(REPO)})
-        assert out.stdout.strip() == "0 ['translated']", out.stderr[-2000:]
+        assert run_small_windows(copy, jobs) == ["0 ['translated']", "workers left: 0"]
         runs[jobs] = tree(copy)
     assert runs[1] == runs[2]
+
+
+def test_an_engine_failure_while_workers_plan_ahead_stops_them(tmp_path: Path) -> None:
+    """The engine fails while the workers plan the next chunk (their answers unread, larger than a pipe
+    holds): the run's error is reported and no worker is left waiting to send."""
+    project = big_project(tmp_path / "big")
+    lines = run_small_windows(project, 2, "def down(*a, **k):\n    raise WorkflowError('the engine is down')\n"
+                                          "run.run_engine = down")
+    assert lines == ["raised: the engine is down", "workers left: 0"]
+    assert list((project / "output_en").glob("*.md")) == []  # the first window's engine call failed
+
+
+def test_a_worker_failing_while_it_plans_ahead_still_finishes_the_window_before(tmp_path: Path) -> None:
+    """A bug met while planning the next chunk is the run's error, after every worker has written its
+    share of the window before it (as when that chunk was planned after the window)."""
+    project = big_project(tmp_path / "big")
+    lines = run_small_windows(project, 2, "plan = stream.Planner._plan_one\n"
+                                          "def bug(self, path):\n"
+                                          "    if path.name == 'doc-6.md':\n        raise RuntimeError('a bug')\n"
+                                          "    return plan(self, path)\n"
+                                          "stream.Planner._plan_one = bug")
+    assert lines[0].startswith("raised: a translate worker failed: RuntimeError: a bug.") and lines[1:] == [
+        "workers left: 0"]
+    assert sorted(p.name for p in (project / "output_en").glob("*.md")) == [f"doc-{n}.md" for n in range(4)]

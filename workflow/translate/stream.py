@@ -297,7 +297,9 @@ class Pool:
     was asked, and this process only sends to a worker that has nothing left to send (a request
     after its answers, a finish after reading the answers of the chunk it was planning), so
     neither waits on a full pipe while the other does; the answers read before a finish are kept
-    until `answers` asks for them.
+    until `answers` asks for them. A worker whose planning ahead fails keeps serving: the window
+    is finished by every worker, and the failure is the error of the run when its chunk's answers
+    are asked for (as when the chunk was planned after the window).
     """
 
     def __init__(self, job: Job, jobs: int) -> None:
@@ -309,7 +311,7 @@ class Pool:
         self._procs: list[Any] = []
         self._asked: deque[int] = deque()  # per chunk submitted and not yet answered: the workers it went to
         self._unread = [0] * jobs  # per worker: plan answers sent and not yet received
-        self._kept: list[deque[list[Planned]]] = [deque() for _ in range(jobs)]  # received before a finish's
+        self._kept: list[deque[Message]] = [deque() for _ in range(jobs)]  # received before a finish's
         for _ in range(jobs):
             parent, child = context.Pipe()
             proc = context.Process(target=_serve, args=(job, child), daemon=True)
@@ -323,7 +325,7 @@ class Pool:
         share = -(-len(paths) // self.size) or 1
         parts = [list(paths[i:i + share]) for i in range(0, len(paths), share)]
         for k, (conn, part) in enumerate(zip(self._conns, parts)):
-            conn.send(("plan", part))
+            _send(conn, ("plan", part))
             self._unread[k] += 1
         self._asked.append(len(parts))
 
@@ -332,10 +334,10 @@ class Pool:
         found = []
         for k in range(self._asked.popleft()):
             if self._kept[k]:
-                planned = self._kept[k].popleft()
+                planned = _value(self._kept[k].popleft())
             else:
-                planned = _answer(self._conns[k])
                 self._unread[k] -= 1
+                planned = _answer(self._conns[k])
             found += [(k, one) for one in planned]
         return found
 
@@ -343,38 +345,69 @@ class Pool:
                engine: EngineUse | None, placed: Sequence[tuple[str, str]], counts: Sequence[int]) -> Finished:
         """`cores[k]`: the sentences the first `counts[k]` pending documents of worker k need (the
         window's); `outputs` selects their translations."""
-        for k, (conn, needed, count) in enumerate(zip(self._conns, cores, counts)):
-            # A chunk asked before this finish is answered first, and read before the finish is sent:
-            # a worker blocked sending a large answer while this process blocks sending a large
-            # finish would wait for each other forever (a pipe holds only so much).
+        # A chunk asked before this finish is answered first, and read (every worker's) before any
+        # finish is sent: a worker blocked sending a large answer while this process blocks sending
+        # a large finish would wait for each other forever (a pipe holds only so much).
+        for k, conn in enumerate(self._conns):
             while self._unread[k]:
-                self._kept[k].append(_answer(conn))
                 self._unread[k] -= 1
-            conn.send(("finish", outputs(needed), engine, list(placed), count))
+                self._kept[k].append(_receive(conn))
+        alive = [k for k in range(self.size) if not any(kind == "died" for kind, _ in self._kept[k])]
+        for k in alive:
+            _send(self._conns[k], ("finish", outputs(cores[k]), engine, list(placed), counts[k]))
         total = Finished([], new_stats())
-        for conn in self._conns:
-            part: Finished = _answer(conn)
+        for k in alive:  # (a worker that died: the run's error when its chunk is asked for, below)
+            part: Finished = _answer(self._conns[k])
             total.results += part.results
             total.stats.add(part.stats)
         return total
 
     def close(self) -> None:
-        for conn in self._conns:
+        """Workers stopped. One with an answer still unread (the run failed while it planned ahead)
+        may be blocked sending it and never read a stop: it is terminated (it was only planning)."""
+        for k, conn in enumerate(self._conns):
+            if self._unread[k]:
+                self._procs[k].terminate()
+                continue
             try:
                 conn.send(("stop",))
             except (BrokenPipeError, OSError):
                 pass
         for proc in self._procs:
             proc.join(timeout=10)
+        for conn in self._conns:
+            conn.close()
+
+
+Message = tuple[str, Any]  # a worker's answer: ("ok", value), ("error", its traceback), or ("died", None)
+DIED = ("a translate worker stopped without answering (killed, or out of memory?). Nothing it had not finished was "
+        "written; run `workflow translate --jobs 1` again.")
+
+
+def _send(conn: Connection, message: tuple[Any, ...]) -> None:
+    try:
+        conn.send(message)
+    except (BrokenPipeError, ConnectionResetError):
+        raise WorkflowError(DIED) from None
+
+
+def _receive(conn: Connection) -> Message:
+    try:
+        kind, value = conn.recv()
+    except (EOFError, OSError):
+        return ("died", None)
+    return (kind, value)
 
 
 def _answer(conn: Connection) -> Any:
     """A worker's answer; a worker that failed or died is an error of the run, worded for people."""
-    try:
-        kind, value = conn.recv()
-    except (EOFError, OSError):
-        raise WorkflowError("a translate worker stopped without answering (killed, or out of memory?). Nothing it "
-                            "had not finished was written; run `workflow translate --jobs 1` again.") from None
+    return _value(_receive(conn))
+
+
+def _value(message: Message) -> Any:
+    kind, value = message
+    if kind == "died":
+        raise WorkflowError(DIED)
     if kind == "error":
         cause = str(value).strip().splitlines()[-1] if str(value).strip() else "unknown"
         raise WorkflowError(f"a translate worker failed: {cause}. This is a bug; run `workflow translate --jobs 1` "
@@ -395,4 +428,5 @@ def _serve(job: Job, conn: Connection) -> None:
                 return
         except BaseException:  # noqa: BLE001 - the run's process reports it
             conn.send(("error", traceback.format_exc()))
-            return
+            if message[0] != "plan":
+                return  # (a chunk planned ahead: the window before it is still to be finished here)
