@@ -185,3 +185,35 @@ def test_a_worker_failing_while_it_plans_ahead_still_finishes_the_window_before(
     assert lines[0].startswith("raised: a translate worker failed: RuntimeError: a bug.") and lines[1:] == [
         "workers left: 0"]
     assert sorted(p.name for p in (project / "output_en").glob("*.md")) == [f"doc-{n}.md" for n in range(4)]
+
+
+def test_ctrl_c_stops_the_run_and_its_workers_without_a_traceback(project: Path, tmp_path: Path) -> None:
+    """Ctrl-C (SIGINT to the whole process group) while the engine works and the workers, having
+    planned ahead, wait for the next request: the run stops, the workers with it, and no process
+    prints a traceback."""
+    import signal
+
+    corpus(project)
+    configure(project, engine="copy")
+    ready = tmp_path / "engine-called"
+    code = (
+        "import sys, time\nimport workflow.translate.run as run\nfrom workflow.config import load_settings\n"
+        "from pathlib import Path\nrun.CHUNK, run.WINDOW_DOCUMENTS = 4, 3\nengine = run.run_engine\n"
+        "def slow(*a, **k):\n    time.sleep(2)\n"  # the workers have planned the next chunk and wait
+        f"    Path({str(ready)!r}).touch()\n    time.sleep(30)\n    return engine(*a, **k)\n"
+        "run.run_engine = slow\n"
+        "try:\n    run.translate(load_settings(Path(sys.argv[1])), jobs=2, now='2026-01-01T00:00:00+00:00')\n"
+        "except KeyboardInterrupt:\n    print('interrupted')\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", code, str(project)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env={**os.environ, "PYTHONPATH": str(REPO)}, start_new_session=True)
+    try:
+        for _ in range(1200):
+            if ready.exists() or proc.poll() is not None:
+                break
+            subprocess.run(["sleep", "0.05"], check=True)
+        os.killpg(proc.pid, signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        subprocess.run(["pkill", "-KILL", "-s", str(proc.pid)], check=False)
+    assert out.strip() == "interrupted" and err == "", err[-2000:]  # (a worker interrupted: "Process ForkProcess-2:")

@@ -311,6 +311,7 @@ class Pool:
         self._procs: list[Any] = []
         self._asked: deque[int] = deque()  # per chunk submitted and not yet answered: the workers it went to
         self._unread = [0] * jobs  # per worker: plan answers sent and not yet received
+        self._finishing = [False] * jobs  # per worker: a finish sent and its answer not yet received
         self._kept: list[deque[Message]] = [deque() for _ in range(jobs)]  # received before a finish's
         for _ in range(jobs):
             parent, child = context.Pipe()
@@ -336,8 +337,9 @@ class Pool:
             if self._kept[k]:
                 planned = _value(self._kept[k].popleft())
             else:
-                self._unread[k] -= 1
-                planned = _answer(self._conns[k])
+                message = _receive(self._conns[k])
+                self._unread[k] -= 1  # (after the answer is in: interrupted before, the worker may still be sending)
+                planned = _value(message)
             found += [(k, one) for one in planned]
         return found
 
@@ -350,25 +352,34 @@ class Pool:
         # a large finish would wait for each other forever (a pipe holds only so much).
         for k, conn in enumerate(self._conns):
             while self._unread[k]:
-                self._unread[k] -= 1
                 self._kept[k].append(_receive(conn))
+                self._unread[k] -= 1
         alive = [k for k in range(self.size) if not any(kind == "died" for kind, _ in self._kept[k])]
         for k in alive:
             _send(self._conns[k], ("finish", outputs(cores[k]), engine, list(placed), counts[k]))
+            self._finishing[k] = True
         total = Finished([], new_stats())
         for k in alive:  # (a worker that died: the run's error when its chunk is asked for, below)
-            part: Finished = _answer(self._conns[k])
+            message = _receive(self._conns[k])
+            self._finishing[k] = False
+            part: Finished = _value(message)
             total.results += part.results
             total.stats.add(part.stats)
         return total
 
     def close(self) -> None:
-        """Workers stopped. One with an answer still unread (the run failed while it planned ahead)
-        may be blocked sending it and never read a stop: it is terminated (it was only planning)."""
+        """Workers stopped. One with a plan answer still unread (the run failed, or was interrupted,
+        while it planned ahead) may be blocked sending it and would never read a stop: it is
+        terminated (what it may write while planning, with `--force`, is written atomically, as
+        a crash leaves it for the next run). One still finishing a window (another worker failed)
+        is let finish its writes: its answer is read, then it is stopped."""
         for k, conn in enumerate(self._conns):
             if self._unread[k]:
                 self._procs[k].terminate()
                 continue
+            if self._finishing[k]:
+                _receive(conn)
+                self._finishing[k] = False
             try:
                 conn.send(("stop",))
             except (BrokenPipeError, OSError):
@@ -416,9 +427,17 @@ def _value(message: Message) -> Any:
 
 
 def _serve(job: Job, conn: Connection) -> None:
+    import signal
+
+    # Ctrl-C reaches every process of the group: the run's process stops the workers (`Pool.close`),
+    # letting a window's writes finish, and none prints a traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     planner = Planner(job)
     while True:
-        message = conn.recv()
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):  # the run's process is gone
+            return
         try:
             if message[0] == "plan":
                 conn.send(("ok", planner.plan(message[1])))
