@@ -220,9 +220,13 @@ def test_latin_only_text_never_loads_the_segmenter() -> None:
         "assert len(g.match('openstack and OpenStack, 实例。')) == 3\n"
         "print('rjieba' in sys.modules)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         env={**os.environ, "PYTHONPATH": str(REPO)})
-    assert out.stdout.strip() == "False"  # 实例 has no Chinese on either side: no word boundary to ask
+    assert fresh_python(code).strip() == "False"  # 实例 has no Chinese on either side: no word boundary to ask
+
+
+def fresh_python(code: str) -> str:
+    """What `code` prints, run in a fresh interpreter (nothing imported, no segmenter loaded yet)."""
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                          env={**os.environ, "PYTHONPATH": str(REPO)}).stdout
 
 
 @pytest.mark.parametrize("first", ["with-term", "without"])
@@ -240,9 +244,7 @@ def test_the_first_glossary_takes_the_package_s_segmenter_and_no_other_glossary_
         "again = Glossary([Entry('计算节点', 'compute node'), Entry('实例化', 'instantiate')]).boundaries()\n"
         "print(again.cuts('实例化'), rjieba.Jieba().has_word('计算节点'))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         env={**os.environ, "PYTHONPATH": str(REPO)})
-    lines = out.stdout.splitlines()
+    lines = fresh_python(code).splitlines()
     assert lines[1] == "((0, 1), (1, 5), (5, 6), (6, 9)) ((0, 1), (1, 3), (3, 5), (5, 6), (6, 8), (8, 9))"
     assert lines[2] == "True False True"  # 镜像 is a dictionary word anyway
     assert lines[3] == "((0, 3),) False"  # an equal glossary shares it; a fresh segmenter has none of it
