@@ -312,6 +312,7 @@ class Pool:
         self._asked: deque[int] = deque()  # per chunk submitted and not yet answered: the workers it went to
         self._unread = [0] * jobs  # per worker: plan answers sent and not yet received
         self._finishing = [False] * jobs  # per worker: a finish sent and its answer not yet received
+        self._sending = [False] * jobs  # per worker: a message being sent (interrupted: the worker has half of it)
         self._kept: list[deque[Message]] = [deque() for _ in range(jobs)]  # received before a finish's
         for _ in range(jobs):
             parent, child = context.Pipe()
@@ -325,8 +326,8 @@ class Pool:
         """Each worker asked to plan its contiguous share of `paths`; `answers` reads them."""
         share = -(-len(paths) // self.size) or 1
         parts = [list(paths[i:i + share]) for i in range(0, len(paths), share)]
-        for k, (conn, part) in enumerate(zip(self._conns, parts)):
-            _send(conn, ("plan", part))
+        for k, part in enumerate(parts):
+            self._send(k, ("plan", part))
             self._unread[k] += 1
         self._asked.append(len(parts))
 
@@ -356,7 +357,7 @@ class Pool:
                 self._unread[k] -= 1
         alive = [k for k in range(self.size) if not any(kind == "died" for kind, _ in self._kept[k])]
         for k in alive:
-            _send(self._conns[k], ("finish", outputs(cores[k]), engine, list(placed), counts[k]))
+            self._send(k, ("finish", outputs(cores[k]), engine, list(placed), counts[k]))
             self._finishing[k] = True
         total = Finished([], new_stats())
         for k in alive:  # (a worker that died: the run's error when its chunk is asked for, below)
@@ -369,12 +370,13 @@ class Pool:
 
     def close(self) -> None:
         """Workers stopped. One with a plan answer still unread (the run failed, or was interrupted,
-        while it planned ahead) may be blocked sending it and would never read a stop: it is
+        while it planned ahead) may be blocked sending it and would never read a stop, and one
+        interrupted while receiving a message would read the stop as the rest of it: it is
         terminated (what it may write while planning, with `--force`, is written atomically, as
         a crash leaves it for the next run). One still finishing a window (another worker failed)
         is let finish its writes: its answer is read, then it is stopped."""
         for k, conn in enumerate(self._conns):
-            if self._unread[k]:
+            if self._unread[k] or self._sending[k]:  # (a message half sent: the worker waits for the rest)
                 self._procs[k].terminate()
                 continue
             if self._finishing[k]:
@@ -388,6 +390,12 @@ class Pool:
             proc.join(timeout=10)
         for conn in self._conns:
             conn.close()
+
+
+    def _send(self, k: int, message: tuple[Any, ...]) -> None:
+        self._sending[k] = True
+        _send(self._conns[k], message)
+        self._sending[k] = False
 
 
 Message = tuple[str, Any]  # a worker's answer: ("ok", value), ("error", its traceback), or ("died", None)
@@ -446,6 +454,9 @@ def _serve(job: Job, conn: Connection) -> None:
             else:
                 return
         except BaseException:  # noqa: BLE001 - the run's process reports it
-            conn.send(("error", traceback.format_exc()))
+            try:
+                conn.send(("error", traceback.format_exc()))
+            except OSError:  # the run's process is gone: nobody to tell
+                return
             if message[0] != "plan":
                 return  # (a chunk planned ahead: the window before it is still to be finished here)
