@@ -7,19 +7,19 @@ from multiprocessing import Pipe
 import pytest
 
 from workflow.errors import WorkflowError
-from workflow.translate.stream import _answer
+from workflow.translate.stream import _receive, _value
 
 
 def test_a_worker_that_died_is_a_workflow_error() -> None:
     ours, theirs = Pipe()
     theirs.close()
     with pytest.raises(WorkflowError, match=r"stopped without answering .* --jobs 1"):
-        _answer(ours)
+        _value(_receive(ours))
 
 
 def test_a_worker_that_failed_names_the_cause_not_the_traceback() -> None:
     ours, theirs = Pipe()
     theirs.send(("error", 'Traceback (most recent call last):\n  File "x.py", line 1\nKeyError: \'title\'\n'))
     with pytest.raises(WorkflowError) as caught:
-        _answer(ours)
+        _value(_receive(ours))
     assert "KeyError: 'title'" in caught.value.message and "Traceback" not in caught.value.message

@@ -43,12 +43,12 @@ class EngineUse:
 
 def finish(
     settings: Settings, plan: Plan, outputs: Outputs, engine: EngineUse | None, glossary: Glossary,
-    stats: Stats, now: str, fingerprints: Mapping[str, str] | None = None,
+    stats: Stats, now: str, fingerprints: Mapping[str, str],
 ) -> Callable[[], None]:
     """The plan's records from the engine's outputs, checked; returned: the write of memory + English.
 
-    `fingerprints`: the glossary fingerprints of segment texts, computed beforehand (`fingerprints`
-    below); a text not in it is fingerprinted here. The caller runs the write (in a writer
+    `fingerprints`: the glossary fingerprints of the plan's segment texts, computed beforehand
+    (`fingerprints` below). The caller runs the write (in a writer
     thread: its fsyncs wait on the disk while the next document is computed); a write's errors
     are raised by it."""
     identity = engine.identity if engine else True
@@ -60,7 +60,7 @@ def finish(
             id=plan.ids[index], kind=segment.kind, line=line_of(plan, segment),
             source_hash=sha256(segment.source), source=segment.source, machine=machine, final=machine,
             status="needs-review" if reasons else "machine", reasons=tuple(reasons),
-            glossary=_fingerprint(segment.source, fingerprints, glossary), translated_at=now,
+            glossary=fingerprints[segment.source], translated_at=now,
         )
         # One Record built from its final fields (dataclasses.replace per step re-ran __init__ up to 3 times).
         if used and engine is not None:
@@ -92,11 +92,6 @@ def fingerprints(plans: Iterable[Plan], glossary: Glossary) -> dict[str, str]:
     lock and their system calls in between)."""
     return {plan.segments[index].source: glossary.fingerprint(plan.segments[index].source)
             for plan in plans for index in plan.work}
-
-
-def _fingerprint(text: str, known: Mapping[str, str] | None, glossary: Glossary) -> str:
-    found = known.get(text) if known is not None else None
-    return found if found is not None else glossary.fingerprint(text)
 
 
 def machine_text(

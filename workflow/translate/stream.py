@@ -391,7 +391,6 @@ class Pool:
         for conn in self._conns:
             conn.close()
 
-
     def _send(self, k: int, message: tuple[Any, ...]) -> None:
         self._sending[k] = True
         _send(self._conns[k], message)
@@ -418,12 +417,8 @@ def _receive(conn: Connection) -> Message:
     return (kind, value)
 
 
-def _answer(conn: Connection) -> Any:
-    """A worker's answer; a worker that failed or died is an error of the run, worded for people."""
-    return _value(_receive(conn))
-
-
 def _value(message: Message) -> Any:
+    """A worker's answer; a worker that failed or died is an error of the run, worded for people."""
     kind, value = message
     if kind == "died":
         raise WorkflowError(DIED)
