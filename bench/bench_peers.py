@@ -22,7 +22,6 @@ Markdown walk costs. Goal (issue 14): workflow faster than both.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -30,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_scale import CACHE, compiled, corpus, fresh  # noqa: E402
+from bench_scale import CACHE, compiled, corpus, discard, fresh, set_aside, warn_if_deleted_recently  # noqa: E402
 
 VENV = CACHE / "peers-venv"
 MDPO = """
@@ -73,25 +72,29 @@ def main() -> None:
     args = parser.parse_args()
     python = peers_python()
     compiled()  # the project's bytecode, as pip compiled the peers' at their install
+    warn_if_deleted_recently()
     root = corpus(args.docs)
     out = CACHE / "peers-out"
     rows = []
-    for name, argv in (
-        ("mdpo (markdown_to_pofile per file)", [str(python), "-c", MDPO, str(root / "source_zh"), str(out / "mdpo")]),
-        ("Translate Toolkit md2po", [str(python), "-m", "translate.convert.md2po", "-i", str(root / "source_zh"),
-                                     "-o", str(out / "ttk")]),
-        ("workflow translate --engine copy --jobs 1", [sys.executable, "-m", "workflow", "-C", str(root), "translate",
-                                                       "-q", "--engine", "copy", "--jobs", "1"]),
-        ("workflow translate --engine copy (default jobs)", [sys.executable, "-m", "workflow", "-C", str(root),
-                                                             "translate", "-q", "--engine", "copy"]),
-    ):
-        shutil.rmtree(out, ignore_errors=True)
-        out.mkdir(parents=True)
-        fresh(root)
-        rows.append((name, *timed(argv)))
-        made = len(list(out.rglob("*.po"))) if name.startswith(("mdpo", "Translate")) else args.docs
-        if made != args.docs:
-            raise SystemExit(f"{name} wrote {made} PO files for {args.docs} documents")
+    try:
+        for name, argv in (
+            ("mdpo (markdown_to_pofile per file)", [str(python), "-c", MDPO, str(root / "source_zh"), str(out / "mdpo")]),
+            ("Translate Toolkit md2po", [str(python), "-m", "translate.convert.md2po", "-i", str(root / "source_zh"),
+                                         "-o", str(out / "ttk")]),
+            ("workflow translate --engine copy --jobs 1", [sys.executable, "-m", "workflow", "-C", str(root), "translate",
+                                                           "-q", "--engine", "copy", "--jobs", "1"]),
+            ("workflow translate --engine copy (default jobs)", [sys.executable, "-m", "workflow", "-C", str(root),
+                                                                 "translate", "-q", "--engine", "copy"]),
+        ):
+            set_aside(out)  # (moved, not deleted: a deletion slows the next run's file creation, see set_aside)
+            out.mkdir(parents=True)
+            fresh(root)
+            rows.append((name, *timed(argv)))
+            made = len(list(out.rglob("*.po"))) if name.startswith(("mdpo", "Translate")) else args.docs
+            if made != args.docs:
+                raise SystemExit(f"{name} wrote {made} PO files for {args.docs} documents")
+    finally:
+        discard()
     print(f"{args.docs:,} documents; {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
     print("| run | wall s | CPU s | peak MB |")
     print("| --- | ---: | ---: | ---: |")

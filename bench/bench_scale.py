@@ -1,6 +1,6 @@
 """How `workflow` scales: time and peak memory per command on corpora of 10 to 10,000 documents.
 
-    python bench/bench_scale.py [--sizes 10,100,1000] [--jobs 1] [--profile translate]
+    python bench/bench_scale.py [--sizes 10,100,1000] [--jobs 1] [--repeat 3] [--profile translate]
 
 Each corpus (built once, cached in bench/.cache/, which git ignores) replicates the five
 real articles of `source_zh/` with small variations: document n is article n % 5 with a
@@ -27,6 +27,12 @@ an installed package, and as the peers of bench/bench_peers.py have theirs): an 
 install under `PYTHONDONTWRITEBYTECODE=1` would otherwise compile every module in every
 process, about 0.1 s a process.
 
+The first run and the markdown-it-py parse are taken in turn `--repeat` times (default 3) and
+their medians shown (the peak memory: the largest of the first runs): this machine's speed
+drifts by up to 1.7x within an hour, and a ratio of two samples taken minutes apart moved with it.
+Each first run writes into an output folder that does not exist yet: the one before is moved
+aside, and deleted once the last command is measured (see `set_aside`).
+
 `--profile translate` runs the first translate of the largest size under cProfile and
 prints the top functions by cumulative and internal time (no timings table).
 """
@@ -38,6 +44,7 @@ import hashlib
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -91,8 +98,47 @@ def corpus(docs: int) -> Path:
 
 
 def fresh(root: Path) -> None:
-    """The corpus before any translate: no English, no memory."""
-    shutil.rmtree(root / "output_en", ignore_errors=True)
+    """The corpus before any translate: no English, no memory (the old ones set aside, see there)."""
+    set_aside(root / "output_en")
+
+
+DISCARDED = CACHE / "discarded"  # what `set_aside` moved, deleted by `discard` once the measuring is done
+DISCARDED_AT = CACHE / "discarded-at"  # when `discard` last deleted it
+RECENT = 360  # seconds after a deletion during which ext4 without a journal skips the freed inodes
+
+
+def set_aside(path: Path) -> None:
+    """`path` moved into bench/.cache/discarded/ (a rename: nothing is deleted before a measured run).
+
+    Files deleted just before a run slow the run's creation of files. ext4 without a journal (this
+    machine's root file system) never reuses an inode freed in the last 60 s (360 s while its
+    inode table block is unwritten), and each new file's allocation scans past every such inode
+    (`recently_deleted` in the kernel's fs/ext4/ialloc.c). After the `rm -rf` of a 1,000-document
+    output, repeated, the kernel's inode allocation took 15 % of a first run's CPU (`perf record`),
+    and the system time of the run grew 1.1 s -> 3.4 s over four runs. A user's first run writes
+    into a new folder; so does the one measured here."""
+    if path.exists():
+        DISCARDED.mkdir(parents=True, exist_ok=True)
+        path.rename(DISCARDED / f"{time.time_ns()}-{path.name}")
+
+
+def discard() -> None:
+    """What `set_aside` moved, deleted, after the last measured run."""
+    if DISCARDED.exists():
+        shutil.rmtree(DISCARDED)
+        DISCARDED_AT.write_text(f"{time.time():.0f}\n")
+
+
+def warn_if_deleted_recently() -> None:
+    """A note when an earlier bench run deleted its set-aside files less than `RECENT` seconds ago."""
+    try:
+        ago = time.time() - float(DISCARDED_AT.read_text())
+    except (OSError, ValueError):
+        return
+    if ago < RECENT:
+        print(f"note: the last bench run deleted its old outputs {ago:.0f} s ago; on ext4 without a journal, "
+              f"files are slower to create for up to {RECENT} s after a deletion (see set_aside in "
+              "bench/bench_scale.py): wait, or read the first runs' figures as too high.", file=sys.stderr)
 
 
 @dataclass(frozen=True)
@@ -160,12 +206,19 @@ def change_one_paragraph(root: Path) -> None:
     path.write_text(text.replace("版）", "版，改）", 1), encoding="utf-8")
 
 
-def measure(docs: int, jobs: list[str]) -> dict[str, Sample | float]:
+def measure(docs: int, jobs: list[str], repeat: int) -> dict[str, Sample | float]:
     root = corpus(docs)
-    fresh(root)
     sources, _ = files(root)
     row: dict[str, Sample | float] = {}
-    row["translate, first run"] = workflow(root, "translate", "-q", "--engine", "copy", *jobs)
+    # The first run and the parse it is compared with, taken in turn `repeat` times: the machine's
+    # speed drifts (by up to 1.7x within an hour here), and both see the same drift.
+    firsts, parses = [], []
+    for _ in range(repeat):
+        fresh(root)
+        firsts.append(workflow(root, "translate", "-q", "--engine", "copy", *jobs))
+        parses.append(parse_alone(sources))
+    row["translate, first run"] = Sample(statistics.median(s.seconds for s in firsts), max(s.peak_mb for s in firsts),
+                                         max(s.code for s in firsts))
     row["translate, nothing changed"] = workflow(root, "translate", "-q", *jobs)
     row["review, nothing edited"] = workflow(root, "review", "-q") if _has_quiet("review") else workflow(root, "review")
     row["check"] = workflow(root, "check")
@@ -179,7 +232,7 @@ def measure(docs: int, jobs: list[str]) -> dict[str, Sample | float]:
     workflow(root, "translate", "-q", *jobs)  # back to the unchanged state
     _, english = files(root)
     row["floor: read + sha256 of sources and English"] = floor(sources + english)
-    row["markdown-it-py parse of every source"] = parse_alone(sources)
+    row["markdown-it-py parse of every source"] = statistics.median(parses)
     row["check, library call (no interpreter start)"] = check_in_process(root)
     row["MB"] = sum(p.stat().st_size for p in sources) / 1e6
     return row
@@ -216,14 +269,20 @@ def main() -> None:
     parser.add_argument("--sizes", default="10,100,1000", help="comma-separated corpus sizes (documents)")
     parser.add_argument("--jobs", type=int, default=None, help="translate --jobs N (default: the tool's default)")
     parser.add_argument("--profile", choices=["translate"], default=None)
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="first runs and markdown-it-py parses per size, in turn; medians shown (default 3)")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",") if s]
     jobs = ["--jobs", str(args.jobs)] if args.jobs else []
     compiled()
-    if args.profile:
-        profile(max(sizes), jobs)
-        return
-    rows = {docs: measure(docs, jobs) for docs in sizes}
+    warn_if_deleted_recently()
+    try:
+        if args.profile:
+            profile(max(sizes), jobs)
+            return
+        rows = {docs: measure(docs, jobs, max(1, args.repeat)) for docs in sizes}
+    finally:
+        discard()
     report(rows)
 
 
